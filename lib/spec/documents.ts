@@ -1,0 +1,61 @@
+import { LineCounter, parseAllDocuments, isMap, isSeq, isScalar, type Document, type Node } from 'yaml';
+import { SpecError, type Problem } from './problems.js';
+
+/** One parsed YAML or JSON document with a way to find the source position of a field path. */
+export interface SourceDocument {
+  /** `file.yaml#2` style label used in problems. */
+  label: string;
+  /** 0-based index of the document in its stream. */
+  index: number;
+  value: unknown;
+  /** 1-based line and column of the node at `path` (keys and indexes), when it exists in the source. */
+  positionOf(path: readonly (string | number)[]): { line: number; column: number } | undefined;
+}
+
+/**
+ * Parses a YAML stream (JSON is YAML) into documents; empty documents are dropped. Syntax errors of every
+ * document are reported together as one SpecError naming the source, line and column.
+ */
+export function parseDocuments(text: string, source: string): SourceDocument[] {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const list = Array.isArray(docs) ? docs : [docs];
+  const problems: Problem[] = [];
+  const out: SourceDocument[] = [];
+  list.forEach((doc, index) => {
+    const label = list.length > 1 ? `${source}#${index + 1}` : source;
+    for (const err of doc.errors) {
+      const pos = err.linePos?.[0];
+      problems.push({ document: label, path: '', message: err.message.split('\n')[0]!, line: pos?.line, column: pos?.col });
+    }
+    if (doc.errors.length > 0 || doc.contents === null) return;
+    out.push({
+      label, index, value: doc.toJS({ maxAliasCount: 100 }),
+      positionOf: (path) => positionIn(doc, path, lineCounter),
+    });
+  });
+  if (problems.length > 0) throw new SpecError(problems);
+  return out;
+}
+
+function positionIn(doc: Document, path: readonly (string | number)[], lc: LineCounter): { line: number; column: number } | undefined {
+  let node: unknown = doc.contents;
+  let keyNode: Node | undefined;
+  for (const part of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === part);
+      if (!pair) return undefined;
+      keyNode = pair.key as Node;
+      node = pair.value;
+    } else if (isSeq(node) && typeof part === 'number') {
+      node = node.items[part];
+      keyNode = node as Node;
+    } else {
+      return undefined;
+    }
+  }
+  const range = (keyNode ?? (node as Node | undefined))?.range;
+  if (!range) return undefined;
+  const { line, col } = lc.linePos(range[0]);
+  return { line, column: col };
+}
