@@ -16,6 +16,7 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/integration/global-setup.ts'],
+          setupFiles: ['test/integration/setup-logs.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
           fileParallelism: false,

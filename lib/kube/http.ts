@@ -1,0 +1,90 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { ClusterError, errorForStatus } from './errors.js';
+import { RateLimiter } from './rate-limiter.js';
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
+
+/** Client-side limits, set deliberately rather than left to client defaults. */
+export interface HttpLimits {
+  /** Requests a second (token bucket) and the burst above it. */
+  qps: number;
+  burst: number;
+  /** Open connections to the API server at most. */
+  maxSockets: number;
+  timeoutMs: number;
+  retry: RetryPolicy;
+}
+
+/** Defaults sized for a shared API server: 50 QPS, burst 100, 16 connections, 60 s per request. */
+export const DEFAULT_LIMITS: HttpLimits = { qps: 50, burst: 100, maxSockets: 16, timeoutMs: 60_000, retry: DEFAULT_RETRY };
+
+/** One request to the API server. */
+export interface KubeRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+  contentType?: string;
+}
+
+/** Raw HTTP to one API server, authenticated by a kubeconfig (token, client certificate, CA) from client-node. */
+export class KubeHttp {
+  private readonly server: URL;
+  private readonly agent: http.Agent;
+  private readonly limiter: RateLimiter;
+
+  constructor(private readonly kc: KubeConfig, private readonly limits: HttpLimits = DEFAULT_LIMITS) {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new ClusterError('the kubeconfig has no current cluster', 0);
+    this.server = new URL(cluster.server);
+    const isHttps = this.server.protocol === 'https:';
+    this.agent = isHttps
+      ? new https.Agent({ keepAlive: true, maxSockets: limits.maxSockets })
+      : new http.Agent({ keepAlive: true, maxSockets: limits.maxSockets });
+    this.limiter = new RateLimiter(limits.qps, limits.burst);
+  }
+
+  /** Sends a request with rate limiting and retries; returns the parsed JSON body of a 2xx answer. */
+  async json<T>(req: KubeRequest, what: string): Promise<T> {
+    const { body } = await withRetry(async () => {
+      await this.limiter.take();
+      const res = await this.send(req, what);
+      if (res.status >= 300) throw errorForStatus(res.status, res.body.toString('utf8'), what, res.retryAfter);
+      return res;
+    }, this.limits.retry);
+    return JSON.parse(body.toString('utf8')) as T;
+  }
+
+  /** Closes idle connections. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private async send(req: KubeRequest, what: string): Promise<{ status: number; body: Buffer; retryAfter?: string }> {
+    const url = new URL(this.server.pathname.replace(/\/$/, '') + req.path, this.server);
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+    const opts: https.RequestOptions = {
+      method: req.method, protocol: url.protocol, hostname: url.hostname, port: url.port,
+      path: url.pathname + url.search, agent: this.agent, timeout: this.limits.timeoutMs,
+      headers: { Accept: 'application/json' },
+    };
+    await this.kc.applyToHTTPSOptions(opts);
+    const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
+    if (payload) {
+      opts.headers = { ...opts.headers, 'Content-Type': req.contentType ?? 'application/json', 'Content-Length': payload.length };
+    }
+    const lib = url.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+      const r = lib.request(opts, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), retryAfter: res.headers['retry-after'] as string | undefined }));
+        res.on('error', (err) => reject(new ClusterError(`${what}: ${err.message}`, 0, undefined, { cause: err })));
+      });
+      r.on('timeout', () => r.destroy(new Error(`no answer in ${this.limits.timeoutMs} ms`)));
+      r.on('error', (err) => reject(new ClusterError(`${what}: ${err.message}`, 0, undefined, { cause: err })));
+      r.end(payload);
+    });
+  }
+}

@@ -1,0 +1,141 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { joinApiVersion, splitApiVersion, type KubeObject } from '../model/object.js';
+import type { ApiResource, Cluster, Discovery, ListOptions, ListPage, PatchType, WriteOptions } from './cluster.js';
+import { ClusterError, NotFound } from './errors.js';
+import { DEFAULT_LIMITS, KubeHttp, type HttpLimits } from './http.js';
+
+const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+  merge: 'application/merge-patch+json',
+  json: 'application/json-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+  apply: 'application/apply-patch+yaml',
+};
+
+interface ApiResourceList {
+  groupVersion: string;
+  resources: { name: string; kind: string; namespaced: boolean; verbs: string[] }[];
+}
+
+/** Loads a kubeconfig file (and optionally a context) with @kubernetes/client-node. */
+export function loadKubeConfig(file: string, context?: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(file);
+  if (context) kc.setCurrentContext(context);
+  return kc;
+}
+
+/** The cluster port over one API server, reached with a kubeconfig. */
+export class KubeCluster implements Cluster {
+  private readonly http: KubeHttp;
+  private discovery?: Promise<Discovery>;
+
+  constructor(kc: KubeConfig, limits: HttpLimits = DEFAULT_LIMITS) {
+    this.http = new KubeHttp(kc, limits);
+  }
+
+  discover(options: { refresh?: boolean } = {}): Promise<Discovery> {
+    if (!this.discovery || options.refresh) {
+      this.discovery = this.fetchDiscovery();
+      this.discovery.catch(() => { this.discovery = undefined; });
+    }
+    return this.discovery;
+  }
+
+  async listPage(resource: ApiResource, options: ListOptions = {}): Promise<ListPage> {
+    const path = resourcePath(resource, options.namespace);
+    const list = await this.http.json<{ items?: KubeObject[]; metadata?: { continue?: string; resourceVersion?: string } }>({
+      method: 'GET', path,
+      query: { limit: options.limit, continue: options.continueToken, labelSelector: options.labelSelector },
+    }, `list ${path}`);
+    const apiVersion = joinApiVersion(resource.group, resource.version);
+    // NOTE: items in a LIST answer carry no apiVersion and kind; the list's own type names them.
+    const items = (list.items ?? []).map((item) => ({ ...item, apiVersion, kind: resource.kind }));
+    return { items, continueToken: list.metadata?.continue || undefined, resourceVersion: list.metadata?.resourceVersion };
+  }
+
+  async read(apiVersion: string, kind: string, name: string, namespace?: string): Promise<KubeObject | undefined> {
+    const resource = await this.resolve(apiVersion, kind);
+    try {
+      return await this.http.json<KubeObject>({ method: 'GET', path: `${resourcePath(resource, namespace)}/${encodeURIComponent(name)}` }, `read ${kind} ${name}`);
+    } catch (err) {
+      if (err instanceof NotFound) return undefined;
+      throw err;
+    }
+  }
+
+  async create(obj: KubeObject, options: WriteOptions = {}): Promise<KubeObject> {
+    const resource = await this.resolve(obj.apiVersion, obj.kind);
+    return this.http.json<KubeObject>({
+      method: 'POST', path: resourcePath(resource, obj.metadata.namespace), body: obj,
+      query: { dryRun: options.dryRun ? 'All' : undefined, fieldManager: options.fieldManager },
+    }, `create ${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`);
+  }
+
+  async patch(target: KubeObject, patch: unknown, type: PatchType, options: WriteOptions = {}): Promise<KubeObject> {
+    const resource = await this.resolve(target.apiVersion, target.kind);
+    const name = target.metadata.name ?? '';
+    return this.http.json<KubeObject>({
+      method: 'PATCH', path: `${resourcePath(resource, target.metadata.namespace)}/${encodeURIComponent(name)}`, body: patch,
+      contentType: PATCH_CONTENT_TYPES[type],
+      query: { dryRun: options.dryRun ? 'All' : undefined, fieldManager: options.fieldManager ?? (type === 'apply' ? 'ferry' : undefined) },
+    }, `patch ${target.kind} ${name}`);
+  }
+
+  async delete(apiVersion: string, kind: string, name: string, namespace?: string): Promise<void> {
+    const resource = await this.resolve(apiVersion, kind);
+    try {
+      await this.http.json({ method: 'DELETE', path: `${resourcePath(resource, namespace)}/${encodeURIComponent(name)}` }, `delete ${kind} ${name}`);
+    } catch (err) {
+      if (!(err instanceof NotFound)) throw err;
+    }
+  }
+
+  /** Closes idle connections so a process can exit. */
+  close(): void {
+    this.http.close();
+  }
+
+  private async resolve(apiVersion: string, kind: string): Promise<ApiResource> {
+    const find = (d: Discovery) => {
+      const { group, version } = splitApiVersion(apiVersion);
+      return d.resources.find((r) => r.group === group && r.version === version && r.kind === kind);
+    };
+    // A CRD created a moment ago is not in the cached discovery yet: look again once before giving up.
+    const found = find(await this.discover()) ?? find(await this.discover({ refresh: true }));
+    if (!found) throw new NotFound(`the server does not serve ${kind} in ${apiVersion}`, 404, 'NotFound');
+    return found;
+  }
+
+  private async fetchDiscovery(): Promise<Discovery> {
+    const version = await this.http.json<{ gitVersion: string }>({ method: 'GET', path: '/version' }, 'discovery /version');
+    const core = await this.http.json<{ versions: string[] }>({ method: 'GET', path: '/api' }, 'discovery /api');
+    const apis = await this.http.json<{ groups: { name: string; versions: { version: string }[]; preferredVersion: { version: string } }[] }>(
+      { method: 'GET', path: '/apis' }, 'discovery /apis');
+    const groups = [
+      { name: '', versions: core.versions, preferredVersion: core.versions[0] ?? 'v1' },
+      ...apis.groups.map((g) => ({ name: g.name, versions: g.versions.map((v) => v.version), preferredVersion: g.preferredVersion.version })),
+    ];
+    const lists = await Promise.all(groups.flatMap((g) => g.versions.map(async (v) => {
+      const path = g.name ? `/apis/${g.name}/${v}` : `/api/${v}`;
+      try {
+        return await this.http.json<ApiResourceList>({ method: 'GET', path }, `discovery ${path}`);
+      } catch (err) {
+        // An aggregated API that is down must not break discovery of everything else.
+        if (err instanceof ClusterError && err.status >= 500) return { groupVersion: joinApiVersion(g.name, v), resources: [] };
+        throw err;
+      }
+    })));
+    const resources = lists.flatMap((list) => {
+      const { group, version } = splitApiVersion(list.groupVersion);
+      return list.resources
+        .filter((r) => !r.name.includes('/'))
+        .map((r) => ({ group, version, resource: r.name, kind: r.kind, namespaced: r.namespaced, verbs: r.verbs }));
+    });
+    return { serverVersion: version.gitVersion, groups, resources };
+  }
+}
+
+function resourcePath(r: ApiResource, namespace?: string): string {
+  const base = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
+  return r.namespaced && namespace ? `${base}/namespaces/${encodeURIComponent(namespace)}/${r.resource}` : `${base}/${r.resource}`;
+}

@@ -1,0 +1,32 @@
+import { isRetryable, TooManyRequests } from './errors.js';
+
+/** How a request is retried: 429 (honouring Retry-After), 5xx and no-answer failures, with exponential backoff. */
+export interface RetryPolicy {
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** Defaults: 6 attempts, 200 ms doubling to at most 10 s. */
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 200, maxDelayMs: 10_000 };
+
+/** Runs `fn`, retrying what is worth retrying; a 4xx other than 429 fails at once. `onRetry` sees every retry. */
+export async function withRetry<T>(
+  fn: () => Promise<T>,
+  policy: RetryPolicy = DEFAULT_RETRY,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  onRetry?: (err: unknown, attempt: number, delayMs: number) => void,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= policy.attempts || !isRetryable(err)) throw err;
+      const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+      const asked = err instanceof TooManyRequests && err.retryAfterSeconds !== undefined ? err.retryAfterSeconds * 1000 : 0;
+      const delay = Math.min(policy.maxDelayMs, Math.max(backoff, asked));
+      onRetry?.(err, attempt, delay);
+      await sleep(delay);
+    }
+  }
+}

@@ -1,0 +1,138 @@
+import { Readable } from 'node:stream';
+import {
+  DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
+  S3ServiceException, type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { NotFoundError, PreconditionFailedError, StoreError } from './errors.js';
+import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.js';
+
+/** Where a bucket is and how to reach it. */
+export interface S3Location {
+  bucket: string;
+  region?: string;
+  /** A non-AWS endpoint such as versitygw's `http://127.0.0.1:7070`. */
+  endpoint?: string;
+  forcePathStyle?: boolean;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Server-side encryption for every write: `AES256` or `aws:kms` (with kmsKeyId). */
+  serverSideEncryption?: 'AES256' | 'aws:kms';
+  kmsKeyId?: string;
+  /** Multipart part size in bytes (S3's minimum is 5 MiB). */
+  partSize?: number;
+}
+
+/** Builds the S3 client for a location; non-AWS endpoints get checksums only when required. */
+export function createS3Client(location: S3Location): S3Client {
+  const config: S3ClientConfig = {
+    region: location.region ?? 'us-east-1',
+    forcePathStyle: location.forcePathStyle ?? Boolean(location.endpoint),
+    ...(location.endpoint ? {
+      endpoint: location.endpoint,
+      // NOTE: non-AWS S3 servers reject the SDK's default CRC32 trailers on streamed uploads.
+      requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+    } : {}),
+    ...(location.credentials ? { credentials: location.credentials } : {}),
+  };
+  return new S3Client(config);
+}
+
+/** The ObjectStore port over one S3 bucket. */
+export class S3ObjectStore implements ObjectStore {
+  constructor(private readonly client: S3Client, private readonly location: S3Location) {}
+
+  private get sse() {
+    const { serverSideEncryption, kmsKeyId } = this.location;
+    return serverSideEncryption ? { ServerSideEncryption: serverSideEncryption, ...(kmsKeyId ? { SSEKMSKeyId: kmsKeyId } : {}) } : {};
+  }
+
+  async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<{ etag: string }> {
+    const out = await this.call('put', key, () => this.client.send(new PutObjectCommand({
+      Bucket: this.location.bucket, Key: key, Body: body, ContentType: options.contentType,
+      IfNoneMatch: options.ifNoneMatch, IfMatch: options.ifMatch, ...this.sse,
+    })));
+    return { etag: out.ETag ?? '' };
+  }
+
+  async upload(key: string, body: Readable, options: { contentType?: string } = {}): Promise<{ etag: string }> {
+    const upload = new Upload({
+      client: this.client, queueSize: 2, partSize: this.location.partSize ?? 8 * 1024 * 1024, leavePartsOnError: false,
+      params: { Bucket: this.location.bucket, Key: key, Body: body, ContentType: options.contentType, ...this.sse },
+    });
+    // A failing source must abort the multipart upload, never complete it with what was read so far.
+    const failed = new Promise<never>((_, reject) => body.once('error', reject));
+    const out = await this.call('upload', key, async () => {
+      try {
+        return await Promise.race([upload.done(), failed]);
+      } catch (err) {
+        await upload.abort().catch(() => undefined);
+        throw err;
+      }
+    });
+    return { etag: out.ETag ?? '' };
+  }
+
+  async get(key: string): Promise<{ body: Readable; etag: string; size: number }> {
+    const out = await this.call('get', key, () => this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: key })));
+    return { body: out.Body as Readable, etag: out.ETag ?? '', size: out.ContentLength ?? 0 };
+  }
+
+  async getBytes(key: string): Promise<{ bytes: Uint8Array; etag: string }> {
+    const out = await this.call('get', key, () => this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: key })));
+    const bytes = await this.call('get', key, () => out.Body!.transformToByteArray());
+    return { bytes, etag: out.ETag ?? '' };
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const out = await this.call('head', key, () => this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: key })));
+      return { key, size: out.ContentLength ?? 0, etag: out.ETag ?? '', lastModified: out.LastModified };
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    let token: string | undefined;
+    do {
+      const page = await this.call('list', prefix, () => this.client.send(new ListObjectsV2Command({
+        Bucket: this.location.bucket, Prefix: prefix, ContinuationToken: token,
+      })));
+      for (const o of page.Contents ?? []) {
+        yield { key: o.Key!, size: o.Size ?? 0, etag: o.ETag ?? '', lastModified: o.LastModified };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.call('delete', key, () => this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: key })));
+  }
+
+  /** Runs one SDK call, translating S3's answers into the port's errors. */
+  private async call<T>(operation: string, key: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw translateS3Error(operation, key, err);
+    }
+  }
+}
+
+function translateS3Error(operation: string, key: string, err: unknown): Error {
+  if (err instanceof NotFoundError || err instanceof PreconditionFailedError || err instanceof StoreError) return err;
+  const status = err instanceof S3ServiceException ? err.$metadata.httpStatusCode : undefined;
+  const name = (err as { name?: string }).name;
+  if (status === 404 || name === 'NoSuchKey' || name === 'NotFound') return new NotFoundError(key, { cause: err });
+  if (status === 412 || name === 'PreconditionFailed') return new PreconditionFailedError(key, { cause: err });
+  return new StoreError(operation, key, { cause: err });
+}
+
+/** Reads a stream fully; for tests and small objects. */
+export async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks);
+}
+

@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# The local stack: one etcd, a `source` and a `target` kube-apiserver (two etcd prefixes), and versitygw
+# serving S3 from a posix folder. All on 127.0.0.1, on free ports.
+#   stack.sh up      build if needed, start what is not running, wait until ready, write kubeconfigs and env
+#   stack.sh down    stop exactly the processes `up` started (by pid)
+#   stack.sh status  what runs
+# State, logs and kubeconfigs live in FERRY_STACK_DIR (default: <clone>/.stack).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+source "$here/versions.env"
+cache="${FERRY_CACHE:-$HOME/.cache/ferry}"
+bin="$cache/bin"
+state="${FERRY_STACK_DIR:-$repo/.stack}"
+token_file="$state/tokens.csv"
+say() { printf '[stack] %s\n' "$*" >&2; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+# running NAME: true when the pid recorded for NAME is alive and is the binary we started.
+running() {
+  local pidf="$state/$1.pid"
+  [[ -f "$pidf" ]] && kill -0 "$(cat "$pidf")" 2>/dev/null
+}
+
+# port_of NAME: the port recorded for NAME (chosen once, kept while the state folder lives).
+port_of() {
+  local f="$state/$1.port"
+  [[ -f "$f" ]] || free_port > "$f"
+  cat "$f"
+}
+
+start() { # start NAME CMD...: runs CMD in the background with its own log, records its pid.
+  local name="$1"; shift
+  if running "$name"; then say "$name: already running (pid $(cat "$state/$name.pid"))"; return; fi
+  say "$name: starting"
+  nohup "$@" > "$state/logs/$name.log" 2>&1 &
+  echo $! > "$state/$name.pid"
+}
+
+wait_for() { # wait_for NAME SECONDS CMD...: polls CMD until it succeeds.
+  local name="$1" secs="$2"; shift 2
+  local i
+  for ((i = 0; i < secs * 4; i++)); do
+    if "$@" >/dev/null 2>&1; then say "$name: ready"; return 0; fi
+    if ! running "$name"; then say "$name: exited; last log lines:"; tail -n 30 "$state/logs/$name.log" >&2; return 1; fi
+    sleep 0.25
+  done
+  say "$name: not ready after ${secs}s; last log lines:"; tail -n 30 "$state/logs/$name.log" >&2
+  return 1
+}
+
+make_pki() {
+  local pki="$state/pki"
+  [[ -f "$pki/ca.crt" ]] && return
+  say "pki: generating a CA, a serving certificate for 127.0.0.1 and a service-account key"
+  mkdir -p "$pki"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=ferry-local-ca" \
+    -keyout "$pki/ca.key" -out "$pki/ca.crt" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=kube-apiserver" -keyout "$pki/apiserver.key" -out "$pki/apiserver.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost,IP:10.96.0.1\n' > "$pki/san.ext"
+  openssl x509 -req -in "$pki/apiserver.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial -days 3650 \
+    -extfile "$pki/san.ext" -out "$pki/apiserver.crt" 2>/dev/null
+  openssl genrsa -out "$pki/sa.key" 2048 2>/dev/null
+  openssl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
+}
+
+write_kubeconfig() { # write_kubeconfig NAME PORT TOKEN
+  cat > "$state/$1.kubeconfig" <<KC
+apiVersion: v1
+kind: Config
+clusters:
+- name: $1
+  cluster:
+    server: https://127.0.0.1:$2
+    certificate-authority: $state/pki/ca.crt
+users:
+- name: $1-admin
+  user:
+    token: $3
+contexts:
+- name: $1
+  context: {cluster: $1, user: $1-admin}
+current-context: $1
+KC
+}
+
+start_apiserver() { # start_apiserver NAME
+  local name="$1" port etcd_port
+  port="$(port_of "$name")"
+  etcd_port="$(port_of etcd)"
+  start "$name" "$bin/kube-apiserver-$KUBE_VERSION" \
+    --etcd-servers="http://127.0.0.1:$etcd_port" --etcd-prefix="/registry-$name" \
+    --advertise-address=127.0.0.1 --bind-address=127.0.0.1 --secure-port="$port" \
+    --tls-cert-file="$state/pki/apiserver.crt" --tls-private-key-file="$state/pki/apiserver.key" \
+    --client-ca-file="$state/pki/ca.crt" --token-auth-file="$token_file" \
+    --authorization-mode=RBAC \
+    --service-account-key-file="$state/pki/sa.pub" --service-account-signing-key-file="$state/pki/sa.key" \
+    --service-account-issuer="https://kubernetes.default.svc" \
+    --service-cluster-ip-range=10.96.0.0/16 --allow-privileged=true \
+    --disable-admission-plugins=ServiceAccount \
+    --max-requests-inflight="${FERRY_MAX_INFLIGHT:-400}" --max-mutating-requests-inflight="${FERRY_MAX_MUTATING_INFLIGHT:-200}" \
+    --enable-priority-and-fairness="${FERRY_APF:-true}" \
+    --profiling=false --v=1
+}
+
+cmd_up() {
+  mkdir -p "$state/logs" "$state/s3"
+  bash "$here/build.sh"
+  make_pki
+  local admin_token
+  [[ -f "$state/admin.token" ]] || python3 -c 'import secrets; print(secrets.token_hex(24))' > "$state/admin.token"
+  admin_token="$(cat "$state/admin.token")"
+  printf '%s,ferry-admin,ferry-admin,system:masters\n' "$admin_token" > "$token_file"
+
+  local etcd_port peer_port
+  etcd_port="$(port_of etcd)"; peer_port="$(port_of etcd-peer)"
+  start etcd "$bin/etcd-$ETCD_VERSION" --name ferry --data-dir "$state/etcd" \
+    --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+    --listen-peer-urls "http://127.0.0.1:$peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
+    --initial-cluster "ferry=http://127.0.0.1:$peer_port" --quota-backend-bytes=8589934592 \
+    --unsafe-no-fsync=true --log-level=warn
+  wait_for etcd 60 curl -fsS "http://127.0.0.1:$etcd_port/health"
+
+  local s3_port access secret
+  s3_port="$(port_of versitygw)"; access=ferry-local; secret=ferry-local-secret
+  local webhook=()
+  [[ -n "${FERRY_EVENT_WEBHOOK:-}" ]] && webhook=(--event-webhook-url "$FERRY_EVENT_WEBHOOK")
+  start versitygw env -u VGW_PORT "$bin/versitygw-$VERSITYGW_VERSION" --access "$access" --secret "$secret" \
+    --port "127.0.0.1:$s3_port" --quiet "${webhook[@]}" posix --sidecar "$state/s3-meta" "$state/s3"
+  mkdir -p "$state/s3-meta"
+
+  for name in source target; do
+    start_apiserver "$name"
+    write_kubeconfig "$name" "$(port_of "$name")" "$admin_token"
+  done
+  for name in source target; do
+    wait_for "$name" 180 curl -fsS --cacert "$state/pki/ca.crt" -H "Authorization: Bearer $admin_token" \
+      "https://127.0.0.1:$(port_of "$name")/readyz"
+  done
+  wait_for versitygw 30 curl -sS -o /dev/null "http://127.0.0.1:$s3_port/"
+
+  cat > "$state/env" <<ENV
+FERRY_STACK_DIR=$state
+FERRY_SOURCE_KUBECONFIG=$state/source.kubeconfig
+FERRY_TARGET_KUBECONFIG=$state/target.kubeconfig
+FERRY_SOURCE_SERVER=https://127.0.0.1:$(port_of source)
+FERRY_TARGET_SERVER=https://127.0.0.1:$(port_of target)
+FERRY_ETCD_ENDPOINT=http://127.0.0.1:$etcd_port
+FERRY_S3_ENDPOINT=http://127.0.0.1:$s3_port
+FERRY_S3_BUCKET=${FERRY_S3_BUCKET:-ferry-local}
+FERRY_S3_REGION=us-east-1
+AWS_ACCESS_KEY_ID=$access
+AWS_SECRET_ACCESS_KEY=$secret
+ENV
+  (cd "$repo" && set -a && source "$state/env" && set +a && npx tsx scripts/stack/ensure-bucket.ts)
+  say "up: env in $state/env, kubeconfigs $state/source.kubeconfig and $state/target.kubeconfig, logs in $state/logs"
+}
+
+cmd_down() {
+  local name
+  for name in source target versitygw etcd; do
+    local pidf="$state/$name.pid"
+    [[ -f "$pidf" ]] || continue
+    local pid; pid="$(cat "$pidf")"
+    if kill -0 "$pid" 2>/dev/null; then
+      say "$name: stopping pid $pid"
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+    rm -f "$pidf"
+  done
+}
+
+cmd_status() {
+  local name
+  for name in etcd source target versitygw; do
+    if running "$name"; then echo "$name: running (pid $(cat "$state/$name.pid"), port $(cat "$state/$name.port" 2>/dev/null))"
+    else echo "$name: stopped"; fi
+  done
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac
