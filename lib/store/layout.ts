@@ -1,0 +1,123 @@
+/**
+ * The bucket layout, both directions (Velero's object-storage layout plus Ferry's manifest and catalog).
+ * Every key Ferry reads or writes is built here, and every key an event names is parsed here.
+ */
+
+/** The files of one backup, by role. */
+export type BackupFile = 'backup' | 'tarball' | 'resourceList' | 'results' | 'manifest' | 'volumeSnapshots'
+  | 'csiVolumeSnapshots' | 'csiVolumeSnapshotContents' | 'csiVolumeSnapshotClasses';
+
+/** Every backup file role, in the order they are written (the manifest last). */
+export const BACKUP_FILES: readonly BackupFile[] = ['tarball', 'resourceList', 'results', 'volumeSnapshots',
+  'csiVolumeSnapshots', 'csiVolumeSnapshotContents', 'csiVolumeSnapshotClasses', 'backup', 'manifest'];
+
+const fileNames: Record<BackupFile, (name: string) => string> = {
+  backup: () => 'velero-backup.json',
+  tarball: (n) => `${n}.tar.gz`,
+  resourceList: (n) => `${n}-resource-list.json.gz`,
+  results: (n) => `${n}-results.gz`,
+  manifest: () => 'ferry-manifest.json',
+  volumeSnapshots: (n) => `${n}-volumesnapshots.json.gz`,
+  csiVolumeSnapshots: (n) => `${n}-csi-volumesnapshots.json.gz`,
+  csiVolumeSnapshotContents: (n) => `${n}-csi-volumesnapshotcontents.json.gz`,
+  csiVolumeSnapshotClasses: (n) => `${n}-csi-volumesnapshotclasses.json.gz`,
+};
+
+/** Kubernetes object names: DNS-1123 subdomain, at most 253 characters. Backup and restore names must be one. */
+const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+/** True when `name` can name a backup or a restore (and so is safe inside a key). */
+export function isValidName(name: string): boolean {
+  return NAME.test(name) && !name.includes('..');
+}
+
+/** Thrown when a name cannot be used in a key. */
+export class InvalidNameError extends Error {
+  override name = 'InvalidNameError';
+  constructor(readonly value: string, options?: { cause?: unknown }) {
+    super(`"${value}" is not a valid backup or restore name (lowercase letters, digits, "-" and ".", at most 253 characters)`, options);
+  }
+}
+
+/** Key helpers for one bucket prefix (`""` for the bucket root). */
+export class BucketLayout {
+  private readonly root: string;
+
+  constructor(prefix = '') {
+    const trimmed = prefix.replace(/^\/+|\/+$/g, '');
+    this.root = trimmed ? `${trimmed}/` : '';
+  }
+
+  /** `<prefix>/backups/` */
+  backupsPrefix(): string {
+    return `${this.root}backups/`;
+  }
+
+  /** `<prefix>/backups/<name>/` */
+  backupPrefix(name: string): string {
+    assertName(name);
+    return `${this.backupsPrefix()}${name}/`;
+  }
+
+  /** The key of one file of a backup. */
+  backupKey(name: string, file: BackupFile): string {
+    return this.backupPrefix(name) + fileNames[file](name);
+  }
+
+  /** `<prefix>/catalog/backups/` */
+  catalogPrefix(): string {
+    return `${this.root}catalog/backups/`;
+  }
+
+  /** `<prefix>/catalog/backups/<name>.json` */
+  catalogKey(name: string): string {
+    assertName(name);
+    return `${this.catalogPrefix()}${name}.json`;
+  }
+
+  /** `<prefix>/restores/<name>/` */
+  restorePrefix(name: string): string {
+    assertName(name);
+    return `${this.root}restores/${name}/`;
+  }
+
+  /** A file of a restore: `restore-<name>-results.gz` (Velero's), `ferry-result.json`, `ferry-checkpoint.json`. */
+  restoreKey(name: string, file: 'results' | 'result' | 'checkpoint' | 'restore'): string {
+    const files = {
+      results: `restore-${name}-results.gz`, result: 'ferry-result.json', checkpoint: 'ferry-checkpoint.json', restore: 'restore.json',
+    };
+    return this.restorePrefix(name) + files[file];
+  }
+
+  /** Names a backup file key: its backup and role, or undefined for keys that are not backup files. */
+  parseBackupKey(key: string): { backup: string; file: BackupFile } | undefined {
+    const prefix = this.backupsPrefix();
+    if (!key.startsWith(prefix)) return undefined;
+    const rest = key.slice(prefix.length);
+    const slash = rest.indexOf('/');
+    if (slash <= 0) return undefined;
+    const backup = rest.slice(0, slash);
+    const fileName = rest.slice(slash + 1);
+    if (!isValidName(backup) || fileName.includes('/')) return undefined;
+    const file = (Object.keys(fileNames) as BackupFile[]).find((f) => fileNames[f](backup) === fileName);
+    return file ? { backup, file } : undefined;
+  }
+
+  /** The backup a key belongs to (any file under `backups/<name>/`), or undefined. */
+  backupOfKey(key: string): string | undefined {
+    const prefix = this.backupsPrefix();
+    if (!key.startsWith(prefix)) return undefined;
+    const backup = key.slice(prefix.length).split('/')[0] ?? '';
+    return isValidName(backup) && key.length > prefix.length + backup.length + 1 ? backup : undefined;
+  }
+}
+
+function assertName(name: string): void {
+  if (!isValidName(name)) throw new InvalidNameError(name);
+}
+
+/** A scheduled backup's name: `<schedule>-<YYYYMMDDHHMMSS>` in UTC, as Velero names them. */
+export function scheduledBackupName(schedule: string, at: Date): string {
+  const stamp = at.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  return `${schedule}-${stamp}`;
+}
