@@ -153,8 +153,23 @@ FERRY_S3_REGION=us-east-1
 AWS_ACCESS_KEY_ID=$access
 AWS_SECRET_ACCESS_KEY=$secret
 ENV
+  cat > "$state/ferry.yaml" <<CFG
+# Ferry's config for the local stack (written by scripts/stack/stack.sh up).
+apiVersion: ferry.dev/v1
+kind: FerryConfig
+clusters:
+  source: {kubeconfig: $state/source.kubeconfig}
+  target: {kubeconfig: $state/target.kubeconfig}
+defaultCluster: source
+storageLocations:
+  default:
+    bucket: \${FERRY_S3_BUCKET}
+    endpoint: \${FERRY_S3_ENDPOINT}
+    region: us-east-1
+    forcePathStyle: true
+CFG
   (cd "$repo" && set -a && source "$state/env" && set +a && npx tsx scripts/stack/ensure-bucket.ts)
-  say "up: env in $state/env, kubeconfigs $state/source.kubeconfig and $state/target.kubeconfig, logs in $state/logs"
+  say "up: env in $state/env, config in $state/ferry.yaml, kubeconfigs $state/source.kubeconfig and $state/target.kubeconfig, logs in $state/logs"
 }
 
 cmd_down() {

@@ -1,0 +1,58 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import type { Cluster } from './kube/cluster.js';
+import { KubeCluster, loadKubeConfig } from './kube/kube-cluster.js';
+import { DEFAULT_LIMITS, type HttpLimits } from './kube/http.js';
+import { parseConfigText, type FerryConfig, type StorageLocation } from './spec/config.js';
+import { BucketLayout } from './store/layout.js';
+import type { ObjectStore } from './store/object-store.js';
+import { createS3Client, S3ObjectStore } from './store/s3-store.js';
+
+/** Thrown when the configuration names something it does not define, or a source Ferry cannot use. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and parses a config file; relative kubeconfig paths are taken from the config file's folder. */
+export async function loadConfig(path: string, env: Record<string, string | undefined> = process.env): Promise<FerryConfig> {
+  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new ConfigError(`cannot read the config file ${path}: ${err.code ?? err.message}`, { cause: err });
+  });
+  const config = parseConfigText(text, path, env);
+  for (const c of Object.values(config.clusters)) {
+    if (c.type === 'kubeconfig' && !isAbsolute(c.file)) c.file = resolve(dirname(path), c.file);
+  }
+  return config;
+}
+
+/** A storage location opened: its store, its layout and its settings. */
+export interface OpenedLocation {
+  name: string;
+  location: StorageLocation;
+  store: ObjectStore;
+  layout: BucketLayout;
+}
+
+/** Opens a storage location by name (the config's default when undefined). */
+export function openStore(config: FerryConfig, name?: string): OpenedLocation {
+  const locationName = name ?? config.defaultStorageLocation;
+  const location = config.storageLocations[locationName];
+  if (!location) {
+    throw new ConfigError(`storage location "${locationName}" is not in the config (known: ${Object.keys(config.storageLocations).join(', ') || 'none'})`);
+  }
+  const s3 = {
+    bucket: location.bucket, region: location.region, endpoint: location.endpoint, forcePathStyle: location.forcePathStyle,
+    serverSideEncryption: location.serverSideEncryption, kmsKeyId: location.kmsKeyId,
+  };
+  return { name: locationName, location, store: new S3ObjectStore(createS3Client(s3), s3), layout: new BucketLayout(location.prefix) };
+}
+
+/** Opens a cluster by name. */
+export function openCluster(config: FerryConfig, name: string, limits: HttpLimits = DEFAULT_LIMITS): Cluster & { close(): void } {
+  const source = config.clusters[name];
+  if (!source) throw new ConfigError(`cluster "${name}" is not in the config (known: ${Object.keys(config.clusters).join(', ') || 'none'})`);
+  if (source.type !== 'kubeconfig') {
+    throw new ConfigError(`cluster "${name}": the ${source.type} source needs the serverless runtime's credential providers, which this build does not have yet; use a kubeconfig file`);
+  }
+  return new KubeCluster(loadKubeConfig(source.file, source.context), limits);
+}
