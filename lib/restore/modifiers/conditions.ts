@@ -1,0 +1,66 @@
+import type { KubeObject } from '../../model/object.js';
+import { compileGlob, type Glob } from '../../spec/glob.js';
+import { namespaceFilter } from '../../spec/include-exclude.js';
+import { matchesLabelSelector } from '../../spec/label-selector.js';
+import { PatchApplyError, PatchTestFailedError } from './errors.js';
+import { applyJsonPatch } from './json-patch.js';
+import type { ModifierConditions } from './types.js';
+
+interface CompiledConditions {
+  groupResource: Glob;
+  name?: RegExp;
+  namespace: (namespace: string) => boolean;
+}
+
+const compiled = new WeakMap<ModifierConditions, CompiledConditions>();
+
+/**
+ * Translates a Go (RE2) regular expression to JavaScript: a leading `(?flags)` group becomes flags and
+ * `(?P<name>` becomes `(?<name>`. Throws SyntaxError when JavaScript cannot compile the result.
+ */
+export function compileGoRegex(pattern: string): RegExp {
+  let source = pattern;
+  let flags = '';
+  const lead = /^\(\?([imsU]+)\)/.exec(source);
+  if (lead) {
+    if (lead[1]!.includes('U')) throw new SyntaxError('the U (ungreedy) flag has no JavaScript equivalent');
+    flags = [...new Set(lead[1]!)].join('');
+    source = source.slice(lead[0].length);
+  }
+  return new RegExp(source.replace(/\(\?P</g, '(?<'), flags);
+}
+
+function compile(conditions: ModifierConditions): CompiledConditions {
+  let c = compiled.get(conditions);
+  if (!c) {
+    c = {
+      groupResource: compileGlob(conditions.groupResource, { separator: '.' }),
+      name: conditions.resourceNameRegex ? compileGoRegex(conditions.resourceNameRegex) : undefined,
+      namespace: namespaceFilter(conditions.namespaces ?? []),
+    };
+    compiled.set(conditions, c);
+  }
+  return c;
+}
+
+/**
+ * True when every condition holds for `object` (as it came from the backup) of `groupResource`. A cluster-scoped
+ * object (no namespace) skips the namespace test; the name regex is unanchored; a `matches` entry whose path is
+ * missing does not match.
+ */
+export function matchesConditions(conditions: ModifierConditions, object: KubeObject, groupResource: string): boolean {
+  const c = compile(conditions);
+  const namespace = object.metadata?.namespace ?? '';
+  if (namespace !== '' && !c.namespace(namespace)) return false;
+  if (!c.groupResource.test(groupResource)) return false;
+  if (c.name && !c.name.test(object.metadata?.name ?? '')) return false;
+  if (conditions.labelSelector && !matchesLabelSelector(conditions.labelSelector, object.metadata?.labels)) return false;
+  if (!conditions.matches?.length) return true;
+  try {
+    applyJsonPatch(object, conditions.matches.map((m) => ({ op: 'test' as const, path: m.path, value: m.value })));
+    return true;
+  } catch (err) {
+    if (err instanceof PatchTestFailedError || err instanceof PatchApplyError) return false;
+    throw err;
+  }
+}
