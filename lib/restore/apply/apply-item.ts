@@ -1,0 +1,61 @@
+import type { KubeObject } from '../../model/object.js';
+import type { Cluster } from '../../kube/cluster.js';
+import { AlreadyExists, ClusterError, NotFound } from '../../kube/errors.js';
+import { firstDifference, updatePatch } from './compare.js';
+import { outcomeFor, type ItemOutcome } from './outcome.js';
+
+/** How existing objects are treated: Velero's existingResourcePolicy. */
+export type ExistingResourcePolicy = 'none' | 'update';
+
+/** Options of one apply. */
+export interface ApplyOptions {
+  policy: ExistingResourcePolicy;
+  dryRun: boolean;
+  fieldManager?: string;
+  /**
+   * In a dry run, a namespace the restore would create does not exist yet, and the server refuses objects
+   * in it. Such objects are validated in this namespace instead (it must exist: `default` always does).
+   */
+  dryRunStandInNamespace?: string;
+  /** Namespaces that do not exist on the target (only consulted in a dry run). */
+  missingNamespaces?: ReadonlySet<string>;
+}
+
+/**
+ * Creates one object, or handles it as the policy says when it exists:
+ * `none` leaves it (a warning when it differs), `update` patches it to match (a no-op when it already does).
+ * Failures become a `failed` outcome with the API server's message; nothing is thrown for a per-object problem.
+ */
+export async function applyItem(cluster: Cluster, obj: KubeObject, options: ApplyOptions): Promise<ItemOutcome> {
+  const write = { dryRun: options.dryRun, fieldManager: options.fieldManager ?? 'ferry' };
+  const ns = obj.metadata.namespace;
+  try {
+    if (options.dryRun && ns && options.missingNamespaces?.has(ns)) {
+      const standIn = options.dryRunStandInNamespace ?? 'default';
+      await cluster.create({ ...obj, metadata: { ...obj.metadata, namespace: standIn } }, write);
+      return outcomeFor(obj, 'created', `dry run: namespace ${ns} does not exist yet, so the server validated the object in namespace ${standIn}`, true);
+    }
+    await cluster.create(obj, write);
+    return outcomeFor(obj, 'created');
+  } catch (err) {
+    if (!(err instanceof AlreadyExists)) return failed(obj, err);
+  }
+  try {
+    const live = await cluster.read(obj.apiVersion, obj.kind, obj.metadata.name ?? '', ns);
+    if (!live) return failed(obj, new NotFound('the object existed a moment ago and is gone now', 404));
+    const diff = firstDifference(obj, live);
+    if (diff === undefined) return outcomeFor(obj, 'unchanged');
+    if (options.policy === 'none') {
+      return outcomeFor(obj, 'skipped', `already exists and differs from the backup at ${diff}; existingResourcePolicy none leaves it`, true);
+    }
+    await cluster.patch(obj, updatePatch(obj), 'merge', write);
+    return outcomeFor(obj, 'updated', `differed at ${diff}`);
+  } catch (err) {
+    return failed(obj, err);
+  }
+}
+
+function failed(obj: KubeObject, err: unknown): ItemOutcome {
+  const message = err instanceof ClusterError ? err.message : `unexpected error: ${(err as Error).message}`;
+  return outcomeFor(obj, 'failed', message);
+}

@@ -1,0 +1,66 @@
+import { isRecord, type KubeObject } from '../../model/object.js';
+
+/** Metadata the server owns; never compared and never sent in an update. */
+const SERVER_METADATA = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'selfLink', 'managedFields',
+  'deletionTimestamp', 'deletionGracePeriodSeconds', 'ownerReferences'];
+
+/**
+ * True when every field the desired object sets has the same value in the live object. Fields only the live
+ * object has (server defaults, controller additions) do not count; `status` and server metadata are ignored.
+ */
+export function matchesLive(desired: KubeObject, live: KubeObject): boolean {
+  return firstDifference(desired, live) === undefined;
+}
+
+/** The path of the first field the desired object sets differently from the live one, or undefined. */
+export function firstDifference(desired: KubeObject, live: KubeObject): string | undefined {
+  for (const [key, value] of Object.entries(desired)) {
+    if (key === 'status' || key === 'apiVersion' || key === 'kind') continue;
+    if (key === 'metadata') {
+      for (const [mk, mv] of Object.entries(desired.metadata)) {
+        if (SERVER_METADATA.includes(mk)) continue;
+        const diff = subsetDiff(mk === 'labels' ? withoutRestoreName(mv) : mv, live.metadata?.[mk], `metadata.${mk}`);
+        if (diff) return diff;
+      }
+      continue;
+    }
+    const diff = subsetDiff(value, live[key], key);
+    if (diff) return diff;
+  }
+  return undefined;
+}
+
+// An object restored by an earlier restore carries that restore's name: that alone is no difference.
+function withoutRestoreName(labels: unknown): unknown {
+  if (!isRecord(labels)) return labels;
+  const { 'velero.io/restore-name': _name, ...rest } = labels;
+  return rest;
+}
+
+function subsetDiff(want: unknown, have: unknown, path: string): string | undefined {
+  if (isRecord(want)) {
+    if (!isRecord(have)) return Object.keys(want).length === 0 && have === undefined ? undefined : path;
+    for (const [k, v] of Object.entries(want)) {
+      const d = subsetDiff(v, have[k], `${path}.${k}`);
+      if (d) return d;
+    }
+    return undefined;
+  }
+  if (Array.isArray(want)) {
+    if (!Array.isArray(have) || have.length !== want.length) return path;
+    for (let i = 0; i < want.length; i++) {
+      const d = subsetDiff(want[i], have[i], `${path}[${i}]`);
+      if (d) return d;
+    }
+    return undefined;
+  }
+  // NOTE: the API server normalises quantities ("1Gi" stays, "1024Mi" stays), so strings compare exactly.
+  return want === have || (want === null && have === undefined) ? undefined : path;
+}
+
+/** The desired object as a merge patch for an update: server metadata and status removed. */
+export function updatePatch(desired: KubeObject): Record<string, unknown> {
+  const { status: _status, ...rest } = desired;
+  const metadata = Object.fromEntries(Object.entries(desired.metadata).filter(([k]) => !SERVER_METADATA.includes(k) && k !== 'name' && k !== 'namespace'));
+  return { ...rest, metadata };
+}
