@@ -1,4 +1,4 @@
-import { isScalar, LineCounter, parseDocument, Scalar } from 'yaml';
+import { isScalar, LineCounter, parseAllDocuments, parseDocument, Scalar } from 'yaml';
 import { isRecord, type KubeObject } from '../../model/object.js';
 import { parseDocuments, type SourceDocument } from '../../spec/documents.js';
 import { SpecError, type Problem } from '../../spec/problems.js';
@@ -14,6 +14,8 @@ type Position = { line: number; column: number };
  * line and column in `text`.
  */
 export function parseResourceModifiers(text: string, source: string): ResourceModifiers {
+  const syntax = syntaxProblems(text, source);
+  if (syntax.length > 0) throw new SpecError(syntax);
   const docs = parseDocuments(text, source);
   if (docs.length !== 1) {
     throw new SpecError([{ document: source, path: '', message: docs.length === 0
@@ -70,16 +72,14 @@ function parseEmbedded(data: Record<string, string>, key: string, document: stri
   const suffix = (inner: Partial<Position>): string =>
     inner.line !== undefined && !positions.map({ line: inner.line, column: inner.column ?? 1 })
       ? ` (line ${inner.line}, column ${inner.column ?? 1} of data.${key})` : '';
-  let inner: SourceDocument[];
-  try {
-    inner = parseDocuments(data[key]!, document);
-  } catch (err) {
-    if (!(err instanceof SpecError)) throw err;
-    throw new SpecError(err.problems.map((p): Problem => {
+  const syntax = syntaxProblems(data[key]!, document);
+  if (syntax.length > 0) {
+    throw new SpecError(syntax.map((p): Problem => {
       const { line, column, ...rest } = p;
-      return { ...rest, path: p.path ? `data.${key}.${p.path}` : `data.${key}`, message: `${p.message}${suffix({ line, column })}`, ...locate({ line, column }) };
-    }), { cause: err });
+      return { ...rest, path: `data.${key}`, message: `${p.message}${suffix({ line, column })}`, ...locate({ line, column }) };
+    }));
   }
+  const inner = parseDocuments(data[key]!, document);
   if (inner.length !== 1) {
     throw new SpecError([{ document, path: `data.${key}`, message: `expected the rules as one YAML document, found ${inner.length}`, ...locate({}) }]);
   }
@@ -89,6 +89,19 @@ function parseEmbedded(data: Record<string, string>, key: string, document: stri
     return at ? (positions.map(at) ?? positions.fallback) : undefined;
   };
   return validated(doc.value, new Reporter(document, positionOf, ['data', key], (path) => suffix(doc.positionOf(path) ?? {})));
+}
+
+/** YAML syntax errors with their line and column (taken from the error's offset). */
+function syntaxProblems(text: string, document: string): Problem[] {
+  const lineCounter = new LineCounter();
+  const problems: Problem[] = [];
+  for (const doc of parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false })) {
+    for (const err of doc.errors) {
+      const { line, col } = lineCounter.linePos(err.pos[0]);
+      problems.push({ document, path: '', message: err.message.split('\n')[0]!, line, column: col });
+    }
+  }
+  return problems;
 }
 
 // A literal block scalar (`modifier: |`) keeps the rules' lines one for one, shifted by its indentation, so a
