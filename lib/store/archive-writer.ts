@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import { PassThrough, Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import tar from 'tar-stream';
+
+/** Size and SHA-256 of a written file, as the manifest records them. */
+export interface WrittenFile {
+  size: number;
+  sha256: string;
+}
+
+/** Options of an archive writer. */
+export interface ArchiveWriterOptions {
+  /** Modification time of every entry (the backup's start), so that a run does not read the clock itself. */
+  mtime: Date;
+  /** Called with the compressed bytes written so far, as they are written. */
+  onBytes?: (bytes: number) => void;
+  /** gzip level, 1 (fast) to 9 (small); default 6, as gzip's own default. */
+  gzipLevel?: number;
+}
+
+/** Thrown by `add` and `finish` once the archive cannot be completed; `cause` is the first failure. */
+export class ArchiveWriteError extends Error {
+  override name = 'ArchiveWriteError';
+}
+
+/**
+ * Writes a tar.gz as a stream into a consumer (a multipart upload): entries go through tar-stream and zlib into
+ * the consumer one at a time, and `add` resolves only once tar-stream has taken the entry, so a slow consumer
+ * slows the producer down instead of buffering the archive in memory. The SHA-256 and size of the compressed
+ * bytes are computed on the way.
+ */
+export class ArchiveWriter {
+  private readonly pack = tar.pack();
+  private readonly hash = createHash('sha256');
+  private size = 0;
+  private failure?: Error;
+  private readonly failed: Promise<never>;
+  private fail!: (err: Error) => void;
+  private readonly piped: Promise<void>;
+  private readonly consumed: Promise<unknown>;
+  private finished = false;
+
+  /**
+   * Starts the archive; `consume` receives the compressed stream (for example `body => store.upload(key, body)`)
+   * and must read it to its end. If `consume` rejects, every pending and later `add` rejects.
+   */
+  constructor(consume: (body: Readable) => Promise<unknown>, private readonly options: ArchiveWriterOptions) {
+    this.failed = new Promise<never>((_, reject) => {
+      this.fail = (err) => {
+        if (this.failure) return;
+        this.failure = err;
+        reject(new ArchiveWriteError(`the archive could not be written: ${err.message}`, { cause: err }));
+      };
+    });
+    this.failed.catch(() => undefined);
+    const count = new Transform({
+      transform: (chunk: Buffer, _encoding, done) => {
+        this.hash.update(chunk);
+        this.size += chunk.length;
+        this.options.onBytes?.(this.size);
+        done(null, chunk);
+      },
+    });
+    const body = new PassThrough();
+    this.piped = pipeline(this.pack, createGzip({ level: options.gzipLevel ?? 6 }), count, body);
+    // A consumer that stops reading closes the stream early; its own error says why, so let it arrive first.
+    this.piped.catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ERR_STREAM_PREMATURE_CLOSE') setImmediate(() => this.fail(err));
+      else this.fail(err);
+    });
+    // Failures reach callers through `failed`; a destroyed pack must not also raise an unhandled 'error' event.
+    this.pack.on('error', () => undefined);
+    this.consumed = consume(body);
+    this.consumed.catch((err: Error) => {
+      this.fail(err);
+      this.pack.destroy(err);
+      body.destroy();
+    });
+  }
+
+  /** Compressed bytes written so far. */
+  get bytesWritten(): number {
+    return this.size;
+  }
+
+  /** Adds one file entry; resolves when the archive has taken it (backpressure), rejects once the archive failed. */
+  async add(path: string, data: Uint8Array | string): Promise<void> {
+    if (this.failure) throw new ArchiveWriteError(`the archive could not be written: ${this.failure.message}`, { cause: this.failure });
+    if (this.finished) throw new ArchiveWriteError(`cannot add ${path}: the archive is finished`);
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const taken = new Promise<void>((resolve, reject) => {
+      const entry = this.pack.entry({ name: path, size: bytes.length, mtime: this.options.mtime, mode: 0o644, type: 'file', uid: 0, gid: 0 },
+        bytes, (err?: Error | null) => (err ? reject(err) : resolve()));
+      // The callback reports the entry's failure; the entry stream must not raise it again as an unhandled event.
+      entry.on('error', () => undefined);
+    });
+    await Promise.race([taken, this.failed]);
+  }
+
+  /** Ends the archive and waits for the consumer; returns the compressed size and SHA-256. */
+  async finish(): Promise<WrittenFile> {
+    if (!this.finished) {
+      this.finished = true;
+      this.pack.finalize();
+    }
+    await Promise.race([Promise.all([this.piped, this.consumed]), this.failed]);
+    return { size: this.size, sha256: this.hash.digest('hex') };
+  }
+
+  /** Gives up: the stream fails with `reason`, so the consumer (a multipart upload) aborts; waits for it to settle. */
+  async abort(reason: Error): Promise<void> {
+    this.fail(reason);
+    this.pack.destroy(reason);
+    await Promise.allSettled([this.piped, this.consumed]);
+  }
+}

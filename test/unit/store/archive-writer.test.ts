@@ -1,0 +1,109 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
+import tar from 'tar-stream';
+import { describe, expect, it } from 'vitest';
+import { ArchiveWriteError, ArchiveWriter } from '../../../lib/store/archive-writer.js';
+
+const MTIME = new Date('2024-05-06T07:08:09Z');
+
+async function readAll(body: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function entriesOf(gz: Buffer): Promise<{ name: string; mtime?: Date; body: string }[]> {
+  const extract = tar.extract();
+  const out: { name: string; mtime?: Date; body: string }[] = [];
+  const done = (async () => {
+    for await (const entry of extract) {
+      const body = await readAll(entry as unknown as Readable);
+      out.push({ name: entry.header.name, mtime: entry.header.mtime, body: body.toString('utf8') });
+    }
+  })();
+  extract.end(gunzipSync(gz));
+  await done;
+  return out;
+}
+
+describe('ArchiveWriter', () => {
+  it('writes entries in order into a tar.gz and reports the size and SHA-256 of what the consumer received', async () => {
+    let received = Buffer.alloc(0);
+    const writer = new ArchiveWriter(async (body) => { received = await readAll(body); }, { mtime: MTIME });
+    await writer.add('metadata/version', '1.1.0');
+    await writer.add('resources/configmaps/namespaces/shop/settings.json', '{"kind":"ConfigMap"}');
+    const long = `resources/widgets.example.com/v1-preferredversion/namespaces/shop/${'w'.repeat(120)}.json`;
+    await writer.add(long, new TextEncoder().encode('{}'));
+    const written = await writer.finish();
+    expect(written).toEqual({ size: received.length, sha256: createHash('sha256').update(received).digest('hex') });
+    expect(await entriesOf(received)).toEqual([
+      { name: 'metadata/version', mtime: MTIME, body: '1.1.0' },
+      { name: 'resources/configmaps/namespaces/shop/settings.json', mtime: MTIME, body: '{"kind":"ConfigMap"}' },
+      { name: long, mtime: MTIME, body: '{}' },
+    ]);
+  });
+
+  it('reports the compressed bytes as they are written', async () => {
+    const seen: number[] = [];
+    const writer = new ArchiveWriter((body) => readAll(body), { mtime: MTIME, onBytes: (n) => seen.push(n) });
+    for (let i = 0; i < 20; i++) await writer.add(`f${i}`, randomBytes(64 * 1024));
+    const { size } = await writer.finish();
+    expect(seen.length).toBeGreaterThan(1);
+    expect(seen.at(-1)).toBe(size);
+    expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+  });
+
+  it('holds the producer back while the consumer does not read, instead of buffering the archive', async () => {
+    let release!: () => void;
+    const reading = new Promise<void>((resolve) => { release = resolve; });
+    const writer = new ArchiveWriter(async (body) => { await reading; await readAll(body); }, { mtime: MTIME, gzipLevel: 1 });
+    let taken = 0;
+    const producing = (async () => {
+      for (let i = 0; i < 24; i++) {
+        await writer.add(`blob-${i}`, randomBytes(1024 * 1024));
+        taken++;
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // 24 MiB of incompressible entries: only a few MiB fit in the stream buffers before the producer must wait.
+    expect(taken).toBeLessThan(6);
+    release();
+    await producing;
+    expect(taken).toBe(24);
+    expect((await writer.finish()).size).toBeGreaterThan(24 * 1024 * 1024);
+  }, 30_000);
+
+  it('fails every pending and later add, and finish, when the consumer fails midway', async () => {
+    const writer = new ArchiveWriter(async (body) => {
+      let bytes = 0;
+      for await (const chunk of body) {
+        bytes += (chunk as Buffer).length;
+        if (bytes > 2 * 1024 * 1024) throw new Error('bucket went away');
+      }
+    }, { mtime: MTIME, gzipLevel: 1 });
+    const adds = (async () => {
+      for (let i = 0; i < 50; i++) await writer.add(`blob-${i}`, randomBytes(256 * 1024));
+    })();
+    await expect(adds).rejects.toThrow(ArchiveWriteError);
+    await expect(adds).rejects.toThrow(/bucket went away/);
+    await expect(writer.add('late', 'x')).rejects.toThrow(/bucket went away/);
+    await expect(writer.finish()).rejects.toThrow(/bucket went away/);
+  });
+
+  it('makes the consumer\'s stream fail when the writer is aborted, so an upload can abort', async () => {
+    let consumerError: Error | undefined;
+    const writer = new ArchiveWriter(async (body) => {
+      try {
+        await readAll(body);
+      } catch (err) {
+        consumerError = err as Error;
+        throw err;
+      }
+    }, { mtime: MTIME });
+    await writer.add('metadata/version', '1.1.0');
+    await writer.abort(new Error('cluster went away'));
+    expect(consumerError?.message).toMatch(/cluster went away/);
+    await expect(writer.finish()).rejects.toThrow(/cluster went away/);
+  });
+});
