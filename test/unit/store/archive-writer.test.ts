@@ -29,7 +29,7 @@ async function entriesOf(gz: Buffer): Promise<{ name: string; mtime?: Date; body
 
 describe('ArchiveWriter', () => {
   it('writes entries in order into a tar.gz and reports the size and SHA-256 of what the consumer received', async () => {
-    let received = Buffer.alloc(0);
+    let received: Buffer = Buffer.alloc(0);
     const writer = new ArchiveWriter(async (body) => { received = await readAll(body); }, { mtime: MTIME });
     await writer.add('metadata/version', '1.1.0');
     await writer.add('resources/configmaps/namespaces/shop/settings.json', '{"kind":"ConfigMap"}');
