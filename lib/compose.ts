@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Cluster } from './kube/cluster.js';
-import { KubeCluster, loadKubeConfig } from './kube/kube-cluster.js';
+import { ClusterCredentials } from './kube/credentials/index.js';
+import { KubeCluster } from './kube/kube-cluster.js';
 import { DEFAULT_LIMITS, type HttpLimits } from './kube/http.js';
 import { parseConfigText, type FerryConfig, type StorageLocation } from './spec/config.js';
 import { BucketLayout } from './store/layout.js';
@@ -47,12 +48,18 @@ export function openStore(config: FerryConfig, name?: string): OpenedLocation {
   return { name: locationName, location, store: new S3ObjectStore(createS3Client(s3), s3), layout: new BucketLayout(location.prefix) };
 }
 
-/** Opens a cluster by name. */
-export function openCluster(config: FerryConfig, name: string, limits: HttpLimits = DEFAULT_LIMITS): Cluster & { close(): void } {
+/** Options for opening a cluster: client limits, and the credential providers (one per process, so secrets are read once). */
+export interface OpenClusterOptions {
+  limits?: HttpLimits;
+  credentials?: ClusterCredentials;
+}
+
+let defaultCredentials: ClusterCredentials | undefined;
+
+/** Opens a cluster by name, with credentials from its source: a kubeconfig file, a Secrets Manager secret or EKS. */
+export async function openCluster(config: FerryConfig, name: string, options: OpenClusterOptions = {}): Promise<Cluster & { close(): void }> {
   const source = config.clusters[name];
   if (!source) throw new ConfigError(`cluster "${name}" is not in the config (known: ${Object.keys(config.clusters).join(', ') || 'none'})`);
-  if (source.type !== 'kubeconfig') {
-    throw new ConfigError(`cluster "${name}": the ${source.type} source needs the serverless runtime's credential providers, which this build does not have yet; use a kubeconfig file`);
-  }
-  return new KubeCluster(loadKubeConfig(source.file, source.context), limits);
+  const credentials = options.credentials ?? (defaultCredentials ??= new ClusterCredentials());
+  return new KubeCluster(await credentials.kubeConfig(name, source), options.limits ?? DEFAULT_LIMITS);
 }
