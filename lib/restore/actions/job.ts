@@ -1,0 +1,26 @@
+import { asRecord, recordAt } from '../json-access.js';
+import type { RestoreAction } from './action.js';
+
+/** The labels the Job controller derives from the source Job's uid. */
+export const CONTROLLER_UID_LABELS: readonly string[] = ['controller-uid', 'batch.kubernetes.io/controller-uid'];
+
+/**
+ * Jobs: the selector and template labels name the source Job's uid, which the target would reject as not
+ * matching; they are removed, and so is a generated selector (the target generates its own).
+ */
+export const jobAction: RestoreAction = {
+  name: 'job',
+  appliesTo: ['jobs.batch'],
+  run(copy) {
+    const spec = asRecord(copy.spec);
+    if (!spec) return;
+    const templateLabels = asRecord(recordAt(spec, 'template', 'metadata')?.labels);
+    for (const label of CONTROLLER_UID_LABELS) delete templateLabels?.[label];
+    if (spec.manualSelector !== true) {
+      delete spec.selector;
+      return;
+    }
+    const matchLabels = asRecord(recordAt(spec, 'selector')?.matchLabels);
+    for (const label of CONTROLLER_UID_LABELS) delete matchLabels?.[label];
+  },
+};

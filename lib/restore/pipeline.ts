@@ -1,0 +1,138 @@
+import { isRecord, type KubeObject } from '../model/object.js';
+import { addMessage, type Result } from '../model/results.js';
+import { orderForRestore } from './ordering.js';
+import { filterStage } from './stages/filter.js';
+import { flexVolumeToCsiStage } from './stages/flexvolume-to-csi.js';
+import { imageRegistryMappingStage } from './stages/image-registry-mapping.js';
+import { kindActionsStage } from './stages/kind-actions.js';
+import { namespaceMappingStage } from './stages/namespace-mapping.js';
+import { networkRewritesStage } from './stages/network-rewrites.js';
+import { resourceModifiersStage } from './stages/resource-modifiers.js';
+import { restoreLabelsStage } from './stages/restore-labels.js';
+import { skipNonRestorableStage } from './stages/skip-non-restorable.js';
+import { storageClassMappingStage } from './stages/storage-class-mapping.js';
+import { stripMetadataStage } from './stages/strip-metadata.js';
+import { upgradeApiVersionStage } from './stages/upgrade-api-version.js';
+import type { Stage, TransformContext, TransformItem } from './types.js';
+
+/** Stages 1 to 6 of the restore pipeline, in order; stage 7 (ordering) runs over the survivors. */
+export const STAGES: readonly Stage[] = [
+  filterStage,
+  skipNonRestorableStage, stripMetadataStage, kindActionsStage, upgradeApiVersionStage, flexVolumeToCsiStage,
+  storageClassMappingStage, imageRegistryMappingStage, networkRewritesStage,
+  resourceModifiersStage,
+  namespaceMappingStage,
+  restoreLabelsStage,
+];
+
+/** One warning or error about one object, naming it as the user knows it. */
+export interface ItemProblem {
+  severity: 'warning' | 'error';
+  apiVersion: string;
+  kind: string;
+  /** The namespace in the target (after namespaceMapping); `""` for cluster-scoped objects. */
+  namespace: string;
+  name: string;
+  stage: string;
+  message: string;
+}
+
+/** An object the pipeline left out, and why. */
+export interface SkippedItem {
+  item: TransformItem;
+  stage: string;
+  reason: string;
+}
+
+/** What transformAll returns: the objects to apply in order, the ones left out, and every problem. */
+export interface TransformResult {
+  items: TransformItem[];
+  skipped: SkippedItem[];
+  /** Velero-shaped, grouped by the target namespace. */
+  warnings: Result;
+  errors: Result;
+  /** The same warnings and errors, one record each, in the order they arose. */
+  problems: ItemProblem[];
+}
+
+/**
+ * Runs every stage over every item, then orders the survivors for apply. Per-item problems never abort the
+ * run: a stage's errors are recorded and the object is kept; an object that is malformed, makes a stage
+ * throw, or collides with an earlier one after mapping is dropped with an error.
+ */
+export function transformAll(items: Iterable<TransformItem>, context: TransformContext,
+  stages: readonly Stage[] = STAGES): TransformResult {
+  const result: TransformResult = { items: [], skipped: [], warnings: {}, errors: {}, problems: [] };
+  const seen = new Set<string>();
+  for (const input of items) {
+    const report = reporter(result, input, context);
+    const malformed = checkShape(input.object);
+    if (malformed) {
+      report('error', 'input', malformed);
+      continue;
+    }
+    const kept = runStages(input, context, stages, result, report);
+    if (!kept) continue;
+    const key = identity(kept);
+    if (key && seen.has(key)) {
+      report('error', 'collision', `another object already restores to ${key}; this one is dropped`);
+      continue;
+    }
+    if (key) seen.add(key);
+    result.items.push(kept);
+  }
+  result.items = orderForRestore(result.items);
+  return result;
+}
+
+type Report = (severity: ItemProblem['severity'], stage: string, message: string) => void;
+
+function runStages(input: TransformItem, context: TransformContext, stages: readonly Stage[], result: TransformResult,
+  report: Report): TransformItem | undefined {
+  let item = input;
+  for (const stage of stages) {
+    let outcome;
+    try {
+      outcome = stage.run(item, context);
+    } catch (err) {
+      report('error', stage.name, `failed: ${(err as Error).message}`);
+      return undefined;
+    }
+    if ('skip' in outcome) {
+      if (outcome.warning) report('warning', stage.name, `not restored: ${outcome.skip}`);
+      result.skipped.push({ item, stage: stage.name, reason: outcome.skip });
+      return undefined;
+    }
+    for (const w of outcome.warnings ?? []) report('warning', stage.name, w);
+    for (const e of outcome.errors ?? []) report('error', stage.name, e);
+    item = outcome.item;
+  }
+  return item;
+}
+
+function reporter(result: TransformResult, item: TransformItem, context: TransformContext): Report {
+  const o: Partial<KubeObject> = isRecord(item.original) ? item.original : {};
+  const namespace = item.backupNamespace === '' ? '' : (context.spec.namespaceMapping[item.backupNamespace] ?? item.backupNamespace);
+  const name = isRecord(o.metadata) && typeof o.metadata.name === 'string' ? o.metadata.name : '';
+  return (severity, stage, message) => {
+    result.problems.push({ severity, apiVersion: String(o.apiVersion), kind: String(o.kind), namespace, name, stage, message });
+    const where = `${String(o.kind)} ${namespace ? `${namespace}/` : ''}${name || '(unnamed)'}`;
+    addMessage(severity === 'error' ? result.errors : result.warnings, namespace, `${where}: ${message}`);
+  };
+}
+
+function checkShape(object: KubeObject): string | undefined {
+  if (!isRecord(object)) return 'not an object';
+  if (typeof object.apiVersion !== 'string' || !object.apiVersion) return 'has no apiVersion';
+  if (typeof object.kind !== 'string' || !object.kind) return 'has no kind';
+  if (!isRecord(object.metadata)) return 'has no metadata';
+  if (typeof object.metadata.name !== 'string' && typeof object.metadata.generateName !== 'string') return 'has neither metadata.name nor metadata.generateName';
+  return undefined;
+}
+
+/** `groupResource namespace/name` of the object as it will be applied; undefined for generateName objects. */
+function identity(item: TransformItem): string | undefined {
+  const { name, namespace } = item.object.metadata;
+  if (!name) return undefined;
+  return `${item.groupResource} ${namespace ? `${namespace}/` : ''}${name}`;
+}

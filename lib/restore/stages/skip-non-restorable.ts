@@ -1,0 +1,38 @@
+import { NON_RESTORABLE_RESOURCES } from '../../spec/restore-spec.js';
+import { asString } from '../json-access.js';
+import type { Stage, StageResult, TransformItem } from '../types.js';
+
+/** Resources Ferry never restores beyond Velero's list, with the reason. */
+const FERRY_NEVER_RESTORES: Readonly<Record<string, string>> = {
+  componentstatuses: 'component statuses are reported by the cluster, not stored',
+  bindings: 'bindings are requests to schedule pods, not objects',
+  'tokenreviews.authentication.k8s.io': 'token reviews are requests, not objects',
+  'selfsubjectaccessreviews.authorization.k8s.io': 'access reviews are requests, not objects',
+  'subjectaccessreviews.authorization.k8s.io': 'access reviews are requests, not objects',
+};
+
+/** Why an item is never restored, or undefined when it may be. */
+export function neverRestoredReason(item: TransformItem): string | undefined {
+  if (NON_RESTORABLE_RESOURCES.includes(item.groupResource)) return `${item.groupResource} are never restored`;
+  const ours = FERRY_NEVER_RESTORES[item.groupResource];
+  if (ours) return ours;
+  // NOTE: the target's token controller mints its own service-account tokens; a copied one would be rejected.
+  if (item.groupResource === 'secrets' && asString(item.object.type) === 'kubernetes.io/service-account-token') {
+    return 'service-account token secrets are created by the target cluster';
+  }
+  // NOTE: with its owner reference gone, a copied controller-managed slice would keep routing to the source's pod IPs.
+  if (item.groupResource === 'endpointslices.discovery.k8s.io'
+    && item.object.metadata.labels?.['endpointslice.kubernetes.io/managed-by'] === 'endpointslice-controller.k8s.io') {
+    return 'endpoint slices of Services are created by the target\'s endpoint-slice controller';
+  }
+  return undefined;
+}
+
+/** Skips nodes, events, Velero's own objects, request kinds, service-account token secrets and managed endpoint slices. */
+export function skipNonRestorable(item: TransformItem): StageResult {
+  const reason = neverRestoredReason(item);
+  return reason ? { skip: reason } : { item };
+}
+
+/** Stage 2: objects that are never restored. */
+export const skipNonRestorableStage: Stage = { name: 'skip-non-restorable', run: (item) => skipNonRestorable(item) };
