@@ -105,7 +105,7 @@ start_apiserver() { # start_apiserver NAME
 }
 
 cmd_up() {
-  mkdir -p "$state/logs" "$state/s3"
+  mkdir -p "$state/logs" "$state/s3data" "$state/s3meta-sidecar"
   bash "$here/build.sh"
   make_pki
   local admin_token
@@ -127,8 +127,7 @@ cmd_up() {
   local webhook=()
   [[ -n "${FERRY_EVENT_WEBHOOK:-}" ]] && webhook=(--event-webhook-url "$FERRY_EVENT_WEBHOOK")
   start versitygw env -u VGW_PORT "$bin/versitygw-$VERSITYGW_VERSION" --access "$access" --secret "$secret" \
-    --port "127.0.0.1:$s3_port" --quiet "${webhook[@]}" posix --sidecar "$state/s3-meta" "$state/s3"
-  mkdir -p "$state/s3-meta"
+    --port "127.0.0.1:$s3_port" --quiet "${webhook[@]}" posix --sidecar "$state/s3meta-sidecar" "$state/s3data"
 
   for name in source target; do
     start_apiserver "$name"
