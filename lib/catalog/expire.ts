@@ -1,0 +1,175 @@
+/**
+ * Expiry: deletes every backup whose expiration has passed, then its catalog entry. A backup still being written
+ * is never touched. S3 refusing a delete (retention, legal hold) is reported, never forced. The catalog entry
+ * turns Deleting before the first delete, so an interrupted expiry resumes on the next run even though the
+ * commit marker is already gone. A dry run lists what would be deleted and changes nothing.
+ */
+import { StoreError } from '../store/errors.js';
+import type { ObjectInfo } from '../store/object-store.js';
+import { BackupObjectError, parseBackupObject, phaseState, type BackupInfo } from './backup-object.js';
+import { readCatalogEntry, updateCatalogEntry, type CatalogEntry, type UpdateOptions } from './catalog-entry.js';
+import { emptyCounts, limitsOf, type CatalogDeps } from './types.js';
+import { BACKUP_OBJECT_FILE, MANIFEST_FILE } from './validate.js';
+
+/** What expiry did, or would do, with one backup. */
+export interface ExpireAction {
+  backup: string;
+  expires?: string;
+  /** deleted: every file and the catalog entry; partly-deleted: some objects were protected; protected: nothing could be deleted. */
+  action: 'deleted' | 'would-delete' | 'partly-deleted' | 'protected' | 'skipped' | 'failed';
+  /** Keys deleted (or, in a dry run, that would be). */
+  keys: string[];
+  /** Objects S3 refused to delete, with its answer. */
+  protected: { key: string; reason: string }[];
+  reason?: string;
+}
+
+/** The report of one expiry run. */
+export interface ExpireReport {
+  dryRun: boolean;
+  now: string;
+  actions: ExpireAction[];
+  /** Backups not expired yet. */
+  kept: number;
+}
+
+/** Options of an expiry run. */
+export interface ExpireOptions extends UpdateOptions {
+  dryRun?: boolean;
+}
+
+/** Deletes expired backups of one location. */
+export async function expireBackups(deps: CatalogDeps, options: ExpireOptions = {}): Promise<ExpireReport> {
+  const now = deps.now();
+  const report: ExpireReport = { dryRun: options.dryRun ?? false, now: now.toISOString(), actions: [], kept: 0 };
+  const folders = new Map<string, ObjectInfo[]>();
+  for await (const o of deps.store.list(deps.layout.backupsPrefix())) {
+    const backup = deps.layout.backupOfKey(o.key);
+    if (backup) folders.set(backup, [...(folders.get(backup) ?? []), o]);
+  }
+  const names = new Set(folders.keys());
+  for await (const o of deps.store.list(deps.layout.catalogPrefix())) {
+    const name = o.key.slice(deps.layout.catalogPrefix().length).replace(/\.json$/, '');
+    if (!name.includes('/')) names.add(name);
+  }
+  for (const name of [...names].sort()) {
+    try {
+      const action = await expireOne(name, folders.get(name) ?? [], now, deps, options);
+      if (action) report.actions.push(action);
+      else report.kept++;
+    } catch (err) {
+      deps.log.warn(`expire ${name} failed: ${(err as Error)?.message ?? String(err)}`, { backup: name });
+      report.actions.push({ backup: name, action: 'failed', keys: [], protected: [], reason: (err as Error)?.message ?? String(err) });
+    }
+  }
+  return report;
+}
+
+async function expireOne(name: string, files: ObjectInfo[], now: Date, deps: CatalogDeps, options: ExpireOptions): Promise<ExpireAction | undefined> {
+  const { store, layout } = deps;
+  const prefix = layout.backupPrefix(name);
+  const catalog = (await readCatalogEntry(store, layout, name)).entry;
+  const fileNames = new Set(files.map((f) => f.key.slice(prefix.length)));
+  const info = await readInfo(deps, files.find((f) => f.key === prefix + BACKUP_OBJECT_FILE), name);
+  const expires = info?.expires ?? catalog?.expires;
+  const resuming = catalog?.phase === 'Deleting';
+  const skip = (reason: string): ExpireAction => ({ backup: name, ...(expires ? { expires } : {}), action: 'skipped', keys: [], protected: [], reason });
+
+  if (!resuming) {
+    if (!expires) return files.length ? skip('no expiration is known (no readable velero-backup.json or catalog entry)') : undefined;
+    if (Date.parse(expires) > now.getTime()) return undefined;
+    const running = inProgress(info, catalog, fileNames);
+    if (running) return skip(`still in progress: ${running}`);
+  }
+  const keys = orderForDeletion(files, prefix);
+  const catalogKey = layout.catalogKey(name);
+  if (options.dryRun) {
+    return { backup: name, ...(expires ? { expires } : {}), action: 'would-delete', keys: catalog ? [...keys, catalogKey] : keys, protected: [] };
+  }
+  if (keys.length > 0) {
+    await updateCatalogEntry(store, layout, name, async (current) => (current?.phase === 'Deleting' ? { keep: true }
+      : { write: { ...(current ?? stubEntry(name, now, expires)), phase: 'Deleting', problems: [`expired at ${expires}: being deleted`] } }), options);
+  }
+  const deleted: string[] = [];
+  const refused: { key: string; reason: string }[] = [];
+  for (const key of keys) {
+    try {
+      await store.delete(key);
+      deleted.push(key);
+    } catch (err) {
+      const reason = protectionOf(err);
+      if (!reason) throw err;
+      refused.push({ key, reason });
+      // The commit marker could not go: the backup stays whole and committed; put its catalog entry back.
+      if (deleted.length === 0) {
+        await restoreEntry(deps, name, catalog, options);
+        deps.log.warn(`expire ${name}: ${key} is protected; nothing deleted`, { backup: name, key, reason });
+        return { backup: name, ...(expires ? { expires } : {}), action: 'protected', keys: [], protected: refused };
+      }
+    }
+  }
+  if (refused.length > 0) {
+    await updateCatalogEntry(store, layout, name, async (current) => (current?.phase !== 'Deleting' ? { keep: true }
+      : { write: { ...current, problems: refused.map((r) => `${r.key} could not be deleted: ${r.reason}`) } }), options);
+    deps.log.warn(`expire ${name}: ${refused.length} objects are protected and were left`, { backup: name });
+    return { backup: name, ...(expires ? { expires } : {}), action: 'partly-deleted', keys: deleted, protected: refused };
+  }
+  // A new backup of the same name may have been indexed meanwhile: only an entry that is Deleting (or none) goes.
+  await updateCatalogEntry(store, layout, name, async (current) => (current === undefined || current.phase === 'Deleting' ? { delete: true } : { keep: true }), options);
+  deps.log.info(`expire ${name}: deleted ${deleted.length} objects and the catalog entry`, { backup: name, expires });
+  return { backup: name, ...(expires ? { expires } : {}), action: 'deleted', keys: catalog || keys.length ? [...deleted, catalogKey] : deleted, protected: [] };
+}
+
+/** Why a backup counts as still being written, or undefined. */
+function inProgress(info: BackupInfo | undefined, catalog: CatalogEntry | undefined, files: Set<string>): string | undefined {
+  if (files.size === 0) return undefined;
+  if (!info) {
+    if (!files.has(BACKUP_OBJECT_FILE)) return catalog && catalog.phase !== 'Incomplete' ? undefined : `${BACKUP_OBJECT_FILE} has not been written yet`;
+    return undefined;
+  }
+  const state = phaseState(info.phase);
+  if (state !== 'finished') return `${BACKUP_OBJECT_FILE} says phase ${info.phase ?? '(none)'}`;
+  const failed = info.phase === 'Failed' || info.phase === 'FailedValidation';
+  if (info.ferry && !files.has(MANIFEST_FILE) && !failed) return `${MANIFEST_FILE} has not been written yet`;
+  return undefined;
+}
+
+/** The manifest first (the backup stops being committed), then the Backup object, then the rest. */
+function orderForDeletion(files: ObjectInfo[], prefix: string): string[] {
+  const rank = (key: string) => (key === prefix + MANIFEST_FILE ? 0 : key === prefix + BACKUP_OBJECT_FILE ? 1 : 2);
+  return files.map((f) => f.key).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+async function readInfo(deps: CatalogDeps, file: ObjectInfo | undefined, name: string): Promise<BackupInfo | undefined> {
+  if (!file || file.size > limitsOf(deps).maxMetadataBytes) return undefined;
+  try {
+    return parseBackupObject((await deps.store.getBytes(file.key)).bytes, name);
+  } catch (err) {
+    if (err instanceof BackupObjectError) return undefined;
+    throw err;
+  }
+}
+
+async function restoreEntry(deps: CatalogDeps, name: string, previous: CatalogEntry | undefined, options: UpdateOptions): Promise<void> {
+  await updateCatalogEntry(deps.store, deps.layout, name, async (current) => {
+    if (current?.phase !== 'Deleting') return { keep: true };
+    return previous ? { write: previous } : { delete: true };
+  }, options);
+}
+
+function stubEntry(name: string, now: Date, expires: string | undefined): CatalogEntry {
+  return {
+    apiVersion: 'ferry.dev/v1', kind: 'CatalogEntry', name, phase: 'Deleting', format: 'velero', counts: emptyCounts(), size: 0,
+    verified: false, problems: [], indexedAt: now.toISOString(), fingerprint: '', ...(expires ? { expires } : {}),
+  };
+}
+
+/** S3's answer when it refuses to delete a protected object (object lock retention, legal hold, or a deny policy). */
+export function protectionOf(err: unknown): string | undefined {
+  const cause = (err instanceof StoreError ? err.cause : err) as { name?: string; Code?: string; message?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  const code = cause?.name ?? cause?.Code;
+  if (code === 'AccessDenied' || code === 'ObjectLocked' || cause?.$metadata?.httpStatusCode === 403) {
+    return `${code ?? 'HTTP 403'}: ${cause?.message ?? 'access denied'}`;
+  }
+  return undefined;
+}
