@@ -7,6 +7,8 @@ import type { ItemOutcome } from './outcome.js';
 export interface Checkpoint {
   restore: string;
   backup: string;
+  /** A dry run's checkpoint never resumes a real run, nor the other way round. */
+  dryRun: boolean;
   /** RFC 3339 time the restore started (kept across invocations). */
   startedAt: string;
   /** Outcomes by item key (lib/restore/apply/outcome.ts itemKey). */

@@ -1,0 +1,152 @@
+import { crdListMapKeysFrom } from './modifiers/index.js';
+import type { Cluster } from '../kube/cluster.js';
+import { addMessage, countMessages, emptyResults } from '../model/results.js';
+import type { RestoreSpec } from '../spec/restore-spec.js';
+import { NotFoundError } from '../store/errors.js';
+import type { BucketLayout } from '../store/layout.js';
+import type { ObjectStore } from '../store/object-store.js';
+import { validateBackup, type Verdict } from '../catalog/validate.js';
+import { applyAll } from './apply/apply-all.js';
+import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './apply/checkpoint.js';
+import type { ItemOutcome } from './apply/outcome.js';
+import { loadModifiers } from './modifier-source.js';
+import { transformAll } from './pipeline.js';
+import { readBackupItems } from './read-backup.js';
+import { countOutcomes, phaseOf, resultsFrom, type RestoreResult } from './result.js';
+import { storeResult, readResult } from './result-store.js';
+import { applyGroups, targetFromDiscovery } from './target.js';
+import type { TransformItem } from './types.js';
+
+/** One restore to run. */
+export interface RestoreRequest {
+  /** The restore's name (its folder under restores/); also the velero.io/restore-name label. */
+  name: string;
+  spec: RestoreSpec;
+  dryRun: boolean;
+  targetCluster?: string;
+}
+
+/** What a restore needs: the backup's bucket, the target, time, and where to report. */
+export interface RestoreDeps {
+  store: ObjectStore;
+  layout: BucketLayout;
+  cluster: Cluster;
+  now: () => Date;
+  log: { info(message: string, data?: Record<string, unknown>): void; warn(message: string, data?: Record<string, unknown>): void };
+  /** Objects written at once inside a priority group (default 16). */
+  concurrency?: number;
+  /** Milliseconds left in this invocation; the restore checkpoints and stops when fewer than `reserveMs` remain. */
+  remainingMs?: () => number;
+  reserveMs?: number;
+  /** Where resourceModifier ConfigMaps are looked up when neither the source nor the restore names a namespace. */
+  modifierNamespace?: string;
+  /** Called after each object. */
+  onProgress?: (outcome: ItemOutcome, progress: { group: string; groupDone: number; groupTotal: number; done: number; total: number }) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** The restore was refused before anything was applied (bad backup, missing rules, unreachable target). */
+export class RestoreRefusedError extends Error {
+  override name = 'RestoreRefusedError';
+}
+
+const REFUSED_PHASES = new Set(['Corrupt', 'Incomplete', 'Invalid', 'Failed']);
+
+/**
+ * Runs a restore: verify the backup, discover the target, load the modifier rules, stream and transform
+ * the backup, apply it in priority order, and store the result under restores/<name>/. Running the same
+ * restore again returns its finished result, or resumes it from its checkpoint: no object is applied twice.
+ */
+export async function runRestore(request: RestoreRequest, deps: RestoreDeps): Promise<RestoreResult> {
+  const backup = request.spec.backupName;
+  if (!backup) throw new RestoreRefusedError('spec.backupName is required to restore (a restore from a schedule names its latest backup)');
+  const finished = await readResult(deps.store, deps.layout, request.name).catch((err) => {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  });
+  if (finished && finished.phase !== 'InProgress' && finished.dryRun === request.dryRun) {
+    deps.log.info('restore already finished; returning its stored result', { restore: request.name, phase: finished.phase });
+    return finished;
+  }
+  const verdict = await validateBackup(backup, { store: deps.store, layout: deps.layout });
+  refuseUnusable(verdict);
+  const checkpoint = await resumeOrStart(request, deps, backup);
+
+  const discovery = await deps.cluster.discover();
+  const target = targetFromDiscovery(discovery);
+  const modifiers = await loadModifiers(request.spec.resourceModifier, deps.cluster, {
+    restoreNamespace: request.spec.namespace, defaultNamespace: deps.modifierNamespace ?? 'csdr',
+  });
+
+  const runResults = emptyResults();
+  const items: TransformItem[] = [];
+  const { body } = await deps.store.get(deps.layout.backupKey(backup, 'tarball'));
+  for await (const item of readBackupItems(body, target.resolve, (e) => addMessage(runResults.errors, undefined, `backup entry ${e.path}: ${e.reason}`))) {
+    items.push(item);
+  }
+  const crds = items.filter((i) => i.object.kind === 'CustomResourceDefinition').map((i) => i.object);
+  const transformed = transformAll(items, {
+    spec: request.spec, backupName: backup, restoreName: request.name, resolve: target.resolve, served: target.served,
+    ...(modifiers ? { modifiers, crdListMapKeys: crdListMapKeysFrom(crds) } : {}),
+  });
+  if (!verdict.verified) addMessage(runResults.warnings, undefined, `backup ${backup} has no Ferry manifest (a Velero backup): its contents are not verified`);
+
+  const reserve = deps.reserveMs ?? 15_000;
+  let lastSave = Date.now();
+  const finishedAll = await applyAll(deps.cluster, applyGroups(transformed.items), {
+    policy: request.spec.existingResourcePolicy, dryRun: request.dryRun, concurrency: deps.concurrency ?? 16,
+    namespaceLabels: { 'velero.io/backup-name': backup, 'velero.io/restore-name': request.name },
+    crdWait: { timeoutMs: 60_000, intervalMs: 250, sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))), now: () => Date.now() },
+    done: checkpoint.done,
+    shouldStop: () => deps.remainingMs !== undefined && deps.remainingMs() < reserve,
+    onOutcome: async (outcome, progress) => {
+      deps.onProgress?.(outcome, progress);
+      // Save progress now and then, so that a crash loses little work; a stop saves it at once below.
+      if (Date.now() - lastSave > 5_000) {
+        lastSave = Date.now();
+        await saveCheckpoint(deps.store, deps.layout, checkpoint);
+      }
+    },
+  });
+
+  const outcomes = Object.values(checkpoint.done);
+  const results = resultsFrom(outcomes, { warnings: transformed.warnings, errors: transformed.errors });
+  for (const m of runResults.warnings.velero ?? []) addMessage(results.warnings, undefined, m);
+  for (const m of runResults.errors.velero ?? []) addMessage(results.errors, undefined, m);
+  const result: RestoreResult = {
+    restore: request.name, backup, dryRun: request.dryRun, verified: verdict.verified,
+    ...(request.targetCluster ? { targetCluster: request.targetCluster } : {}),
+    phase: finishedAll.finished ? phaseOf(outcomes, countMessages(transformed.errors) + countMessages(runResults.errors)) : 'InProgress',
+    startedAt: checkpoint.startedAt, invocations: checkpoint.invocations,
+    ...(finishedAll.finished ? { completedAt: deps.now().toISOString() } : {}),
+    counts: countOutcomes(outcomes),
+    skippedByTransform: transformed.skipped.map((s) => ({
+      kind: s.item.object.kind, namespace: s.item.backupNamespace, name: s.item.object.metadata.name ?? '', reason: `${s.stage}: ${s.reason}`,
+    })),
+    items: outcomes, results,
+  };
+  await saveCheckpoint(deps.store, deps.layout, checkpoint);
+  await storeResult(deps.store, deps.layout, result);
+  deps.log.info('restore ' + (finishedAll.finished ? 'finished' : 'checkpointed; it continues in a fresh invocation'), {
+    restore: request.name, phase: result.phase, ...result.counts,
+  });
+  return result;
+}
+
+function refuseUnusable(verdict: Verdict): void {
+  if (REFUSED_PHASES.has(verdict.phase)) {
+    throw new RestoreRefusedError(`backup ${verdict.name} is ${verdict.phase}${verdict.problems[0] ? `: ${verdict.problems[0]}` : ''}; nothing was restored`);
+  }
+}
+
+async function resumeOrStart(request: RestoreRequest, deps: RestoreDeps, backup: string): Promise<Checkpoint> {
+  const saved = await loadCheckpoint(deps.store, deps.layout, request.name);
+  if (saved && saved.backup !== backup) {
+    throw new RestoreRefusedError(`restore ${request.name} was started from backup ${saved.backup}, not ${backup}; choose another restore name`);
+  }
+  if (saved && saved.dryRun === request.dryRun) {
+    deps.log.info('resuming restore from its checkpoint', { restore: request.name, done: Object.keys(saved.done).length });
+    return { ...saved, invocations: saved.invocations + 1 };
+  }
+  return { restore: request.name, backup, dryRun: request.dryRun, startedAt: deps.now().toISOString(), done: {}, invocations: 1 };
+}
