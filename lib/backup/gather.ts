@@ -1,0 +1,155 @@
+import type { ApiResource, Cluster } from '../kube/cluster.js';
+import { ClusterError, NotFound } from '../kube/errors.js';
+import { joinApiVersion, type KubeObject } from '../model/object.js';
+import { addMessage, type RunResults } from '../model/results.js';
+import { listAll, runBounded } from './collect.js';
+import { ItemError, type BackupContents } from './contents.js';
+import { isExcludedByLabel, matchesSelectors, type BackupPlan, type ResourceType } from './select.js';
+import type { BackupLog, BackupOptions } from './types.js';
+
+/** How the listing went: types attempted and types that failed. */
+export interface GatherStats {
+  typesListed: number;
+  typesFailed: number;
+}
+
+/**
+ * Lists the planned types with bounded concurrency and writes what they hold, then adds the related
+ * cluster-scoped objects. Per-item and per-type problems go to `results`; a failure of the archive (the
+ * bucket) is thrown, since nothing more can be written.
+ */
+export class Gatherer {
+  private typesDone = 0;
+  private readonly stats: GatherStats = { typesListed: 0, typesFailed: 0 };
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly plan: BackupPlan,
+    private readonly contents: BackupContents,
+    private readonly results: RunResults,
+    private readonly options: BackupOptions,
+    private readonly log?: BackupLog,
+    private readonly progress?: (typesDone: number, typesTotal: number) => void,
+  ) {}
+
+  /** Types to list in total (namespaced and whole cluster-scoped ones). */
+  get typesTotal(): number {
+    return this.plan.namespaced.length + this.plan.clusterScoped.length;
+  }
+
+  /** Lists every planned type, then the related objects; returns how the listing went. */
+  async run(): Promise<GatherStats> {
+    const types = [...this.plan.namespaced, ...this.plan.clusterScoped];
+    await runBounded(types, this.options.concurrency, (type) => this.gatherType(type));
+    await this.gatherRelated();
+    return { ...this.stats };
+  }
+
+  private async gatherType(type: ResourceType): Promise<void> {
+    this.stats.typesListed++;
+    const scopes = type.resource.namespaced && this.plan.namespaces ? this.plan.namespaces : [undefined];
+    try {
+      for (const namespace of scopes) {
+        for (const labelSelector of this.plan.selectors) {
+          const pages = listAll(this.cluster, type.resource, {
+            ...(namespace ? { namespace } : {}), labelSelector, pageSize: this.options.pageSize, maxRestarts: this.options.maxListRestarts,
+            onRestart: (attempt) => this.log?.warn(`the list of ${type.groupResource} expired; starting it over`, { groupResource: type.groupResource, attempt }),
+          });
+          for await (const items of pages) {
+            for (const obj of items) await this.writeListed(type, obj);
+            this.progress?.(this.typesDone, this.typesTotal);
+          }
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof ClusterError)) throw err;
+      this.recordTypeFailure(type, err);
+    } finally {
+      this.typesDone++;
+      this.progress?.(this.typesDone, this.typesTotal);
+    }
+  }
+
+  private async writeListed(type: ResourceType, obj: KubeObject): Promise<void> {
+    if (type.resource.namespaced && !this.plan.includesNamespace(obj.metadata.namespace ?? '')) return;
+    if (isExcludedByLabel(obj)) return;
+    await this.writeItem(type, obj);
+  }
+
+  private async writeItem(type: ResourceType, obj: KubeObject): Promise<void> {
+    try {
+      await this.contents.write(type, obj);
+    } catch (err) {
+      if (!(err instanceof ItemError)) throw err;
+      addMessage(this.results.errors, type.resource.namespaced ? obj.metadata.namespace ?? '' : '', err.message);
+    }
+  }
+
+  private recordTypeFailure(type: ResourceType, err: ClusterError): void {
+    // A type that went away between discovery and its list (a CRD deleted meanwhile) holds nothing to back up.
+    if (err instanceof NotFound) {
+      addMessage(this.results.warnings, undefined, `${type.groupResource} is no longer served: ${err.message}`);
+      return;
+    }
+    this.stats.typesFailed++;
+    addMessage(this.results.errors, undefined, `could not list ${type.groupResource}: ${err.message}`);
+    this.log?.warn(`could not list ${type.groupResource}`, { groupResource: type.groupResource, error: err.message });
+  }
+
+  /** Namespaces of selected namespaces, PVs of backed-up PVCs and CRDs of backed-up custom resources. */
+  private async gatherRelated(): Promise<void> {
+    const { namespaces, persistentVolumes, customResourceDefinitions } = this.plan.related;
+    if (namespaces) await this.gatherNamespaces(namespaces);
+    if (persistentVolumes) {
+      for (const name of this.contents.boundVolumeNames()) {
+        await this.gatherOne(persistentVolumes, name, (missing) => `PersistentVolume ${name}, bound to a backed-up claim, ${missing}`);
+      }
+    }
+    if (customResourceDefinitions) {
+      // A dotted built-in group (networking.k8s.io, ...) has no CRD: not finding one is expected, not a warning.
+      for (const name of this.contents.candidateCrdNames()) await this.gatherOne(customResourceDefinitions, name);
+    }
+  }
+
+  private async gatherNamespaces(type: ResourceType): Promise<void> {
+    const holding = this.contents.namespacesHoldingItems();
+    const wanted = (ns: KubeObject) => !isExcludedByLabel(ns)
+      && (matchesSelectors(this.plan, ns) || holding.has(ns.metadata.name ?? ''));
+    try {
+      if (this.plan.namespaces) {
+        for (const name of this.plan.namespaces) {
+          const ns = await this.read(type.resource, name);
+          if (!ns) addMessage(this.results.warnings, name, `namespace ${name} is included but does not exist`);
+          else if (wanted(ns)) await this.writeItem(type, ns);
+        }
+        return;
+      }
+      const pages = listAll(this.cluster, type.resource, { labelSelector: '', pageSize: this.options.pageSize, maxRestarts: this.options.maxListRestarts });
+      for await (const items of pages) {
+        for (const ns of items) if (this.plan.includesNamespace(ns.metadata.name ?? '') && wanted(ns)) await this.writeItem(type, ns);
+      }
+    } catch (err) {
+      if (!(err instanceof ClusterError)) throw err;
+      addMessage(this.results.errors, '', `could not read the selected namespaces: ${err.message}`);
+    }
+  }
+
+  private async gatherOne(type: ResourceType, name: string, missing?: (what: string) => string): Promise<void> {
+    if (this.contents.has(type, '', name)) return;
+    try {
+      const obj = await this.read(type.resource, name);
+      if (!obj) {
+        if (missing) addMessage(this.results.warnings, '', missing('does not exist'));
+        return;
+      }
+      if (!isExcludedByLabel(obj)) await this.writeItem(type, obj);
+    } catch (err) {
+      if (!(err instanceof ClusterError)) throw err;
+      addMessage(this.results.errors, '', `could not read ${type.groupResource} ${name}: ${err.message}`);
+    }
+  }
+
+  private async read(resource: ApiResource, name: string): Promise<KubeObject | undefined> {
+    return this.cluster.read(joinApiVersion(resource.group, resource.version), resource.kind, name);
+  }
+}

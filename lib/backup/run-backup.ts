@@ -1,0 +1,166 @@
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import type { Discovery } from '../kube/cluster.js';
+import { addMessage, countMessages, emptyResults, type RunResults } from '../model/results.js';
+import type { BackupSpec } from '../spec/backup-spec.js';
+import { ArchiveWriter } from '../store/archive-writer.js';
+import { ARCHIVE_FORMAT_VERSION, VERSION_ENTRY } from '../store/archive-paths.js';
+import { PreconditionFailedError } from '../store/errors.js';
+import type { BackupFile } from '../store/layout.js';
+import { buildManifest, type ManifestEntry } from '../store/manifest.js';
+import { BackupContents } from './contents.js';
+import { BackupExistsError, BackupFailedError } from './errors.js';
+import { Gatherer } from './gather.js';
+import { planBackup } from './select.js';
+import { DEFAULT_BACKUP_OPTIONS, type BackupDeps, type BackupOutcome, type BackupProgress } from './types.js';
+import { buildVeleroBackup, type BackupPhase, type BackupStatusInput } from './velero-backup.js';
+
+/**
+ * Takes one backup: claims the name in the bucket, lists the selected resources and streams them into
+ * `<name>.tar.gz`, writes the resource list, the results and velero-backup.json, and commits the backup by
+ * writing ferry-manifest.json last. Throws BackupExistsError when the name is taken, and the store's error when
+ * the bucket cannot be reached to claim it (nothing is written either way); otherwise returns the outcome,
+ * Failed when the cluster or the bucket could not be used (the tarball upload aborted, no manifest).
+ */
+export async function runBackup(spec: BackupSpec, deps: BackupDeps): Promise<BackupOutcome> {
+  return new BackupRun(spec, deps).run();
+}
+
+class BackupRun {
+  private readonly options;
+  private readonly startedAt: Date;
+  private readonly expiresAt: Date;
+  private readonly results: RunResults = emptyResults();
+  private readonly files: Record<string, ManifestEntry> = {};
+  private readonly storageLocation: string;
+  private claimEtag?: string;
+  private discovery?: Discovery;
+  private contents?: BackupContents;
+  private bytesWritten = 0;
+  private typesProgress = { done: 0, total: 0 };
+
+  constructor(private readonly spec: BackupSpec, private readonly deps: BackupDeps) {
+    this.options = { ...DEFAULT_BACKUP_OPTIONS, ...deps.options };
+    this.startedAt = deps.clock();
+    this.expiresAt = new Date(this.startedAt.getTime() + spec.ttlMs);
+    this.storageLocation = deps.storageLocation ?? spec.storageLocation ?? 'default';
+  }
+
+  async run(): Promise<BackupOutcome> {
+    await this.claim();
+    let writer: ArchiveWriter | undefined;
+    try {
+      this.discovery = await this.deps.cluster.discover().catch((err: Error) => {
+        throw new BackupFailedError(`the cluster cannot be used: discovery failed: ${err.message}`, { cause: err });
+      });
+      const plan = planBackup(this.discovery, this.spec);
+      for (const s of plan.skipped) this.deps.log?.info(`not backing up ${s.groupResource}: ${s.reason}`);
+      this.noteUnsupported();
+      writer = new ArchiveWriter((body) => this.deps.store.upload(this.key('tarball'), body, { contentType: 'application/gzip' }), {
+        mtime: this.startedAt, gzipLevel: this.options.gzipLevel,
+        onBytes: (bytes) => { this.bytesWritten = bytes; this.report(); },
+      });
+      await writer.add(VERSION_ENTRY, ARCHIVE_FORMAT_VERSION);
+      this.contents = new BackupContents(writer);
+      const gatherer = new Gatherer(this.deps.cluster, plan, this.contents, this.results, this.options, this.deps.log,
+        (done, total) => { this.typesProgress = { done, total }; this.report(); });
+      const stats = await gatherer.run();
+      if (stats.typesListed > 0 && stats.typesFailed === stats.typesListed) {
+        throw new BackupFailedError(`the cluster cannot be used: none of the ${stats.typesListed} resource types could be listed (see the errors)`);
+      }
+      this.files[this.fileName('tarball')] = await writer.finish();
+      await this.putFile('resourceList', gzipSync(JSON.stringify(this.contents.resourceList())), 'application/gzip');
+      await this.putFile('results', gzipSync(JSON.stringify({ errors: this.results.errors, warnings: this.results.warnings })), 'application/gzip');
+      const phase: BackupPhase = countMessages(this.results.errors) > 0 ? 'PartiallyFailed' : 'Completed';
+      const completedAt = this.deps.clock();
+      await this.putFile('backup', this.veleroBackupJson(phase, completedAt), 'application/json', this.claimEtag);
+      const manifest = buildManifest(this.spec.name, this.files, this.deps.clock());
+      await this.deps.store.put(this.key('manifest'), JSON.stringify(manifest, null, 2), { contentType: 'application/json', ifNoneMatch: '*' });
+      this.deps.log?.info(`backup ${this.spec.name} ${phase}`, { items: this.contents.itemCount, bytes: this.files[this.fileName('tarball')]?.size });
+      return this.outcome(phase, completedAt, { manifestKey: this.key('manifest') });
+    } catch (err) {
+      const reason = err instanceof BackupFailedError ? err.message : `the bucket or the run failed: ${(err as Error).message}`;
+      if (writer) await writer.abort(err as Error);
+      return this.fail(reason);
+    }
+  }
+
+  /** Refuses a taken name, then claims it with a conditional write so that two runs cannot both take it. */
+  private async claim(): Promise<void> {
+    const prefix = this.deps.layout.backupPrefix(this.spec.name);
+    for await (const existing of this.deps.store.list(prefix)) throw new BackupExistsError(this.spec.name, existing.key);
+    try {
+      const { etag } = await this.deps.store.put(this.key('backup'), this.veleroBackupJson('InProgress'), { contentType: 'application/json', ifNoneMatch: '*' });
+      this.claimEtag = etag || undefined;
+    } catch (err) {
+      if (err instanceof PreconditionFailedError) throw new BackupExistsError(this.spec.name, this.key('backup'), { cause: err });
+      throw err;
+    }
+  }
+
+  private noteUnsupported(): void {
+    if (this.spec.backupType !== 'AppBackup') {
+      addMessage(this.results.warnings, undefined, `backupType ${this.spec.backupType}: volume data is not backed up by this version of Ferry; the resources are`);
+    }
+    if (this.spec.hooks && Object.keys(this.spec.hooks).length > 0) {
+      addMessage(this.results.warnings, undefined, 'backup hooks are recorded but not run by Ferry');
+    }
+  }
+
+  private async putFile(file: BackupFile, body: Uint8Array | string, contentType: string, ifMatch?: string): Promise<void> {
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    const { etag } = await this.deps.store.put(this.key(file), bytes, { contentType, ...(ifMatch ? { ifMatch } : {}) });
+    if (file === 'backup') this.claimEtag = etag || undefined;
+    this.files[this.fileName(file)] = { size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+  }
+
+  private veleroBackupJson(phase: BackupPhase, completedAt?: Date, failureReason?: string): string {
+    const items = this.contents?.itemCount ?? 0;
+    const status: BackupStatusInput = {
+      phase, startedAt: this.startedAt, expiresAt: this.expiresAt, totalItems: items, itemsBackedUp: items,
+      warnings: countMessages(this.results.warnings), errors: countMessages(this.results.errors),
+      ...(completedAt ? { completedAt } : {}), ...(failureReason ? { failureReason } : {}),
+    };
+    return JSON.stringify(buildVeleroBackup(this.spec, status, {
+      storageLocation: this.storageLocation, ...(this.discovery ? { serverVersion: this.discovery.serverVersion } : {}),
+    }), null, 2);
+  }
+
+  /** Records the failure in velero-backup.json (best effort: the bucket may be what failed) and writes no manifest. */
+  private async fail(reason: string): Promise<BackupOutcome> {
+    addMessage(this.results.errors, undefined, reason);
+    const completedAt = this.deps.clock();
+    this.deps.log?.warn(`backup ${this.spec.name} Failed: ${reason}`);
+    await this.deps.store.put(this.key('backup'), this.veleroBackupJson('Failed', completedAt, reason), {
+      contentType: 'application/json', ...(this.claimEtag ? { ifMatch: this.claimEtag } : {}),
+    }).catch((err: Error) => this.deps.log?.warn(`could not record the failure in velero-backup.json: ${err.message}`));
+    for (const file of Object.keys(this.files)) delete this.files[file];
+    return this.outcome('Failed', completedAt, { failureReason: reason });
+  }
+
+  private outcome(phase: BackupOutcome['phase'], completedAt: Date, extra: Partial<BackupOutcome>): BackupOutcome {
+    return {
+      name: this.spec.name, phase, startedAt: this.startedAt, completedAt, expiresAt: this.expiresAt,
+      itemsBackedUp: this.contents?.itemCount ?? 0, byResource: this.contents?.countsByResource() ?? {},
+      files: { ...this.files }, results: this.results,
+      warnings: countMessages(this.results.warnings), errors: countMessages(this.results.errors), ...extra,
+    };
+  }
+
+  private report(): void {
+    if (!this.deps.onProgress) return;
+    const progress: BackupProgress = {
+      itemsBackedUp: this.contents?.itemCount ?? 0, byResource: this.contents?.countsByResource() ?? {},
+      bytesWritten: this.bytesWritten, typesDone: this.typesProgress.done, typesTotal: this.typesProgress.total,
+    };
+    this.deps.onProgress(progress);
+  }
+
+  private key(file: BackupFile): string {
+    return this.deps.layout.backupKey(this.spec.name, file);
+  }
+
+  private fileName(file: BackupFile): string {
+    return this.key(file).slice(this.deps.layout.backupPrefix(this.spec.name).length);
+  }
+}

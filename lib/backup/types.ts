@@ -1,0 +1,70 @@
+import type { Cluster } from '../kube/cluster.js';
+import type { RunResults } from '../model/results.js';
+import type { BucketLayout } from '../store/layout.js';
+import type { ManifestEntry } from '../store/manifest.js';
+import type { ObjectStore } from '../store/object-store.js';
+import type { BackupPhase } from './velero-backup.js';
+
+/** Where a run reports what it does; a CLI prints it, a function logs it as JSON. */
+export interface BackupLog {
+  info(message: string, data?: Record<string, unknown>): void;
+  warn(message: string, data?: Record<string, unknown>): void;
+}
+
+/** A snapshot of a running backup, sent after every page and as compressed bytes are written. */
+export interface BackupProgress {
+  itemsBackedUp: number;
+  /** Items written so far, by groupResource. */
+  byResource: Record<string, number>;
+  /** Compressed bytes of the tarball written so far. */
+  bytesWritten: number;
+  typesDone: number;
+  typesTotal: number;
+}
+
+/** Tuning of a run; the defaults suit a shared API server and a Lambda of 1 GB. */
+export interface BackupOptions {
+  /** Resource types listed at once. */
+  concurrency: number;
+  /** Objects per LIST page. */
+  pageSize: number;
+  /** Restarts of a LIST whose continue token expired, before the type fails. */
+  maxListRestarts: number;
+  /** gzip level of the tarball. */
+  gzipLevel: number;
+}
+
+/** Default options: 4 types at once, pages of 500 (Velero's client page size), 3 restarts, gzip level 6. */
+export const DEFAULT_BACKUP_OPTIONS: BackupOptions = { concurrency: 4, pageSize: 500, maxListRestarts: 3, gzipLevel: 6 };
+
+/** What runBackup needs: the ports, a clock and where to report. */
+export interface BackupDeps {
+  store: ObjectStore;
+  layout: BucketLayout;
+  cluster: Cluster;
+  clock: () => Date;
+  /** The storage location's name, for Velero's label; the spec's storageLocation, else "default", when absent. */
+  storageLocation?: string;
+  log?: BackupLog;
+  onProgress?: (progress: BackupProgress) => void;
+  options?: Partial<BackupOptions>;
+}
+
+/** The outcome of a run that got to write something (a refused name throws BackupExistsError instead). */
+export interface BackupOutcome {
+  name: string;
+  phase: Exclude<BackupPhase, 'InProgress'>;
+  startedAt: Date;
+  completedAt: Date;
+  expiresAt: Date;
+  itemsBackedUp: number;
+  byResource: Record<string, number>;
+  /** The files written and committed by the manifest (empty when the backup failed). */
+  files: Record<string, ManifestEntry>;
+  results: RunResults;
+  warnings: number;
+  errors: number;
+  failureReason?: string;
+  /** Key of ferry-manifest.json, when the backup was committed. */
+  manifestKey?: string;
+}
