@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../../lib/model/object.js';
+import { parseResourceModifiers } from '../../../lib/restore/modifiers/index.js';
+import { transformAll } from '../../../lib/restore/pipeline.js';
+import type { Stage } from '../../../lib/restore/types.js';
+import { contextWith, frozen, itemOf, obj } from './fixtures.js';
+
+const MODIFIERS = `version: v1
+resourceModifierRules:
+- conditions:
+    groupResource: statefulsets.apps
+    namespaces: [default]
+  patches:
+  - operation: remove
+    path: /spec/template/spec/affinity/nodeAffinity
+- conditions:
+    groupResource: configmaps
+    namespaces: [default]
+  patches:
+  - operation: remove
+    path: /data/missing
+`;
+
+const statefulSet = frozen(obj('apps/v1', 'StatefulSet', 'web', 'default', {
+  spec: { template: { spec: { affinity: { nodeAffinity: { x: 1 } }, containers: [{ name: 'nginx', image: 'old.example.com/team/nginx:1' }] } } },
+  status: { replicas: 2 },
+}, { uid: 'u1', resourceVersion: '7', labels: { app: 'nginx' } }));
+
+describe('transformAll', () => {
+  const context = contextWith({ namespaceMapping: { default: 'default1' }, imageRegistryMapping: { 'old.example.com/team': 'new.example.com/t' } },
+    { backupName: 'nginx-backup', restoreName: 'nginx-restore', modifiers: parseResourceModifiers(MODIFIERS, 'modifiers.yaml') });
+
+  it('runs every stage: metadata stripped, image mapped, modifier applied against the backup namespace, moved, labelled', () => {
+    const result = transformAll([itemOf(statefulSet)], context);
+    expect(result.items.map((i) => i.object)).toEqual([obj('apps/v1', 'StatefulSet', 'web', 'default1', {
+      spec: { template: { spec: { affinity: {}, containers: [{ name: 'nginx', image: 'new.example.com/t/nginx:1' }] } } },
+    }, { labels: { app: 'nginx', 'velero.io/backup-name': 'nginx-backup', 'velero.io/restore-name': 'nginx-restore' } })]);
+    expect(result.problems).toEqual([]);
+  });
+
+  it('records a modifier failure as an error of the object, grouped by its target namespace, and still restores it', () => {
+    const result = transformAll([itemOf(obj('v1', 'ConfigMap', 'cfg', 'default', { data: { a: '1' } }))], context);
+    expect(result.items).toHaveLength(1);
+    expect(result.errors.namespaces?.default1).toEqual([expect.stringMatching(/^ConfigMap default1\/cfg: resourceModifierRules\[1\]/)]);
+    expect(result.problems).toEqual([expect.objectContaining({
+      severity: 'error', apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default1', name: 'cfg', stage: 'resource-modifiers',
+    })]);
+  });
+
+  it('skips what the filter leaves out and says why, without a warning', () => {
+    const result = transformAll([itemOf(obj('v1', 'Node', 'n1', undefined)), itemOf(obj('v1', 'Secret', 's', 'kube-system'))],
+      contextWith({ excludedNamespaces: ['kube-system'] }));
+    expect(result.items).toEqual([]);
+    expect(result.skipped.map((s) => [s.stage, s.item.object.metadata.name])).toEqual([['filter', 'n1'], ['filter', 's']]);
+    expect(result.problems).toEqual([]);
+  });
+
+  it('drops the second of two objects that land on the same name after mapping, with an error', () => {
+    const result = transformAll([itemOf(obj('v1', 'ConfigMap', 'c', 'a')), itemOf(obj('v1', 'ConfigMap', 'c', 'b'))],
+      contextWith({ namespaceMapping: { a: 'shared', b: 'shared' } }));
+    expect(result.items).toHaveLength(1);
+    expect(result.errors.namespaces?.shared).toEqual([expect.stringContaining('another object already restores to configmaps shared/c')]);
+  });
+
+  it('drops a malformed object with an error and goes on with the others', () => {
+    const bad = { apiVersion: 'v1', kind: 'ConfigMap', metadata: {} } as KubeObject;
+    const result = transformAll([{ object: bad, original: bad, groupResource: 'configmaps', backupNamespace: 'default' },
+      itemOf(obj('v1', 'ConfigMap', 'ok', 'default'))], contextWith());
+    expect(result.items.map((i) => i.object.metadata.name)).toEqual(['ok']);
+    expect(result.errors.namespaces?.default).toEqual([expect.stringContaining('neither metadata.name nor metadata.generateName')]);
+  });
+
+  it('turns a stage that throws into an error for that object only', () => {
+    const boom: Stage = { name: 'boom', run: (item) => { if (item.object.metadata.name === 'bad') throw new Error('kaput'); return { item }; } };
+    const result = transformAll([itemOf(obj('v1', 'ConfigMap', 'bad', 'default')), itemOf(obj('v1', 'ConfigMap', 'good', 'default'))], contextWith(), [boom]);
+    expect(result.items.map((i) => i.object.metadata.name)).toEqual(['good']);
+    expect(result.problems).toEqual([expect.objectContaining({ stage: 'boom', message: 'failed: kaput' })]);
+  });
+
+  it('reports a cluster-scoped object\'s problems under cluster', () => {
+    const boom: Stage = { name: 'warn', run: (item) => ({ item, warnings: ['look'] }) };
+    const result = transformAll([itemOf(obj('storage.k8s.io/v1', 'StorageClass', 'gp3', undefined))], contextWith(), [boom]);
+    expect(result.warnings).toEqual({ cluster: ['StorageClass gp3: look'] });
+  });
+});
