@@ -88,7 +88,14 @@ function parseEmbedded(data: Record<string, string>, key: string, document: stri
     const at = doc.positionOf(path);
     return at ? (positions.map(at) ?? positions.fallback) : undefined;
   };
-  return validated(doc.value, new Reporter(document, positionOf, ['data', key], (path) => suffix(doc.positionOf(path) ?? {})));
+  const innerAt = (path: readonly (string | number)[]): Partial<Position> => {
+    for (let n = path.length; n >= 0; n--) {
+      const at = doc.positionOf(path.slice(0, n));
+      if (at) return at;
+    }
+    return {};
+  };
+  return validated(doc.value, new Reporter(document, positionOf, ['data', key], (path) => suffix(innerAt(path))));
 }
 
 /** YAML syntax errors with their line and column (taken from the error's offset). */
