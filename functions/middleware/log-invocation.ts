@@ -1,0 +1,58 @@
+import type { MiddlewareObj } from '@middy/core';
+import { isRecord } from '../../lib/model/object.js';
+import type { Redactor } from '../../lib/kube/credentials/redact.js';
+import type { Logger } from '../log.js';
+
+/** Options of logInvocation. */
+export interface LogInvocationOptions {
+  /** The function's name, on every line. */
+  name: string;
+  log: Logger;
+  redactor: Redactor;
+  clock: () => Date;
+}
+
+/** What is logged of an event: its shape, never its whole body (payloads may be large or hold names users care about). */
+export function summarizeEvent(event: unknown): Record<string, unknown> {
+  if (!isRecord(event)) return { type: event === null ? 'null' : typeof event };
+  if (Array.isArray(event.Records)) {
+    const records = event.Records as unknown[];
+    const keys = records.map((r) => (isRecord(r) && isRecord(r.s3) && isRecord(r.s3.object) ? r.s3.object.key : undefined)).filter((k) => typeof k === 'string');
+    return { type: 'records', records: records.length, keys: keys.slice(0, 10) };
+  }
+  if (event.source === 'aws.events' || typeof event['detail-type'] === 'string') {
+    return { type: 'schedule', detailType: event['detail-type'], resources: event.resources };
+  }
+  return { type: 'payload', fields: Object.keys(event).sort() };
+}
+
+/**
+ * Logs each invocation (event summary, duration, outcome) and every error with its cause chain, credentials masked.
+ * The error itself is rethrown with a masked message, so Lambda's error answer carries no credential either.
+ */
+export function logInvocation(options: LogInvocationOptions): MiddlewareObj<unknown, unknown> {
+  const started = new WeakMap<object, number>();
+  const lineLog = (context: unknown) => options.log.child({
+    function: options.name,
+    ...(isRecord(context) && typeof context.awsRequestId === 'string' ? { requestId: context.awsRequestId } : {}),
+  });
+  const logInvocationBefore = (request: { event: unknown; context: unknown }): void => {
+    started.set(request as object, options.clock().getTime());
+    lineLog(request.context).info('invoked', { event: summarizeEvent(request.event) });
+  };
+  const durationOf = (request: object) => options.clock().getTime() - (started.get(request) ?? options.clock().getTime());
+  const logInvocationAfter = (request: { context: unknown }): void => {
+    lineLog(request.context).info('done', { durationMs: durationOf(request) });
+  };
+  const logInvocationOnError = (request: { context: unknown; error: unknown }): void => {
+    const err = request.error;
+    lineLog(request.context).error(`failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`, {
+      durationMs: durationOf(request), error: options.redactor.error(err),
+    });
+    if (err instanceof Error) {
+      err.message = options.redactor.text(err.message);
+      if (err.stack) err.stack = options.redactor.text(err.stack);
+    }
+  };
+  return { name: 'logInvocation', before: logInvocationBefore, after: logInvocationAfter, onError: logInvocationOnError };
+}
