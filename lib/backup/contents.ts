@@ -51,7 +51,8 @@ export class BackupContents {
     }
     this.mark(type, namespace, name);
     // apiVersion and kind first, as the API server writes them.
-    const json = JSON.stringify({ apiVersion: obj.apiVersion, kind: obj.kind, ...obj });
+    const { apiVersion, kind, ...rest } = obj;
+    const json = JSON.stringify({ apiVersion, kind, ...rest });
     const bytes = Buffer.from(json, 'utf8');
     await this.sink.add(paths[0], bytes);
     await this.sink.add(paths[1], bytes);
