@@ -19,10 +19,12 @@ export class Reporter {
     let position: { line: number; column: number } | undefined;
     for (let n = path.length; n >= 0 && !position; n--) position = this.positionOf(path.slice(0, n));
     const where = this.locate ? this.locate(path) : '';
+    // Every problem inside a rule names the rule's index, so a user can find it among many.
+    const rule = path[0] === 'resourceModifierRules' && typeof path[1] === 'number' ? `rule ${path[1]}: ` : '';
     this.problems.push({
       document: this.document,
       path: joinPath(...this.prefix, ...path),
-      message: `${message}${where}`,
+      message: `${rule}${message}${where}`,
       ...(position ? { line: position.line, column: position.column } : {}),
     });
   }

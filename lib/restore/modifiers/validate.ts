@@ -38,26 +38,25 @@ export function validateResourceModifiers(value: unknown, report: Reporter): Res
 }
 
 function validateRule(raw: unknown, at: FieldPath, report: Reporter): ModifierRule | undefined {
-  const index = at[at.length - 1];
   if (!isRecord(raw)) {
-    report.add(at, `rule ${index}: expected a mapping with conditions and patches, got ${describe(raw)}`);
+    report.add(at, `expected a mapping with conditions and patches, got ${describe(raw)}`);
     return undefined;
   }
   checkKeys(raw, at, RULE_KEYS, report, (key) => {
     if (JSON_PATCH_KEYS.includes(key)) {
-      return `rule ${index}: unknown field "${key}": it is a field of a JSON patch operation but sits at the level of the ` +
+      return `unknown field "${key}": it is a field of a JSON patch operation but sits at the level of the ` +
         'rule\'s "patches" key; indent it two more spaces so that it lines up with "operation" inside the "- operation:" item';
     }
-    if (CONDITION_KEYS.includes(key)) return `rule ${index}: unknown field "${key}": it belongs under "conditions"`;
+    if (CONDITION_KEYS.includes(key)) return `unknown field "${key}": it belongs under "conditions"`;
     return undefined;
   });
   const conditions = validateConditions(raw.conditions, [...at, 'conditions'], report);
   const given = PATCH_KINDS.filter((k) => raw[k] !== undefined && raw[k] !== null && !(Array.isArray(raw[k]) && raw[k].length === 0));
   let patches: ModifierPatches | undefined;
   if (given.length > 1) {
-    report.add(at, `rule ${index}: only one of patches, mergePatches and strategicPatches may be given, found ${given.join(' and ')}`);
+    report.add(at, `only one of patches, mergePatches and strategicPatches may be given, found ${given.join(' and ')}`);
   } else if (given.length === 0) {
-    report.add(at, `rule ${index}: the rule changes nothing: give one of patches, mergePatches or strategicPatches`);
+    report.add(at, `the rule changes nothing: give one of patches, mergePatches or strategicPatches`);
   } else if (given[0] === 'patches') {
     const operations = validateJsonPatches(raw.patches, [...at, 'patches'], report);
     if (operations) patches = { type: 'json', operations };

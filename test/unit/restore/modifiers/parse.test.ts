@@ -132,7 +132,11 @@ describe('parseResourceModifiers problems', () => {
     expect(got.map((p) => ({ path: p.path, line: p.line, column: p.column }))).toEqual(
       problems.map((p) => ({ path: p.path, line: p.line, column: p.column })));
     problems.forEach((p, i) => expect(got[i]!.message).toMatch(p.message));
-    for (const p of got) expect(p.document).toBe('rules.yaml');
+    for (const p of got) {
+      expect(p.document).toBe('rules.yaml');
+      const rule = /resourceModifierRules\[(\d+)\]/.exec(p.path);
+      if (rule) expect(p.message.startsWith(`rule ${rule[1]}: `), p.message).toBe(true);
+    }
   });
 });
 
