@@ -114,8 +114,10 @@ async function expireOne(name: string, files: ObjectInfo[], now: Date, deps: Cat
     deps.log.warn(`expire ${name}: ${refused.length} objects are protected and were left`, { backup: name });
     return { backup: name, ...(expires ? { expires } : {}), action: 'partly-deleted', keys: deleted, protected: refused };
   }
-  // A new backup of the same name may have been indexed meanwhile: only an entry that is Deleting (or none) goes.
-  await updateCatalogEntry(store, layout, name, async (current) => (current === undefined || current.phase === 'Deleting' ? { delete: true } : { keep: true }), options);
+  // A new backup of the same name may have been indexed meanwhile: only an entry that is Deleting goes (or, for a
+  // backup whose files were already gone, one that is still expired).
+  const stillExpired = (e: CatalogEntry) => e.phase === 'Deleting' || (keys.length === 0 && e.expires !== undefined && Date.parse(e.expires) <= now.getTime());
+  await updateCatalogEntry(store, layout, name, async (current) => (current === undefined || stillExpired(current) ? { delete: true } : { keep: true }), options);
   deps.log.info(`expire ${name}: deleted ${deleted.length} objects and the catalog entry`, { backup: name, expires });
   return { backup: name, ...(expires ? { expires } : {}), action: 'deleted', keys: catalog || keys.length ? [...deleted, catalogKey] : deleted, protected: [] };
 }

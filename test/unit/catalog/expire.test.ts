@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { readCatalogEntry } from '../../../lib/catalog/catalog-entry.js';
+import { expireBackups, protectionOf } from '../../../lib/catalog/expire.js';
+import { indexBackup } from '../../../lib/catalog/index-backup.js';
+import { silentLog, type CatalogDeps } from '../../../lib/catalog/types.js';
+import { StoreError } from '../../../lib/store/errors.js';
+import { BucketLayout } from '../../../lib/store/layout.js';
+import { buildBackup, putBackup, type FixtureOptions } from '../../support/backup-fixture.js';
+import { MemoryStore } from '../../support/memory-store.js';
+
+const layout = new BucketLayout('');
+const NOW = new Date('2026-03-01T00:00:00Z');
+const PAST = new Date('2026-02-01T00:00:00Z');
+const FUTURE = new Date('2026-04-01T00:00:00Z');
+const noSleep = { sleep: async () => undefined };
+
+function deps(store: MemoryStore): CatalogDeps {
+  return { store, layout, now: () => NOW, log: silentLog };
+}
+
+/** Puts a backup and indexes it, as the bucket would hold it. */
+async function backup(store: MemoryStore, name: string, o: FixtureOptions & { skip?: string[]; index?: boolean } = {}): Promise<string[]> {
+  const keys = await putBackup(store, layout, name, await buildBackup(name, o), o.skip);
+  if (o.index ?? true) await indexBackup(name, deps(store), noSleep);
+  return keys;
+}
+
+const keysUnder = (store: MemoryStore, name: string) => [...store.objects.keys()].filter((k) => k.startsWith(`backups/${name}/`)).sort();
+
+describe('expireBackups', () => {
+  it('deletes exactly the files of expired backups, the manifest first, then their catalog entries', async () => {
+    const store = new MemoryStore();
+    await backup(store, 'old', { expires: PAST });
+    await backup(store, 'young', { expires: FUTURE });
+    const report = await expireBackups(deps(store), noSleep);
+    expect(report.kept).toBe(1);
+    expect(report.actions).toEqual([{
+      backup: 'old', expires: PAST.toISOString(), action: 'deleted', protected: [],
+      keys: ['backups/old/ferry-manifest.json', 'backups/old/velero-backup.json', 'backups/old/old-resource-list.json.gz',
+        'backups/old/old-results.gz', 'backups/old/old.tar.gz', 'catalog/backups/old.json'],
+    }]);
+    expect(keysUnder(store, 'old')).toEqual([]);
+    expect(await store.head(layout.catalogKey('old'))).toBeUndefined();
+    expect(keysUnder(store, 'young')).toHaveLength(5);
+    expect((await readCatalogEntry(store, layout, 'young')).entry?.phase).toBe('Completed');
+    const deletes = store.calls.filter((c) => c.startsWith('delete backups/old/'));
+    expect(deletes[0]).toBe('delete backups/old/ferry-manifest.json');
+  });
+
+  it('lists what a dry run would delete and changes nothing', async () => {
+    const store = new MemoryStore();
+    await backup(store, 'old', { expires: PAST });
+    const before = new Map(store.objects);
+    store.calls.length = 0;
+    const report = await expireBackups(deps(store), { dryRun: true });
+    expect(report.dryRun).toBe(true);
+    expect(report.actions).toEqual([expect.objectContaining({ backup: 'old', action: 'would-delete' })]);
+    expect(report.actions[0]!.keys).toEqual(['backups/old/ferry-manifest.json', 'backups/old/velero-backup.json',
+      'backups/old/old-resource-list.json.gz', 'backups/old/old-results.gz', 'backups/old/old.tar.gz', 'catalog/backups/old.json']);
+    expect(store.calls.filter((c) => c.startsWith('put') || c.startsWith('delete'))).toEqual([]);
+    expect(store.objects).toEqual(before);
+  });
+
+  it.each<[string, FixtureOptions & { skip?: string[] }, RegExp]>([
+    ['a Velero backup whose velero-backup.json says InProgress', { ferry: false, phase: 'InProgress' }, /still in progress: velero-backup.json says phase InProgress/],
+    ['a Ferry backup whose manifest has not been written', { skip: ['ferry-manifest.json'] }, /still in progress: ferry-manifest.json has not been written yet/],
+    ['a backup whose Backup object has an unknown phase', { ferry: false, phase: 'Deleting' }, /still in progress: velero-backup.json says phase Deleting/],
+  ])('never deletes %s, even past its expiration', async (_case, o, reason) => {
+    const store = new MemoryStore();
+    const keys = await backup(store, 'busy', { expires: PAST, ...o });
+    const report = await expireBackups(deps(store), noSleep);
+    expect(report.actions).toEqual([expect.objectContaining({ backup: 'busy', action: 'skipped', keys: [] })]);
+    expect(report.actions[0]!.reason).toMatch(reason);
+    expect(keysUnder(store, 'busy')).toEqual(keys.sort());
+  });
+
+  it('deletes a Ferry backup that failed without a manifest once it expires', async () => {
+    const store = new MemoryStore();
+    await backup(store, 'failed', { expires: PAST, phase: 'Failed', skip: ['ferry-manifest.json'] });
+    expect((await expireBackups(deps(store), noSleep)).actions[0]).toMatchObject({ backup: 'failed', action: 'deleted' });
+    expect(keysUnder(store, 'failed')).toEqual([]);
+  });
+
+  it('reports a protected manifest, deletes nothing of that backup and puts its catalog entry back', async () => {
+    const store = new MemoryStore();
+    const keys = await backup(store, 'held', { expires: PAST });
+    const entryBefore = (await readCatalogEntry(store, layout, 'held')).entry;
+    store.protectedKeys.add('backups/held/ferry-manifest.json');
+    const report = await expireBackups(deps(store), noSleep);
+    expect(report.actions).toEqual([{
+      backup: 'held', expires: PAST.toISOString(), action: 'protected', keys: [],
+      protected: [{ key: 'backups/held/ferry-manifest.json', reason: 'AccessDenied: Access Denied because object protected by object lock.' }],
+    }]);
+    expect(keysUnder(store, 'held')).toEqual(keys.sort());
+    expect((await readCatalogEntry(store, layout, 'held')).entry).toEqual(entryBefore);
+  });
+
+  it('deletes what it may when one later object is protected, keeps the entry Deleting, and finishes on a later run', async () => {
+    const store = new MemoryStore();
+    await backup(store, 'half', { expires: PAST });
+    store.protectedKeys.add('backups/half/half.tar.gz');
+    const first = await expireBackups(deps(store), noSleep);
+    expect(first.actions[0]).toMatchObject({ action: 'partly-deleted', protected: [{ key: 'backups/half/half.tar.gz' }] });
+    expect(keysUnder(store, 'half')).toEqual(['backups/half/half.tar.gz']);
+    const entry = (await readCatalogEntry(store, layout, 'half')).entry!;
+    expect(entry.phase).toBe('Deleting');
+    expect(entry.problems[0]).toMatch(/^backups\/half\/half.tar.gz could not be deleted: AccessDenied/);
+    // The index must not resurrect it meanwhile, even though its manifest is gone.
+    expect((await indexBackup('half', deps(store), noSleep)).action).toBe('deleting');
+    store.protectedKeys.clear();
+    const second = await expireBackups(deps(store), noSleep);
+    expect(second.actions).toEqual([expect.objectContaining({ backup: 'half', action: 'deleted', keys: ['backups/half/half.tar.gz', 'catalog/backups/half.json'] })]);
+    expect(await store.head(layout.catalogKey('half'))).toBeUndefined();
+  });
+
+  it('takes the expiration from the catalog entry when velero-backup.json is unreadable', async () => {
+    const store = new MemoryStore();
+    await backup(store, 'b1', { expires: PAST });
+    await store.put('backups/b1/velero-backup.json', '{"truncated":');
+    expect((await expireBackups(deps(store), noSleep)).actions[0]).toMatchObject({ backup: 'b1', action: 'deleted', expires: PAST.toISOString() });
+  });
+
+  it('deletes the catalog entry of an expired backup whose files are already gone', async () => {
+    const store = new MemoryStore();
+    await backup(store, 'ghost', { expires: PAST });
+    for (const k of keysUnder(store, 'ghost')) await store.delete(k);
+    const report = await expireBackups(deps(store), noSleep);
+    expect(report.actions).toEqual([expect.objectContaining({ backup: 'ghost', action: 'deleted', keys: ['catalog/backups/ghost.json'] })]);
+    expect(await store.head(layout.catalogKey('ghost'))).toBeUndefined();
+  });
+
+  it('skips a backup with no known expiration and says why', async () => {
+    const store = new MemoryStore();
+    await store.put('backups/mystery/mystery.tar.gz', 'x');
+    const report = await expireBackups(deps(store), noSleep);
+    expect(report.actions).toEqual([expect.objectContaining({ backup: 'mystery', action: 'skipped', reason: expect.stringMatching(/no expiration is known/) })]);
+    expect(await store.head('backups/mystery/mystery.tar.gz')).toBeDefined();
+  });
+
+  it('reports a backup whose deletion fails for another reason as failed and goes on with the others', async () => {
+    const store = new MemoryStore();
+    await backup(store, 'a-broken', { expires: PAST });
+    await backup(store, 'b-fine', { expires: PAST });
+    const del = store.delete.bind(store);
+    store.delete = async (key) => {
+      if (key.startsWith('backups/a-broken/')) throw new StoreError('delete', key, { cause: Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }) });
+      return del(key);
+    };
+    const report = await expireBackups(deps(store), noSleep);
+    expect(report.actions.map((a) => `${a.backup} ${a.action}`)).toEqual(['a-broken failed', 'b-fine deleted']);
+  });
+});
+
+describe('protectionOf', () => {
+  it.each([
+    ['S3 AccessDenied for an object under object lock', { name: 'AccessDenied', message: 'Access Denied because object protected by object lock.' }, 'AccessDenied: Access Denied because object protected by object lock.'],
+    ['a 403 without a code', { name: 'Unknown', message: 'Forbidden', $metadata: { httpStatusCode: 403 } }, 'Unknown: Forbidden'],
+    ['an ObjectLocked code', { name: 'ObjectLocked', message: 'locked' }, 'ObjectLocked: locked'],
+  ])('calls %s a protection', (_case, cause, reason) => {
+    expect(protectionOf(new StoreError('delete', 'k', { cause: Object.assign(new Error(cause.message), cause) }))).toBe(reason);
+  });
+
+  it('does not call a network failure a protection', () => {
+    expect(protectionOf(new StoreError('delete', 'k', { cause: Object.assign(new Error('reset'), { name: 'ECONNRESET' }) }))).toBeUndefined();
+  });
+});
