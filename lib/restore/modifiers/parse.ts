@@ -5,6 +5,7 @@ import { SpecError, type Problem } from '../../spec/problems.js';
 import { describe, Reporter, type PositionOf } from './report.js';
 import type { ResourceModifiers } from './types.js';
 import { validateResourceModifiers } from './validate.js';
+import { withYaml11Booleans } from './yaml11.js';
 
 type Position = { line: number; column: number };
 
@@ -27,7 +28,7 @@ export function parseResourceModifiers(text: string, source: string): ResourceMo
     const key = dataKey(doc.value, doc.label, doc.positionOf);
     return parseEmbedded(doc.value.data as Record<string, string>, key, doc.label, embeddedPositions(text, key, doc));
   }
-  return validated(doc.value, new Reporter(doc.label, doc.positionOf));
+  return validated(withYaml11Booleans(doc.value, text), new Reporter(doc.label, doc.positionOf));
 }
 
 /** Parses resource-modifier rules from a ConfigMap read from a cluster; its data must have exactly one key. */
@@ -95,7 +96,7 @@ function parseEmbedded(data: Record<string, string>, key: string, document: stri
     }
     return {};
   };
-  return validated(doc.value, new Reporter(document, positionOf, ['data', key], (path) => suffix(innerAt(path))));
+  return validated(withYaml11Booleans(doc.value, data[key]!), new Reporter(document, positionOf, ['data', key], (path) => suffix(innerAt(path))));
 }
 
 /** YAML syntax errors with their line and column (taken from the error's offset). */

@@ -159,6 +159,13 @@ describe('parseResourceModifiers', () => {
     });
   });
 
+  it('reads a plain yes or off in a value as a boolean, as Velero\'s YAML 1.1 parser does, and a quoted one as a string', () => {
+    const modifiers = parseResourceModifiers(`${head}- conditions:\n    groupResource: pods\n    matches:\n    - path: /spec/hostNetwork\n      value: off\n  patches:\n  - operation: add\n    path: /a\n    value: yes\n  - operation: add\n    path: /b\n    value: "yes"\n`, 'yaml11.yaml');
+    const rule = modifiers.rules[0]!;
+    expect(rule.conditions.matches).toEqual([{ path: '/spec/hostNetwork', value: false }]);
+    expect(rule.patches).toEqual({ type: 'json', operations: [{ op: 'add', path: '/a', value: true }, { op: 'add', path: '/b', value: 'yes' }] });
+  });
+
   it('reads JSON rules, and merge and strategic patch data given as YAML or JSON text', () => {
     const text = JSON.stringify({ version: 'v1', resourceModifierRules: [
       { conditions: { groupResource: 'pods' }, mergePatches: [{ patchData: 'metadata:\n  annotations:\n    foo: null\n' }] },
