@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ClusterError, errorForStatus } from './errors.js';
+import { ClusterError, errorForStatus, TooManyRequests } from './errors.js';
 import { RateLimiter } from './rate-limiter.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
 
@@ -28,11 +28,20 @@ export interface KubeRequest {
   contentType?: string;
 }
 
+/** Counters of what a client sent and how often the server pushed back. */
+export interface HttpStats {
+  requests: number;
+  retries: number;
+  /** 429 answers (each was retried after Retry-After or the backoff). */
+  throttled: number;
+}
+
 /** Raw HTTP to one API server, authenticated by a kubeconfig (token, client certificate, CA) from client-node. */
 export class KubeHttp {
   private readonly server: URL;
   private readonly agent: http.Agent;
   private readonly limiter: RateLimiter;
+  readonly stats: HttpStats = { requests: 0, retries: 0, throttled: 0 };
 
   constructor(private readonly kc: KubeConfig, private readonly limits: HttpLimits = DEFAULT_LIMITS) {
     const cluster = kc.getCurrentCluster();
@@ -49,10 +58,14 @@ export class KubeHttp {
   async json<T>(req: KubeRequest, what: string): Promise<T> {
     const { body } = await withRetry(async () => {
       await this.limiter.take();
+      this.stats.requests++;
       const res = await this.send(req, what);
       if (res.status >= 300) throw errorForStatus(res.status, res.body.toString('utf8'), what, res.retryAfter);
       return res;
-    }, this.limits.retry);
+    }, this.limits.retry, undefined, (err) => {
+      this.stats.retries++;
+      if (err instanceof TooManyRequests) this.stats.throttled++;
+    });
     return JSON.parse(body.toString('utf8')) as T;
   }
 

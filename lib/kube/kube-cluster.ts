@@ -2,7 +2,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { joinApiVersion, splitApiVersion, type KubeObject } from '../model/object.js';
 import type { ApiResource, Cluster, Discovery, ListOptions, ListPage, PatchType, WriteOptions } from './cluster.js';
 import { ClusterError, NotFound } from './errors.js';
-import { DEFAULT_LIMITS, KubeHttp, type HttpLimits } from './http.js';
+import { DEFAULT_LIMITS, KubeHttp, type HttpLimits, type HttpStats } from './http.js';
 
 const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   merge: 'application/merge-patch+json',
@@ -88,6 +88,11 @@ export class KubeCluster implements Cluster {
     } catch (err) {
       if (!(err instanceof NotFound)) throw err;
     }
+  }
+
+  /** Requests sent, retries and 429 answers so far. */
+  get stats(): HttpStats {
+    return this.http.stats;
   }
 
   /** Closes idle connections so a process can exit. */

@@ -18,7 +18,7 @@ export interface SourceDocument {
  */
 export function parseDocuments(text: string, source: string): SourceDocument[] {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [docs];
   const problems: Problem[] = [];
   const out: SourceDocument[] = [];

@@ -4,6 +4,7 @@
 #   stack.sh up      build if needed, start what is not running, wait until ready, write kubeconfigs and env
 #   stack.sh down    stop exactly the processes `up` started (by pid)
 #   stack.sh status  what runs
+#   stack.sh plane NAME [flags]  an extra kube-apiserver over the same etcd (tests that need other limits)
 # State, logs and kubeconfigs live in FERRY_STACK_DIR (default: <clone>/.stack).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -85,8 +86,9 @@ current-context: $1
 KC
 }
 
-start_apiserver() { # start_apiserver NAME
+start_apiserver() { # start_apiserver NAME [EXTRA FLAGS...]: later flags override earlier ones
   local name="$1" port etcd_port
+  shift
   port="$(port_of "$name")"
   etcd_port="$(port_of etcd)"
   start "$name" "$bin/kube-apiserver-$KUBE_VERSION" \
@@ -101,7 +103,7 @@ start_apiserver() { # start_apiserver NAME
     --disable-admission-plugins=ServiceAccount \
     --max-requests-inflight="${FERRY_MAX_INFLIGHT:-400}" --max-mutating-requests-inflight="${FERRY_MAX_MUTATING_INFLIGHT:-200}" \
     --enable-priority-and-fairness="${FERRY_APF:-true}" \
-    --profiling=false --v=1
+    --endpoint-reconciler-type=none --profiling=false --v=1 "$@"
 }
 
 cmd_up() {
@@ -111,7 +113,11 @@ cmd_up() {
   local admin_token
   [[ -f "$state/admin.token" ]] || python3 -c 'import secrets; print(secrets.token_hex(24))' > "$state/admin.token"
   admin_token="$(cat "$state/admin.token")"
-  printf '%s,ferry-admin,ferry-admin,system:masters\n' "$admin_token" > "$token_file"
+  [[ -f "$state/operator.token" ]] || python3 -c 'import secrets; print(secrets.token_hex(24))' > "$state/operator.token"
+  # NOTE: system:masters bypasses the inflight limits and priority-and-fairness; a test that needs 429s uses
+  # the operator identity, which RBAC binds to cluster-admin on each plane.
+  { printf '%s,ferry-admin,ferry-admin,system:masters\n' "$admin_token"
+    printf '%s,ferry-operator,ferry-operator,ferry:operators\n' "$(cat "$state/operator.token")"; } > "$token_file"
 
   local etcd_port peer_port
   etcd_port="$(port_of etcd)"; peer_port="$(port_of etcd-peer)"
@@ -136,6 +142,7 @@ cmd_up() {
   for name in source target; do
     wait_for "$name" 180 curl -fsS --cacert "$state/pki/ca.crt" -H "Authorization: Bearer $admin_token" \
       "https://127.0.0.1:$(port_of "$name")/readyz"
+    bind_operator "$name"
   done
   wait_for versitygw 30 curl -sS -o /dev/null "http://127.0.0.1:$s3_port/"
 
@@ -171,20 +178,51 @@ CFG
   say "up: env in $state/env, config in $state/ferry.yaml, kubeconfigs $state/source.kubeconfig and $state/target.kubeconfig, logs in $state/logs"
 }
 
+# An extra control plane over the same etcd, for tests that need one configured differently
+# (e.g. tiny inflight limits so that it answers 429). Its kubeconfig is $state/NAME.kubeconfig.
+# bind_operator NAME: lets the operator identity act as cluster-admin on plane NAME (idempotent).
+bind_operator() {
+  local code
+  code=$(curl -sS -o /dev/null -w '%{http_code}' --cacert "$state/pki/ca.crt" -H "Authorization: Bearer $(cat "$state/admin.token")" \
+    -H 'Content-Type: application/json' -X POST "https://127.0.0.1:$(port_of "$1")/apis/rbac.authorization.k8s.io/v1/clusterrolebindings" \
+    -d '{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRoleBinding","metadata":{"name":"ferry-operators"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"cluster-admin"},"subjects":[{"apiGroup":"rbac.authorization.k8s.io","kind":"Group","name":"ferry:operators"}]}')
+  [[ "$code" == 201 || "$code" == 409 ]] || { say "$1: binding the operator identity failed with HTTP $code"; return 1; }
+}
+
+cmd_plane() {
+  local name="${1:?usage: stack.sh plane NAME [kube-apiserver flags...]}"; shift
+  [[ "$name" =~ ^[a-z][a-z0-9-]*$ ]] || { say "plane name must be lowercase letters, digits and -"; exit 2; }
+  running etcd || { say "the stack is not up: run 'stack.sh up' first"; exit 1; }
+  start_apiserver "$name" "$@"
+  # An extra plane is reached as the operator (not system:masters), so its limits apply to the client.
+  write_kubeconfig "$name" "$(port_of "$name")" "$(cat "$state/operator.token")"
+  wait_for "$name" 180 curl -fsS --cacert "$state/pki/ca.crt" -H "Authorization: Bearer $(cat "$state/admin.token")" \
+    "https://127.0.0.1:$(port_of "$name")/readyz"
+  bind_operator "$name"
+}
+
 cmd_down() {
-  local name
-  for name in source target versitygw etcd; do
-    local pidf="$state/$name.pid"
-    [[ -f "$pidf" ]] || continue
-    local pid; pid="$(cat "$pidf")"
-    if kill -0 "$pid" 2>/dev/null; then
-      say "$name: stopping pid $pid"
-      kill "$pid" 2>/dev/null || true
-      for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-      kill -9 "$pid" 2>/dev/null || true
-    fi
-    rm -f "$pidf"
+  local name pidf
+  # Extra planes first, then the stack's own processes in reverse start order.
+  for pidf in "$state"/*.pid; do
+    name="$(basename "$pidf" .pid)"
+    [[ " source target versitygw etcd " == *" $name "* ]] || stop_one "$name"
   done
+  for name in source target versitygw etcd; do stop_one "$name"; done
+}
+
+stop_one() {
+  local name="$1"
+  local pidf="$state/$name.pid"
+  [[ -f "$pidf" ]] || return 0
+  local pid; pid="$(cat "$pidf")"
+  if kill -0 "$pid" 2>/dev/null; then
+    say "$name: stopping pid $pid"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidf"
 }
 
 cmd_status() {
@@ -198,6 +236,7 @@ cmd_status() {
 case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
+  plane) shift; cmd_plane "$@" ;;
   status) cmd_status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|plane NAME [flags]" >&2; exit 2 ;;
 esac
