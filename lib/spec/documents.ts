@@ -26,7 +26,8 @@ export function parseDocuments(text: string, source: string): SourceDocument[] {
     const label = list.length > 1 ? `${source}#${index + 1}` : source;
     for (const err of doc.errors) {
       const pos = err.linePos?.[0];
-      problems.push({ document: label, path: '', message: err.message.split('\n')[0]!, line: pos?.line, column: pos?.col });
+      const message = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      problems.push({ document: label, path: '', message, line: pos?.line, column: pos?.col });
     }
     if (doc.errors.length > 0 || doc.contents === null) return;
     out.push({
