@@ -1,0 +1,102 @@
+/**
+ * The `expire` function, run on a schedule: deletes the backups past their expiration in every storage location
+ * (or the ones the event names), then their catalog entries. `{"dryRun": true}` as the schedule's input (or in
+ * an EventBridge event's detail) only lists what would be deleted.
+ */
+import { expireBackups, type ExpireReport } from '../lib/catalog/expire.js';
+import type { Log } from '../lib/catalog/types.js';
+import { isRecord } from '../lib/model/object.js';
+import { BucketLayout } from '../lib/store/layout.js';
+import type { ObjectStore } from '../lib/store/object-store.js';
+import type { Runtime } from './compose.js';
+import { ferryHandler } from './middleware/index.js';
+
+/** What an expiry run is asked to do. */
+export interface ExpireRequest {
+  dryRun: boolean;
+  /** Storage location names; every configured location when undefined. */
+  locations?: string[];
+}
+
+/** A location expiry may clean: opened only when it runs. */
+export interface ExpireLocation {
+  name: string;
+  /** Locations with the same bucket and prefix are one place: it is cleaned once. */
+  place: string;
+  open(): { store: ObjectStore; layout: BucketLayout };
+}
+
+/** What the core needs. */
+export interface ExpireHandlerDeps {
+  locations: ExpireLocation[];
+  now: () => Date;
+  log: Log;
+}
+
+/** Thrown after a run in which some backups could not be deleted for another reason than protection. */
+export class ExpireRunError extends Error {
+  override name = 'ExpireRunError';
+  constructor(readonly response: ExpireResponse) {
+    const failed = response.locations.flatMap((l) => l.report.actions.filter((a) => a.action === 'failed').map((a) => `${l.location}/${a.backup}: ${a.reason}`));
+    super(`expiry failed for ${failed.join('; ')}`);
+  }
+}
+
+/** The answer: one report per location. */
+export interface ExpireResponse {
+  dryRun: boolean;
+  locations: { location: string; report: ExpireReport }[];
+}
+
+/** Reads a schedule event (EventBridge, input in `detail`) or a plain payload `{dryRun?, locations?}`. */
+export function parseExpireEvent(event: Record<string, unknown>): ExpireRequest {
+  const input = event.source === 'aws.events' && isRecord(event.detail) ? event.detail : event;
+  if (input.dryRun !== undefined && typeof input.dryRun !== 'boolean') throw new Error(`dryRun: expected true or false, got ${JSON.stringify(input.dryRun)}`);
+  const locations = input.locations;
+  if (locations !== undefined && (!Array.isArray(locations) || !locations.every((l) => typeof l === 'string'))) {
+    throw new Error('locations: expected a list of storage location names');
+  }
+  return { dryRun: input.dryRun === true, ...(locations ? { locations: locations as string[] } : {}) };
+}
+
+/** The core: expires every location asked for, each place once. */
+export async function expireHandlerCore(request: ExpireRequest, deps: ExpireHandlerDeps): Promise<ExpireResponse> {
+  const known = new Map(deps.locations.map((l) => [l.name, l]));
+  const unknown = (request.locations ?? []).filter((n) => !known.has(n));
+  if (unknown.length) throw new Error(`unknown storage locations: ${unknown.join(', ')} (known: ${[...known.keys()].join(', ')})`);
+  const chosen = request.locations ? request.locations.map((n) => known.get(n)!) : deps.locations;
+  const response: ExpireResponse = { dryRun: request.dryRun, locations: [] };
+  const done = new Set<string>();
+  for (const location of chosen) {
+    if (done.has(location.place)) continue;
+    done.add(location.place);
+    const { store, layout } = location.open();
+    const report = await expireBackups({ store, layout, now: deps.now, log: deps.log }, { dryRun: request.dryRun });
+    for (const a of report.actions) {
+      deps.log.info(`${location.name}/${a.backup}: ${a.action}${a.reason ? ` (${a.reason})` : ''}`, { keys: a.keys.length, protected: a.protected });
+    }
+    response.locations.push({ location: location.name, report });
+  }
+  if (response.locations.some((l) => l.report.actions.some((a) => a.action === 'failed'))) throw new ExpireRunError(response);
+  return response;
+}
+
+/** The locations of a runtime's config. */
+export function runtimeExpireLocations(runtime: Runtime): ExpireLocation[] {
+  return Object.entries(runtime.config.storageLocations).map(([name, l]) => ({
+    name, place: `${l.endpoint ?? ''} ${l.bucket} ${new BucketLayout(l.prefix).backupsPrefix()}`,
+    open: () => {
+      const opened = runtime.openStore(name);
+      return { store: opened.store, layout: opened.layout };
+    },
+  }));
+}
+
+/** Builds the handler over a runtime (the process's by default). */
+export function createExpireHandler(runtime?: Runtime) {
+  return ferryHandler({ name: 'expire', what: 'expire request', parse: parseExpireEvent, ...(runtime ? { runtime } : {}) },
+    (request, rt) => expireHandlerCore(request, { locations: runtimeExpireLocations(rt), now: rt.clock, log: rt.log }));
+}
+
+/** The Lambda entry point. */
+export const handler = createExpireHandler();

@@ -1,0 +1,102 @@
+/**
+ * The `index` function: triggered by S3 ObjectCreated events under the backups prefix, it judges each backup an
+ * event names and writes its catalog entry. Records are routed to the storage location whose bucket and prefix
+ * hold their key; records no location holds are ignored with a log line.
+ */
+import { IndexRunError } from '../lib/catalog/errors.js';
+import { indexEvent, type IndexOutcome } from '../lib/catalog/index-backup.js';
+import type { S3EventLike, S3EventRecord } from '../lib/catalog/s3-event.js';
+import { decodeEventKey } from '../lib/catalog/s3-event.js';
+import type { Log, ValidationLimits } from '../lib/catalog/types.js';
+import { isRecord } from '../lib/model/object.js';
+import { BucketLayout } from '../lib/store/layout.js';
+import type { ObjectStore } from '../lib/store/object-store.js';
+import type { Runtime } from './compose.js';
+import { ferryHandler } from './middleware/index.js';
+
+/** A storage location the function may index: opened only when an event names it. */
+export interface IndexLocation {
+  name: string;
+  bucket: string;
+  layout: BucketLayout;
+  open(): { store: ObjectStore };
+}
+
+/** What the core needs. */
+export interface IndexHandlerDeps {
+  locations: IndexLocation[];
+  now: () => Date;
+  log: Log;
+  limits?: Partial<ValidationLimits>;
+}
+
+/** What the function answers: per backup, what was done. */
+export interface IndexResponse {
+  outcomes: (IndexOutcome & { location: string })[];
+  ignored: number;
+}
+
+/** Accepts an S3 event notification (or S3's test event, which is then ignored). */
+export function parseIndexEvent(event: Record<string, unknown>): S3EventLike {
+  if (Array.isArray(event.Records)) return event;
+  if (typeof event.Event === 'string' && event.Event.endsWith('TestEvent')) return event;
+  throw new Error('expected an S3 event notification with Records');
+}
+
+/** The core: routes records to locations and indexes each location's backups. */
+export async function indexHandlerCore(event: S3EventLike, deps: IndexHandlerDeps): Promise<IndexResponse> {
+  const records = isRecord(event) && Array.isArray(event.Records) ? event.Records as S3EventRecord[] : [];
+  if (records.length === 0) deps.log.info('ignored an event without records (a test event?)');
+  const routed = new Map<IndexLocation, S3EventRecord[]>();
+  let ignored = 0;
+  for (const record of records) {
+    const location = locate(record, deps.locations);
+    if (location) routed.set(location, [...(routed.get(location) ?? []), record]);
+    else {
+      ignored++;
+      deps.log.info(`ignored ${String(record?.s3?.object?.key)}: no storage location holds it`, { bucket: record?.s3?.bucket?.name });
+    }
+  }
+  const response: IndexResponse = { outcomes: [], ignored };
+  const failures: IndexRunError['failures'] = [];
+  for (const [location, locationRecords] of routed) {
+    const { store } = location.open();
+    try {
+      const result = await indexEvent({ Records: locationRecords }, {
+        store, layout: location.layout, bucket: location.bucket, now: deps.now, log: deps.log, limits: deps.limits,
+      });
+      response.outcomes.push(...result.outcomes.map((o) => ({ ...o, location: location.name })));
+      response.ignored += result.ignored.length;
+    } catch (err) {
+      if (!(err instanceof IndexRunError)) throw err;
+      failures.push(...err.failures.map((f) => ({ ...f, backup: `${location.name}/${f.backup}` })));
+    }
+  }
+  if (failures.length) throw new IndexRunError(failures);
+  return response;
+}
+
+/** The location whose bucket holds the record and whose backups prefix holds its key. */
+function locate(record: S3EventRecord, locations: IndexLocation[]): IndexLocation | undefined {
+  const key = typeof record?.s3?.object?.key === 'string' ? decodeEventKey(record.s3.object.key) : undefined;
+  if (key === undefined) return undefined;
+  const holders = locations.filter((l) => l.bucket === record.s3.bucket?.name && key.startsWith(l.layout.backupsPrefix()));
+  // The longest prefix wins when locations nest (one at the bucket root, one under a prefix).
+  return holders.sort((a, b) => b.layout.backupsPrefix().length - a.layout.backupsPrefix().length)[0];
+}
+
+/** The locations of a runtime's config. */
+export function runtimeLocations(runtime: Runtime): IndexLocation[] {
+  return Object.entries(runtime.config.storageLocations).map(([name, l]) => ({
+    name, bucket: l.bucket, layout: new BucketLayout(l.prefix), open: () => ({ store: runtime.openStore(name).store }),
+  }));
+}
+
+/** Builds the handler over a runtime (the process's by default). */
+export function createIndexHandler(runtime?: Runtime) {
+  return ferryHandler({ name: 'index', what: 'S3 event', parse: parseIndexEvent, ...(runtime ? { runtime } : {}) },
+    (event, rt) => indexHandlerCore(event, { locations: runtimeLocations(rt), now: rt.clock, log: rt.log }));
+}
+
+/** The Lambda entry point. */
+export const handler = createIndexHandler();
