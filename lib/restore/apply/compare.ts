@@ -30,10 +30,10 @@ export function firstDifference(desired: KubeObject, live: KubeObject): string |
   return undefined;
 }
 
-// An object restored by an earlier restore carries that restore's name: that alone is no difference.
+// An object restored earlier carries that restore's and that backup's names: that alone is no difference (Velero too).
 function withoutRestoreName(labels: unknown): unknown {
   if (!isRecord(labels)) return labels;
-  const { 'velero.io/restore-name': _name, ...rest } = labels;
+  const { 'velero.io/restore-name': _restore, 'velero.io/backup-name': _backup, ...rest } = labels;
   return rest;
 }
 
