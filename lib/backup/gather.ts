@@ -29,7 +29,7 @@ export class Gatherer {
     private readonly results: RunResults,
     private readonly options: BackupOptions,
     private readonly log?: BackupLog,
-    private readonly progress?: (typesDone: number, typesTotal: number) => void,
+    private readonly progress?: (typesDone: number, typesTotal: number, finished?: string) => void,
   ) {}
 
   /** Types to list in total (namespaced and whole cluster-scoped ones). */
@@ -66,7 +66,7 @@ export class Gatherer {
       this.recordTypeFailure(type, err);
     } finally {
       this.typesDone++;
-      this.progress?.(this.typesDone, this.typesTotal);
+      this.progress?.(this.typesDone, this.typesTotal, type.groupResource);
     }
   }
 

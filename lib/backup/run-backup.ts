@@ -63,7 +63,7 @@ class BackupRun {
       await writer.add(VERSION_ENTRY, ARCHIVE_FORMAT_VERSION);
       this.contents = new BackupContents(writer);
       const gatherer = new Gatherer(this.deps.cluster, plan, this.contents, this.results, this.options, this.deps.log,
-        (done, total) => { this.typesProgress = { done, total }; this.report(); });
+        (done, total, finished) => { this.typesProgress = { done, total }; this.report(finished); });
       const stats = await gatherer.run();
       if (stats.typesListed > 0 && stats.typesFailed === stats.typesListed) {
         throw new BackupFailedError(`the cluster cannot be used: none of the ${stats.typesListed} resource types could be listed (see the errors)`);
@@ -147,11 +147,13 @@ class BackupRun {
     };
   }
 
-  private report(): void {
+  private report(finished?: string): void {
     if (!this.deps.onProgress) return;
+    const byResource = this.contents?.countsByResource() ?? {};
     const progress: BackupProgress = {
-      itemsBackedUp: this.contents?.itemCount ?? 0, byResource: this.contents?.countsByResource() ?? {},
+      itemsBackedUp: this.contents?.itemCount ?? 0, byResource,
       bytesWritten: this.bytesWritten, typesDone: this.typesProgress.done, typesTotal: this.typesProgress.total,
+      ...(finished ? { finished: { groupResource: finished, items: byResource[finished] ?? 0 } } : {}),
     };
     this.deps.onProgress(progress);
   }

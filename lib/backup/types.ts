@@ -20,6 +20,8 @@ export interface BackupProgress {
   bytesWritten: number;
   typesDone: number;
   typesTotal: number;
+  /** Set on the snapshot sent when one resource type has been listed completely. */
+  finished?: { groupResource: string; items: number };
 }
 
 /** Tuning of a run; the defaults suit a shared API server and a Lambda of 1 GB. */
