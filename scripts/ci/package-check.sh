@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Proves serverless.yml is a valid template: builds the four function artifacts, runs `osls package` with the
+# example config and schedules in deploy/examples, and checks the CloudFormation it wrote: four functions, one
+# enabled-or-paused rule per BackupSchedule carrying its document, the index bucket notification, and no IAM
+# statement of ours whose resource is "*". Needs no AWS account or credentials.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+say() { printf '[package-check] %s\n' "$*" >&2; }
+
+if [[ "${FERRY_SKIP_BUILD:-}" == 1 ]]; then
+  say "FERRY_SKIP_BUILD=1: packaging the artifacts already in dist/functions"
+else
+  say "building function artifacts"
+  npx tsx scripts/build/functions.ts
+fi
+
+say "osls package (stage ci)"
+FERRY_CONFIG=deploy/examples/ferry.yaml FERRY_SCHEDULES=deploy/examples/schedules.yaml \
+  AWS_REGION=eu-central-1 SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off \
+  npx osls package --stage ci --package "$out" >&2
+
+node - "$out/cloudformation-template-update-stack.json" <<'JS'
+const fs = require('node:fs');
+const template = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+const resources = Object.entries(template.Resources);
+const problems = [];
+const of = (type) => resources.filter(([, r]) => r.Type === type);
+
+const functions = of('AWS::Lambda::Function').map(([id]) => id).filter((id) => !id.startsWith('CustomDash'));
+for (const f of ['Backup', 'Index', 'Restore', 'Expire']) if (!functions.includes(`${f}LambdaFunction`)) problems.push(`no ${f} function`);
+
+const rules = of('AWS::Events::Rule').filter(([id]) => id.startsWith('Backup'));
+const expected = { 'ferry-ci-default-nightly': ['cron(1 4 * * ? *)', 'ENABLED'], 'ferry-ci-default-frequent': ['rate(390 minutes)', 'ENABLED'], 'ferry-ci-cluster-weekly': ['cron(0 3 ? * 1 *)', 'DISABLED'] };
+if (rules.length !== Object.keys(expected).length) problems.push(`expected ${Object.keys(expected).length} backup schedules, found ${rules.length}`);
+for (const [, r] of rules) {
+  const want = expected[r.Properties.Name];
+  if (!want) { problems.push(`unexpected schedule ${r.Properties.Name}`); continue; }
+  if (r.Properties.ScheduleExpression !== want[0] || r.Properties.State !== want[1]) problems.push(`${r.Properties.Name}: ${r.Properties.ScheduleExpression} ${r.Properties.State}, expected ${want.join(' ')}`);
+  const input = JSON.parse(r.Properties.Targets[0].Input);
+  if (`ferry-ci-${input.metadata.name}` !== r.Properties.Name) problems.push(`${r.Properties.Name} does not carry its own schedule document`);
+}
+
+const s3 = of('Custom::S3');
+const config = s3[0]?.[1].Properties.BucketConfigs?.[0];
+if (s3.length !== 1 || config?.Event !== 's3:ObjectCreated:*' || config?.Rules?.[0]?.Prefix !== 'clusters/idc/backups/') problems.push(`index bucket notification: ${JSON.stringify(config)}`);
+
+const role = template.Resources.IamRoleLambdaExecution.Properties.Policies[0].PolicyDocument.Statement;
+for (const s of role) {
+  for (const r of [].concat(s.Resource)) if (r === '*' || (typeof r === 'string' && /:\*$|^arn:aws:s3:::\*/.test(r))) problems.push(`statement ${s.Sid ?? JSON.stringify(s.Action)} grants ${r}`);
+}
+const sids = role.map((s) => s.Sid).filter(Boolean);
+for (const sid of ['ListBackupsdefault', 'ReadWriteBackupsdefault', 'ReadClusterSecrets', 'DescribeEksClusters']) if (!sids.includes(sid)) problems.push(`no ${sid} statement`);
+
+if (problems.length) {
+  console.error(`[package-check] the template is not what serverless.yml should make:\n  - ${problems.join('\n  - ')}`);
+  process.exit(1);
+}
+console.error(`[package-check] ok: ${functions.length} functions, ${rules.length} backup schedules, ${role.length} IAM statements`);
+JS

@@ -1,0 +1,42 @@
+/**
+ * Prints, as JSON, what serverless.yml needs from the user's files: the resolved config (for FERRY_CONFIG_JSON),
+ * the IAM statements, the index function's bucket events and one schedule event per BackupSchedule.
+ *   FERRY_CONFIG=ferry.yaml FERRY_SCHEDULES=schedules.yaml npx tsx scripts/deploy/template-values.ts <service>-<stage>
+ * serverless.yml reads it through scripts/deploy/values.cjs.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { readConfig, type Env } from '../../functions/compose.js';
+import { SpecError } from '../../lib/spec/problems.js';
+import { iamStatements, keyPrefix, type IamStatement } from './iam-statements.js';
+import { scheduleEvents, type ScheduleEvent } from './schedule-events.js';
+
+/** Everything the template takes from the user's config and schedules. */
+export interface TemplateValues {
+  configJson: string;
+  iamStatements: IamStatement[];
+  indexEvents: { s3: { bucket: string; event: string; rules: { prefix: string }[]; existing: boolean } }[];
+  scheduleEvents: ScheduleEvent[];
+}
+
+/** Computes the template values from an environment (FERRY_CONFIG / _JSON / _YAML, FERRY_SCHEDULES). */
+export function templateValues(env: Env, rulePrefix: string): TemplateValues {
+  const configEnv = env.FERRY_CONFIG || env.FERRY_CONFIG_JSON || env.FERRY_CONFIG_YAML ? env : { ...env, FERRY_CONFIG: 'ferry.yaml' };
+  const config = readConfig(configEnv);
+  const schedulesFile = env.FERRY_SCHEDULES ?? (existsSync('schedules.yaml') ? 'schedules.yaml' : undefined);
+  const schedules = schedulesFile ? scheduleEvents(readFileSync(resolve(schedulesFile), 'utf8'), schedulesFile, rulePrefix) : [];
+  // S3 event notifications exist only on AWS buckets; a custom endpoint (versitygw) gets its events by webhook.
+  const indexEvents = Object.values(config.storageLocations).filter((l) => !l.endpoint).map((l) => ({
+    s3: { bucket: l.bucket, event: 's3:ObjectCreated:*', rules: [{ prefix: `${keyPrefix(l)}backups/` }], existing: true },
+  }));
+  return { configJson: JSON.stringify(config), iamStatements: iamStatements(config), indexEvents, scheduleEvents: schedules };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    process.stdout.write(JSON.stringify(templateValues(process.env, process.argv[2] ?? 'ferry')));
+  } catch (err) {
+    process.stderr.write(`${err instanceof SpecError ? 'invalid schedules or config:\n' : ''}${(err as Error).message}\n`);
+    process.exit(2);
+  }
+}
