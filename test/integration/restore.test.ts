@@ -49,11 +49,11 @@ describe('restore on the real stack', () => {
     const result = await runRestore({ name: restoreName, spec, dryRun: false }, deps(target));
 
     expect(result.phase).toBe('Completed');
-    const sts = await target.read('apps/v1', 'StatefulSet', 'web', 'default1') as KubeObject & { spec: any };
-    expect(sts.spec.template.spec.containers[0].image).toBe('registry.cn-beijing.aliyuncs.com/ferry-demo/nginx:1.14.1-8.6');
+    const sts = await target.read('apps/v1', 'StatefulSet', 'web', 'default1') as KubeObject & { spec: { template: { spec: { containers: { image: string }[]; affinity?: { nodeAffinity?: unknown } } } } };
+    expect(sts.spec.template.spec.containers[0]!.image).toBe('registry.cn-beijing.aliyuncs.com/ferry-demo/nginx:1.14.1-8.6');
     expect(sts.spec.template.spec.affinity?.nodeAffinity).toBeUndefined();
     expect(sts.metadata.labels).toMatchObject({ app: 'nginx', 'velero.io/backup-name': backupName, 'velero.io/restore-name': restoreName });
-    const svc = await target.read('v1', 'Service', 'nginx', 'default1') as KubeObject & { spec: any };
+    const svc = await target.read('v1', 'Service', 'nginx', 'default1') as KubeObject & { spec: { clusterIP?: string } };
     expect(svc.spec.clusterIP).toBe('None');
     expect(await target.read('v1', 'ConfigMap', 'nginx-settings', 'default1')).toMatchObject({ data: { worker_processes: '2' } });
     expect(await readResult(store, layout, restoreName)).toMatchObject({ phase: 'Completed', backup: backupName });
