@@ -178,8 +178,8 @@ function print(result: TransformResult, inputErrors: string[], notes: string[], 
   if (options.output === 'json') {
     io.stdout(`${JSON.stringify({
       items: result.items.map((i) => i.object),
-      warnings: [...notes.map((message) => ({ message })), ...warnings.map(problem)],
-      errors: [...inputErrors.map((message) => ({ message })), ...errors.map(problem)],
+      warnings: [...notes.map(runProblem), ...warnings.map(problem)],
+      errors: [...inputErrors.map(runProblem), ...errors.map(problem)],
       skipped,
     }, null, 2)}\n`);
     return;
@@ -195,6 +195,11 @@ function print(result: TransformResult, inputErrors: string[], notes: string[], 
     ...errors.map((p) => `error: ${where(p)}: ${p.stage}: ${p.message}`),
   ];
   if (lines.length > 0) io.stderr(`${lines.join('\n')}\n`);
+}
+
+/** A problem of the run rather than of one object, in the same shape (the object fields empty). */
+function runProblem(message: string) {
+  return { apiVersion: '', kind: '', namespace: '', name: '', message };
 }
 
 function diffOf(item: TransformItem): string {

@@ -88,7 +88,7 @@ describe('ferry transform', () => {
     expect(await runTransform(['-o', 'json', 'b.tar.gz'], f.io)).toBe(1);
     const out = JSON.parse(f.stdout());
     expect(out.items).toHaveLength(1);
-    expect(out.errors).toEqual([{ message: expect.stringContaining('resources/configmaps/namespaces/default/other.json') }]);
+    expect(out.errors).toEqual([{ apiVersion: '', kind: '', namespace: '', name: '', message: expect.stringContaining('resources/configmaps/namespaces/default/other.json') }]);
   });
 
   it('refuses an unsafe tarball with exit 2 and nothing on stdout', async () => {
