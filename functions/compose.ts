@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError, openCluster as openClusterWith, openStore as openStoreWith, type OpenedLocation } from '../lib/compose.js';
 import type { Cluster } from '../lib/kube/cluster.js';
-import { ClusterCredentials } from '../lib/kube/credentials/index.js';
+import type { ClusterCredentials } from '../lib/kube/credentials/index.js';
 import { Redactor } from '../lib/kube/credentials/redact.js';
 import { parseConfigText, type FerryConfig } from '../lib/spec/config.js';
 import { createLogger, parseLogLevel, type Logger } from './log.js';
@@ -50,7 +50,10 @@ export function createRuntime(env: Env, overrides: { credentials?: ClusterCreden
   const redactor = new Redactor();
   const clock = overrides.clock ?? (() => new Date());
   const log = createLogger({ level: parseLogLevel(env.FERRY_LOG_LEVEL), redactor, clock, ...(overrides.write ? { write: overrides.write } : {}) });
-  const credentials = overrides.credentials ?? new ClusterCredentials({ clock, onSecret: (v) => redactor.add(v) });
+  // The Kubernetes client and the AWS credential clients load when a cluster is first opened, not at cold start.
+  let credentials: Promise<ClusterCredentials> | undefined = overrides.credentials ? Promise.resolve(overrides.credentials) : undefined;
+  const credentialsOf = () => (credentials ??= import('../lib/kube/credentials/index.js')
+    .then(({ ClusterCredentials: Credentials }) => new Credentials({ clock, onSecret: (v) => redactor.add(v) })));
   let config: FerryConfig | undefined;
   const stores = new Map<string, OpenedLocation>();
   const clusters = new Map<string, Promise<OpenCluster>>();
@@ -70,7 +73,8 @@ export function createRuntime(env: Env, overrides: { credentials?: ClusterCreden
     openCluster(name) {
       let opened = clusters.get(name);
       if (!opened) {
-        opened = openClusterWith(runtime.config, name, { credentials });
+        const config = runtime.config;
+        opened = credentialsOf().then((credentials) => openClusterWith(config, name, { credentials }));
         // A failure (a secret not yet readable, a cluster still creating) is not kept: the next invocation tries again.
         opened.catch(() => clusters.delete(name));
         clusters.set(name, opened);

@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Cluster } from './kube/cluster.js';
-import { ClusterCredentials } from './kube/credentials/index.js';
-import { KubeCluster } from './kube/kube-cluster.js';
+import type { ClusterCredentials } from './kube/credentials/index.js';
 import { DEFAULT_LIMITS, type HttpLimits } from './kube/http.js';
 import { parseConfigText, type FerryConfig, type StorageLocation } from './spec/config.js';
 import { BucketLayout } from './store/layout.js';
@@ -56,10 +55,14 @@ export interface OpenClusterOptions {
 
 let defaultCredentials: ClusterCredentials | undefined;
 
-/** Opens a cluster by name, with credentials from its source: a kubeconfig file, a Secrets Manager secret or EKS. */
+/**
+ * Opens a cluster by name, with credentials from its source: a kubeconfig file, a Secrets Manager secret or EKS.
+ * The Kubernetes client is loaded on first use, so functions that never open a cluster do not pay for it at cold start.
+ */
 export async function openCluster(config: FerryConfig, name: string, options: OpenClusterOptions = {}): Promise<Cluster & { close(): void }> {
   const source = config.clusters[name];
   if (!source) throw new ConfigError(`cluster "${name}" is not in the config (known: ${Object.keys(config.clusters).join(', ') || 'none'})`);
-  const credentials = options.credentials ?? (defaultCredentials ??= new ClusterCredentials());
+  const [{ KubeCluster }, { ClusterCredentials: Credentials }] = await Promise.all([import('./kube/kube-cluster.js'), import('./kube/credentials/index.js')]);
+  const credentials = options.credentials ?? (defaultCredentials ??= new Credentials());
   return new KubeCluster(await credentials.kubeConfig(name, source), options.limits ?? DEFAULT_LIMITS);
 }
