@@ -1,0 +1,105 @@
+// Restore benchmark on the local stack (run `npm run stack:up` first):
+//   npx tsx bench/restore.ts [--counts 1000,10000] [--concurrency 16]
+// For each count: N objects (ConfigMaps, Secrets, Deployments of ~2 KB over 20 namespaces) are created in the
+// source plane and backed up; then, each in a child process so its peak RSS is its own,
+//   ferry: runRestore of the backup into fresh namespaces of the target plane (the whole pipeline), and
+//   limit: the same objects created by a bare loop at the same concurrency, with no processing.
+// Both use the same client limits (QPS raised so the server, not the client, is the ceiling).
+import { execFileSync } from 'node:child_process';
+import { runBackup } from '../lib/backup/run-backup.js';
+import { KubeCluster, loadKubeConfig } from '../lib/kube/kube-cluster.js';
+import { DEFAULT_LIMITS } from '../lib/kube/http.js';
+import type { KubeObject } from '../lib/model/object.js';
+import { runPool } from '../lib/restore/apply/pool.js';
+import { runRestore } from '../lib/restore/run-restore.js';
+import { parseRestoreSpec } from '../lib/spec/restore-spec.js';
+import { parseBackupSpec } from '../lib/spec/backup-spec.js';
+import { BucketLayout } from '../lib/store/layout.js';
+import { benchObjects, peakRssMb } from './objects.js';
+import { kubeconfigPath, stackStore } from '../test/support/stack.js';
+
+const LIMITS = { ...DEFAULT_LIMITS, qps: 5000, burst: 5000, maxSockets: 64 };
+const layout = new BucketLayout('bench');
+const quiet = { info: () => undefined, warn: () => undefined };
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1]! : fallback;
+}
+
+const cluster = (plane: string) => new KubeCluster(loadKubeConfig(kubeconfigPath(plane as 'source' | 'target')), LIMITS);
+
+async function createNamespaces(c: KubeCluster, names: Iterable<string>): Promise<void> {
+  for (const name of new Set(names)) await c.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }).catch(() => undefined);
+}
+
+/** Child: restores the backup into namespaces `<run>-r-<n>` and prints timing and peak RSS. */
+async function childFerry(backup: string, run: string, count: number, concurrency: number): Promise<void> {
+  const mapping = Object.fromEntries(Array.from({ length: 20 }, (_, n) => [`${run}-src-${n}`, `${run}-r-${n}`]));
+  const spec = parseRestoreSpec({ apiVersion: 'ferry.dev/v1', kind: 'ApplicationRestore', metadata: { name: `${run}-restore` },
+    spec: { backupName: backup, namespaceMapping: mapping, includedResources: ['configmaps', 'secrets', 'deployments'] } }, 'bench');
+  const target = cluster('target');
+  const started = performance.now();
+  const result = await runRestore({ name: `${run}-restore`, spec, dryRun: false }, {
+    store: stackStore(), layout, cluster: target, now: () => new Date(), log: quiet, concurrency, reserveMs: 0,
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const created = result.counts.created;
+  if (created < count) throw new Error(`ferry restore created ${created} of ${count}: ${JSON.stringify(result.counts)}`);
+  console.log(JSON.stringify({ seconds, objects: count, rssMb: peakRssMb(), requests: target.stats.requests }));
+  target.close();
+}
+
+/** Child: creates the same objects into namespaces `<run>-b-<n>` with a bare pool and prints timing and peak RSS. */
+async function childBare(run: string, count: number, concurrency: number): Promise<void> {
+  const objects = benchObjects(count, `${run}-b`);
+  const target = cluster('target');
+  await createNamespaces(target, objects.map((o) => o.metadata.namespace!));
+  const started = performance.now();
+  await runPool(objects, concurrency, async (o: KubeObject) => { await target.create(o); });
+  const seconds = (performance.now() - started) / 1000;
+  console.log(JSON.stringify({ seconds, objects: count, rssMb: peakRssMb(), requests: target.stats.requests }));
+  target.close();
+}
+
+function child(args: string[]): { seconds: number; objects: number; rssMb: number } {
+  const out = execFileSync('npx', ['tsx', 'bench/restore.ts', ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  return JSON.parse(out.trim().split('\n').at(-1)!);
+}
+
+async function main(): Promise<void> {
+  const phase = arg('phase', '');
+  const concurrency = Number(arg('concurrency', '16'));
+  if (phase === 'ferry') return childFerry(arg('backup', ''), arg('run', ''), Number(arg('count', '0')), concurrency);
+  if (phase === 'bare') return childBare(arg('run', ''), Number(arg('count', '0')), concurrency);
+
+  const rows: string[] = [];
+  for (const count of arg('counts', '1000,10000').split(',').map(Number)) {
+    const run = `rb${Date.now().toString(36)}`;
+    const source = cluster('source');
+    const objects = benchObjects(count, `${run}-src`);
+    await createNamespaces(source, objects.map((o) => o.metadata.namespace!));
+    process.stderr.write(`[bench] ${count}: creating the objects in the source plane\n`);
+    await runPool(objects, 32, async (o) => { await source.create(o); });
+    const backup = `${run}-backup`;
+    const spec = parseBackupSpec({ apiVersion: 'ferry.dev/v1', kind: 'ApplicationBackup', metadata: { name: backup },
+      spec: { includedNamespaces: [`${run}-src-*`], includedResources: ['configmaps', 'secrets', 'deployments'], includeClusterResources: false } }, 'bench');
+    process.stderr.write(`[bench] ${count}: backing up\n`);
+    const outcome = await runBackup(spec, { store: stackStore(), layout, cluster: source, clock: () => new Date() });
+    if (outcome.itemsBackedUp < count) throw new Error(`backup holds ${outcome.itemsBackedUp} of ${count} objects`);
+    source.close();
+    process.stderr.write(`[bench] ${count}: restoring with Ferry\n`);
+    const ferry = child(['--phase', 'ferry', '--backup', backup, '--run', run, '--count', String(count), '--concurrency', String(concurrency)]);
+    process.stderr.write(`[bench] ${count}: creating with the bare loop\n`);
+    const bare = child(['--phase', 'bare', '--run', run, '--count', String(count), '--concurrency', String(concurrency)]);
+    const f = count / ferry.seconds;
+    const b = count / bare.seconds;
+    rows.push(`| ${count} | ${f.toFixed(0)} | ${b.toFixed(0)} | ${(f / b).toFixed(2)} | ${ferry.rssMb} | ${bare.rssMb} |`);
+  }
+  console.log(`restore, concurrency ${concurrency}, client QPS ${LIMITS.qps}\n`);
+  console.log('| objects | Ferry restore objects/s | bare create loop objects/s | ratio | Ferry peak RSS MB | bare loop peak RSS MB |');
+  console.log('|---|---|---|---|---|---|');
+  for (const r of rows) console.log(r);
+}
+
+await main();
