@@ -1,5 +1,6 @@
-import { cloneJson, type KubeObject } from '../model/object.js';
+import type { KubeObject } from '../model/object.js';
 import type { ResourceResolver } from '../model/resources.js';
+import { copyJson } from './json-access.js';
 import type { TransformItem } from './types.js';
 
 /**
@@ -13,7 +14,7 @@ export function itemFromObject(object: KubeObject, resolve: ResourceResolver,
   const groupResource = options.groupResource ?? (info.group ? `${info.resource}.${info.group}` : info.resource);
   let current = object;
   if (info.namespaced && !object.metadata.namespace && options.defaultNamespace) {
-    current = cloneJson(object);
+    current = copyJson(object);
     current.metadata.namespace = options.defaultNamespace;
   }
   const backupNamespace = info.namespaced ? (current.metadata.namespace ?? '') : '';

@@ -1,4 +1,5 @@
-import { cloneJson, splitApiVersion, type KubeObject } from '../../model/object.js';
+import { copyJson } from '../json-access.js';
+import { splitApiVersion, type KubeObject } from '../../model/object.js';
 import { compareVersions, preferredVersionOf, servesKind, type ServedVersions } from './served-versions.js';
 import type { Conversion, ConversionOutcome } from './conversion-types.js';
 import { hpaV2beta1ToV2 } from './convert-autoscaling.js';
@@ -94,7 +95,7 @@ export function applyConversions(object: KubeObject, path: readonly Conversion[]
   const warnings: string[] = [];
   const errors: string[] = [];
   for (const step of path) {
-    const copy = cloneJson(current);
+    const copy = copyJson(current);
     copy.apiVersion = step.to;
     const result = step.convert?.(copy) ?? {};
     warnings.push(...(result.warnings ?? []));

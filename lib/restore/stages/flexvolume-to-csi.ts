@@ -1,6 +1,6 @@
-import { cloneJson, type KubeObject } from '../../model/object.js';
+import { type KubeObject } from '../../model/object.js';
 import { flexVolumeDrivers, type FlexVolumeDriver } from '../flexvolume-drivers.js';
-import { asRecord, asString, recordAt } from '../json-access.js';
+import { asRecord, asString, recordAt, copyJson } from '../json-access.js';
 import type { Stage, StageResult, TransformContext, TransformItem } from '../types.js';
 import { withObject } from '../types.js';
 
@@ -18,7 +18,7 @@ export function flexVolumeToCsi(item: TransformItem, context: TransformContext):
     const provisioner = asString(item.object.provisioner);
     const driver = provisioner ? drivers[provisioner] : undefined;
     if (!driver) return { item };
-    const object = cloneJson(item.object);
+    const object = copyJson(item.object);
     object.provisioner = driver.driver;
     return { item: withObject(item, object), warnings: [`provisioner ${provisioner} (FlexVolume) became ${driver.driver} (CSI); check its parameters`] };
   }
@@ -33,7 +33,7 @@ function convertPersistentVolume(item: TransformItem, drivers: Record<string, Fl
   if (!driver) {
     return { item, warnings: [`FlexVolume driver "${flexDriver}" has no CSI mapping (add one under spec.flexVolumeDrivers); kept as FlexVolume`] };
   }
-  const object = cloneJson(item.object);
+  const object = copyJson(item.object);
   const spec = asRecord(object.spec)!;
   const options = stringOptions(flex.options);
   const handle = driver.volumeHandleOption ? options[driver.volumeHandleOption] : object.metadata.name;

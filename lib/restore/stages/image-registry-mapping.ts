@@ -1,5 +1,4 @@
-import { cloneJson } from '../../model/object.js';
-import { asString } from '../json-access.js';
+import { asString, copyJson } from '../json-access.js';
 import { containersOf, podSpecOf } from '../pod-templates.js';
 import type { Stage, StageResult, TransformContext, TransformItem } from '../types.js';
 import { withObject } from '../types.js';
@@ -46,7 +45,7 @@ export function mapImageRegistries(item: TransformItem, context: TransformContex
   const mapping = context.spec.imageRegistryMapping;
   if (Object.keys(mapping).length === 0 || !podSpecOf(item.object)) return { item };
   const mapImage = compileImageMapping(mapping);
-  const object = cloneJson(item.object);
+  const object = copyJson(item.object);
   let changed = false;
   for (const { container } of containersOf(podSpecOf(object)!)) {
     const image = asString(container.image);

@@ -1,4 +1,4 @@
-import { cloneJson } from '../../model/object.js';
+import { copyJson } from '../json-access.js';
 import type { RestoreAction } from '../actions/action.js';
 import { jobAction } from '../actions/job.js';
 import { podAction } from '../actions/pod.js';
@@ -17,7 +17,7 @@ export function runKindActions(item: TransformItem, context: TransformContext,
   actions: readonly RestoreAction[] = DEFAULT_ACTIONS): StageResult {
   const matching = actions.filter((a) => a.appliesTo.includes(item.groupResource));
   if (matching.length === 0) return { item };
-  const copy = cloneJson(item.object);
+  const copy = copyJson(item.object);
   const warnings: string[] = [];
   const errors: string[] = [];
   for (const action of matching) {

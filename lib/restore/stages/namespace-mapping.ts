@@ -1,5 +1,5 @@
-import { cloneJson, type KubeObject } from '../../model/object.js';
-import { asRecord, asString, recordAt, recordsOf } from '../json-access.js';
+import { type KubeObject } from '../../model/object.js';
+import { asRecord, asString, recordAt, recordsOf, copyJson } from '../json-access.js';
 import { podAffinityTermsOf, podSpecOf } from '../pod-templates.js';
 import type { Stage, StageResult, TransformContext, TransformItem } from '../types.js';
 import { withObject } from '../types.js';
@@ -19,7 +19,7 @@ export function mapNamespaces(item: TransformItem, context: TransformContext): S
   const mapping = context.spec.namespaceMapping;
   if (Object.keys(mapping).length === 0) return { item };
   const map: MapNs = (ns) => mapping[ns] ?? ns;
-  const object = cloneJson(item.object);
+  const object = copyJson(item.object);
   if (item.backupNamespace !== '') object.metadata.namespace = map(item.backupNamespace);
   if (item.groupResource === 'namespaces' && object.metadata.name) {
     object.metadata.name = map(object.metadata.name);

@@ -1,6 +1,5 @@
-import { cloneJson } from '../../model/object.js';
 import type { AnnotationRewrite } from '../../spec/restore-spec.js';
-import { asRecord, asString } from '../json-access.js';
+import { asRecord, asString, copyJson } from '../json-access.js';
 import type { Stage, StageResult, TransformContext, TransformItem } from '../types.js';
 import { withObject } from '../types.js';
 
@@ -21,7 +20,7 @@ export function rewriteNetworking(item: TransformItem, context: TransformContext
   const rewrite = isService ? spec.serviceAnnotations : spec.ingressAnnotations;
   const classes = isIngress ? spec.ingressClassMapping : {};
   if (!rewrite && Object.keys(classes).length === 0) return { item };
-  const object = cloneJson(item.object);
+  const object = copyJson(item.object);
   const annotations: Record<string, string> = { ...object.metadata.annotations };
   if (rewrite) applyRewrite(annotations, rewrite);
   const legacy = annotations[LEGACY_INGRESS_CLASS_ANNOTATION];

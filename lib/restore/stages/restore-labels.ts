@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cloneJson } from '../../model/object.js';
+import { copyJson } from '../json-access.js';
 import type { Stage, StageResult, TransformContext, TransformItem } from '../types.js';
 import { withObject } from '../types.js';
 
@@ -22,7 +22,7 @@ export function labelValueFor(name: string): string {
 
 /** Labels the object with the backup's and the restore's names. */
 export function addRestoreLabels(item: TransformItem, context: TransformContext): StageResult {
-  const object = cloneJson(item.object);
+  const object = copyJson(item.object);
   object.metadata.labels = {
     ...object.metadata.labels,
     [BACKUP_NAME_LABEL]: labelValueFor(context.backupName),

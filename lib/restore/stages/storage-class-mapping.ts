@@ -1,5 +1,4 @@
-import { cloneJson } from '../../model/object.js';
-import { asRecord, asString, recordsOf } from '../json-access.js';
+import { asRecord, asString, recordsOf, copyJson } from '../json-access.js';
 import type { Stage, StageResult, TransformContext, TransformItem } from '../types.js';
 import { withObject } from '../types.js';
 
@@ -13,7 +12,7 @@ export const LEGACY_STORAGE_CLASS_ANNOTATION = 'volume.beta.kubernetes.io/storag
 export function mapStorageClasses(item: TransformItem, context: TransformContext): StageResult {
   const mapping = context.spec.storageClassMapping;
   if (Object.keys(mapping).length === 0) return { item };
-  const object = cloneJson(item.object);
+  const object = copyJson(item.object);
   let changed = 0;
   const mapClaim = (claim: { spec?: unknown; metadata?: unknown }): void => {
     const spec = asRecord(claim.spec);

@@ -1,4 +1,4 @@
-import { cloneJson } from '../../model/object.js';
+import { copyJson } from '../json-access.js';
 import { resourceFilter } from '../../spec/include-exclude.js';
 import type { RestoreSpec } from '../../spec/restore-spec.js';
 import type { Stage, StageResult, TransformItem } from '../types.js';
@@ -25,7 +25,7 @@ export function restoresStatusOf(spec: RestoreSpec, groupResource: string): bool
 
 /** Removes server-set metadata, and status unless restoreStatus includes the item's resource. */
 export function stripMetadata(item: TransformItem, spec: RestoreSpec): StageResult {
-  const object = cloneJson(item.object);
+  const object = copyJson(item.object);
   for (const key of SERVER_SET_METADATA) delete object.metadata[key];
   if (!restoresStatusOf(spec, item.groupResource)) delete object.status;
   return { item: withObject(item, object) };
