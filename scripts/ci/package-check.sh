@@ -38,8 +38,9 @@ for (const [, r] of rules) {
   const want = expected[r.Properties.Name];
   if (!want) { problems.push(`unexpected schedule ${r.Properties.Name}`); continue; }
   if (r.Properties.ScheduleExpression !== want[0] || r.Properties.State !== want[1]) problems.push(`${r.Properties.Name}: ${r.Properties.ScheduleExpression} ${r.Properties.State}, expected ${want.join(' ')}`);
-  const input = JSON.parse(r.Properties.Targets[0].Input);
-  if (`ferry-ci-${input.metadata.name}` !== r.Properties.Name) problems.push(`${r.Properties.Name} does not carry its own schedule document`);
+  const transformer = r.Properties.Targets[0].InputTransformer;
+  const input = JSON.parse(transformer.InputTemplate.replace('<time>', '2026-01-10T03:00:00Z'));
+  if (`ferry-ci-${input.schedule?.metadata?.name}` !== r.Properties.Name || transformer.InputPathsMap?.time !== '$.time') problems.push(`${r.Properties.Name} does not carry its own schedule document and firing time`);
 }
 
 const s3 = of('Custom::S3');

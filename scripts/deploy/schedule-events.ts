@@ -1,7 +1,8 @@
 /**
  * One EventBridge schedule per BackupSchedule (or Velero Schedule) in a user's schedules file, in the shape
- * serverless.yml's `schedule` event takes. The event input is the schedule document itself, so the backup
- * function receives the spec it runs, as written.
+ * serverless.yml's `schedule` event takes. The backup function receives `{"schedule": <the document as written>,
+ * "time": <the firing time>}` (an input transformer), so a scheduled backup is named by the time its rule fired,
+ * and a retried invocation writes the same backup.
  */
 import { parseBackupDocument } from '../../lib/spec/backup-spec.js';
 import { parseDocuments } from '../../lib/spec/documents.js';
@@ -15,7 +16,7 @@ export interface ScheduleEvent {
     description: string;
     rate: string[];
     enabled: boolean;
-    input: unknown;
+    inputTransformer: { inputPathsMap: { time: string }; inputTemplate: string };
   };
 }
 
@@ -68,12 +69,17 @@ export function scheduleEvents(text: string, source: string, rulePrefix: string)
         description: `Ferry backup schedule ${s.name} (${s.scheduleText})`.slice(0, 512),
         rate: [expression],
         enabled: !s.paused,
-        input: doc.value,
+        inputTransformer: { inputPathsMap: { time: '$.time' }, inputTemplate: inputTemplate(doc.value) },
       },
     });
   }
   if (problems.length) throw new SpecError(problems);
   return events;
+}
+
+/** The backup function's event: the schedule document and the firing time EventBridge substitutes for `<time>`. */
+export function inputTemplate(document: unknown): string {
+  return `{"schedule":${JSON.stringify(document)},"time":"<time>"}`;
 }
 
 /** `<prefix>-<name>`, shortened to EventBridge's 64 characters with a hash suffix that keeps it unique. */

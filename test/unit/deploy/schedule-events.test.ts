@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ruleName, scheduleEvents } from '../../../scripts/deploy/schedule-events.js';
 import { SpecError } from '../../../lib/spec/problems.js';
+import { parseBackupEvent } from '../../../functions/backup.js';
 
 const schedule = (name: string, expr: string, extra = '') => `apiVersion: csdr.alibabacloud.com/v1beta1
 kind: BackupSchedule
@@ -23,12 +24,25 @@ describe('scheduleEvents', () => {
     expect(event!.schedule.rate).toEqual([rate]);
   });
 
-  it('makes one schedule per document, named after it, carrying the document as the event input', () => {
+  it('makes one schedule per document, named after it, whose event carries the document and the firing time', () => {
     const text = `${schedule('a', '1 4 * * *')}---\n${schedule('b', '6h30m')}`;
     const events = scheduleEvents(text, 'schedules.yaml', 'ferry-dev');
     expect(events.map((e) => e.schedule.name)).toEqual(['ferry-dev-a', 'ferry-dev-b']);
-    expect(events[1]!.schedule.input).toMatchObject({ kind: 'BackupSchedule', metadata: { name: 'b' }, spec: { schedule: '6h30m' } });
+    const { inputPathsMap, inputTemplate } = events[1]!.schedule.inputTransformer;
+    expect(inputPathsMap).toEqual({ time: '$.time' });
+    // What EventBridge sends once it has put the rule's firing time in place of <time>.
+    const delivered = JSON.parse(inputTemplate.replace('<time>', '2026-01-10T03:00:00Z')) as Record<string, unknown>;
+    expect(delivered).toMatchObject({ schedule: { kind: 'BackupSchedule', metadata: { name: 'b' }, spec: { schedule: '6h30m' } }, time: '2026-01-10T03:00:00Z' });
     expect(events[1]!.schedule.description).toBe('Ferry backup schedule b (6h30m)');
+  });
+
+  it('delivers an event the backup function accepts as that schedule, fired at that time', () => {
+    const [event] = scheduleEvents(schedule('nightly', '1 4 * * *'), 'schedules.yaml', 'ferry-dev');
+    const delivered = JSON.parse(event!.schedule.inputTransformer.inputTemplate.replace('<time>', '2026-01-10T04:01:00Z')) as Record<string, unknown>;
+    const request = parseBackupEvent(delivered);
+    expect(request.document.type).toBe('schedule');
+    expect(request.document.type === 'schedule' && request.document.schedule.name).toBe('nightly');
+    expect(request.time?.toISOString()).toBe('2026-01-10T04:01:00.000Z');
   });
 
   it('disables the rule of a paused Velero Schedule instead of leaving it out', () => {
