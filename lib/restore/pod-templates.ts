@@ -23,11 +23,6 @@ export function podSpecOf(object: KubeObject): Record<string, unknown> | undefin
   return path ? recordAt(object, ...path) : undefined;
 }
 
-/** The path of the pod spec, as JSON-pointer-free dotted text, for messages. */
-export function podSpecPath(kind: string): string | undefined {
-  return POD_SPEC_PATHS[kind]?.join('.');
-}
-
 /** Every container of a pod spec, with the list it sits in: containers, initContainers, ephemeralContainers. */
 export function containersOf(podSpec: Record<string, unknown>): { list: string; index: number; container: Record<string, unknown> }[] {
   const out: { list: string; index: number; container: Record<string, unknown> }[] = [];

@@ -1,8 +1,9 @@
 import { splitApiVersion } from '../../model/object.js';
 import { compareVersions, type ServedGroup, type ServedVersions } from './served-versions.js';
 
-/** The oldest and newest Kubernetes minors the built-in table describes (`--target-version 1.NN`). */
+/** The oldest Kubernetes minor the built-in table describes (`--target-version 1.NN`). */
 export const OLDEST_KNOWN_MINOR = 16;
+/** The newest Kubernetes minor the built-in table describes. */
 export const NEWEST_KNOWN_MINOR = 35;
 
 const APPS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ControllerRevision'];
