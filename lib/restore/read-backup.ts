@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { isRecord, type KubeObject } from '../model/object.js';
 import type { ResourceResolver } from '../model/resources.js';
 import { isPathProblem, parseItemPath } from '../store/archive-paths.js';
-import { ArchiveError, readArchive, DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../store/archive-reader.js';
+import { readArchive, DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../store/archive-reader.js';
 import { itemFromObject } from './items.js';
 import type { TransformItem } from './types.js';
 
