@@ -185,7 +185,7 @@ function print(result: TransformResult, inputErrors: string[], notes: string[], 
     return;
   }
   if (options.diff) io.stdout(result.items.map(diffOf).join(''));
-  else io.stdout(result.items.map((i) => `---\n${stringify(i.object)}`).join(''));
+  else io.stdout(result.items.map((i) => `---\n${toYaml(i.object)}`).join(''));
   const where = (p: { kind: string; namespace: string; name: string }) => `${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name}`;
   const lines = [
     ...notes.map((n) => `note: ${n}`),
@@ -207,5 +207,13 @@ function diffOf(item: TransformItem): string {
   const before = `${item.groupResource}/${item.backupNamespace ? `${item.backupNamespace}/` : ''}${o.metadata.name ?? ''}`;
   const ns = item.object.metadata.namespace;
   const after = `${item.groupResource}/${ns ? `${ns}/` : ''}${item.object.metadata.name ?? ''}`;
-  return unifiedDiff(stringify(o), stringify(item.object), `backup/${before}`, `restore/${after}`);
+  return unifiedDiff(toYaml(o), toYaml(item.object), `backup/${before}`, `restore/${after}`);
+}
+
+/**
+ * YAML that kubectl reads back unchanged. NOTE: kubectl parses YAML 1.1, where an unquoted `yes`, `on` or a
+ * timestamp is not a string; writing in 1.1 quotes them.
+ */
+function toYaml(value: unknown): string {
+  return stringify(value, { version: '1.1' });
 }

@@ -38,6 +38,12 @@ describe('ferry transform', () => {
     expect(f.stdout()).not.toContain('uid');
   });
 
+  it('quotes strings that kubectl\'s YAML 1.1 would read as something else', async () => {
+    const f = fakeIo({ 'app.yaml': stringify({ ...CM, data: { enabled: 'yes', mode: 'on', when: '2024-05-20T08:12:01Z' } }) });
+    expect(await runTransform(['app.yaml'], f.io)).toBe(0);
+    expect(f.stdout()).toContain('enabled: "yes"\n  mode: "on"\n  when: "2024-05-20T08:12:01Z"\n');
+  });
+
   it('prints items, warnings, errors and skipped objects with -o json', async () => {
     const f = fakeIo({ 'app.yaml': `${stringify(CM)}---\n${stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } })}` });
     expect(await runTransform(['-o', 'json', 'app.yaml'], f.io)).toBe(0);
