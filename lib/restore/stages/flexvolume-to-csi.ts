@@ -6,14 +6,24 @@ import { withObject } from '../types.js';
 
 const ZONE_LABELS = ['topology.kubernetes.io/zone', 'failure-domain.beta.kubernetes.io/zone'];
 const PROVISIONED_BY = 'pv.kubernetes.io/provisioned-by';
+const CLAIM_PROVISIONER = ['volume.beta.kubernetes.io/storage-provisioner', 'volume.kubernetes.io/storage-provisioner'];
 
 /**
  * FlexVolume to CSI: a PersistentVolume whose flexVolume driver is in the driver table gets the equivalent
- * `csi` source; a StorageClass whose provisioner is a FlexVolume driver gets the CSI driver as provisioner.
+ * `csi` source; a StorageClass whose provisioner is a FlexVolume driver gets the CSI driver as provisioner,
+ * and so do the provisioner annotations of PersistentVolumeClaims.
  */
 export function flexVolumeToCsi(item: TransformItem, context: TransformContext): StageResult {
   const drivers = flexVolumeDrivers(context.spec.flexVolumeDrivers);
   if (item.groupResource === 'persistentvolumes') return convertPersistentVolume(item, drivers);
+  if (item.groupResource === 'persistentvolumeclaims') {
+    const annotations = item.object.metadata.annotations ?? {};
+    const keys = CLAIM_PROVISIONER.filter((k) => annotations[k] !== undefined && drivers[annotations[k]]);
+    if (keys.length === 0) return { item };
+    const object = copyJson(item.object);
+    for (const key of keys) object.metadata.annotations![key] = drivers[annotations[key]!]!.driver;
+    return { item: withObject(item, object) };
+  }
   if (item.groupResource === 'storageclasses.storage.k8s.io') {
     const provisioner = asString(item.object.provisioner);
     const driver = provisioner ? drivers[provisioner] : undefined;

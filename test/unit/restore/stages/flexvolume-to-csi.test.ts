@@ -46,6 +46,14 @@ describe('flexvolume-to-csi stage', () => {
     expect(result).toMatchObject({ errors: [expect.stringContaining('volumeId')] });
   });
 
+  it('points a claim\'s provisioner annotations at the CSI driver', () => {
+    const pvc = frozen(obj('v1', 'PersistentVolumeClaim', 'data', 'default', { spec: {} }, { annotations: {
+      'volume.beta.kubernetes.io/storage-provisioner': 'alicloud/disk', 'volume.kubernetes.io/storage-provisioner': 'alicloud/disk', other: 'alicloud/disk' } }));
+    expect(keptObject(flexVolumeToCsi(itemOf(pvc), contextWith())).metadata.annotations).toEqual({
+      'volume.beta.kubernetes.io/storage-provisioner': 'diskplugin.csi.alibabacloud.com',
+      'volume.kubernetes.io/storage-provisioner': 'diskplugin.csi.alibabacloud.com', other: 'alicloud/disk' });
+  });
+
   it('moves a StorageClass from the FlexVolume provisioner to the CSI driver', () => {
     const sc = obj('storage.k8s.io/v1', 'StorageClass', 'alicloud-disk-ssd', undefined, { provisioner: 'alicloud/disk', parameters: { type: 'cloud_ssd' } });
     expect(keptObject(flexVolumeToCsi(itemOf(sc), contextWith())).provisioner).toBe('diskplugin.csi.alibabacloud.com');
