@@ -1,0 +1,114 @@
+// The expire function on the real stack: a dry run, then exactly the expired backups deleted; backups in progress
+// kept; objects under an S3 legal hold reported, never forced, and cleaned up once the hold is lifted.
+import {
+  CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, PutObjectLegalHoldCommand,
+} from '@aws-sdk/client-s3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createExpireHandler, type ExpireResponse } from '../../functions/expire.js';
+import { readCatalogEntry } from '../../lib/catalog/catalog-entry.js';
+import { indexBackup } from '../../lib/catalog/index-backup.js';
+import { silentLog } from '../../lib/catalog/types.js';
+import type { ObjectStore } from '../../lib/store/object-store.js';
+import { BucketLayout } from '../../lib/store/layout.js';
+import { createS3Client, S3ObjectStore } from '../../lib/store/s3-store.js';
+import { buildBackup, putBackup, type FixtureOptions } from '../support/backup-fixture.js';
+import { stackRuntime } from '../support/catalog-stack.js';
+import { loadEvent } from '../support/events.js';
+import { freshName, stackS3Location, stackStore } from '../support/stack.js';
+
+const DAY = 86_400_000;
+const PAST = new Date(Date.now() - DAY);
+const FUTURE = new Date(Date.now() + 30 * DAY);
+const context = { awsRequestId: 'test-request', functionName: 'ferry-expire' };
+
+async function keysUnder(store: ObjectStore, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const o of store.list(prefix)) keys.push(o.key);
+  return keys.sort();
+}
+
+async function putIndexed(store: ObjectStore, layout: BucketLayout, name: string, o: FixtureOptions & { skip?: string[] }): Promise<void> {
+  await putBackup(store, layout, name, await buildBackup(name, o), o.skip);
+  await indexBackup(name, { store, layout, now: () => new Date(), log: silentLog });
+}
+
+describe('the expire function on the stack', () => {
+  it('lists in a dry run, then deletes exactly the expired backups and their catalog entries, never one in progress', async () => {
+    const prefix = freshName('expire');
+    const layout = new BucketLayout(prefix);
+    const store = stackStore();
+    const handler = createExpireHandler(stackRuntime(prefix));
+    await putIndexed(store, layout, 'old-ferry', { expires: PAST });
+    await putIndexed(store, layout, 'old-velero', { expires: PAST, ferry: false });
+    await putIndexed(store, layout, 'young', { expires: FUTURE });
+    await putIndexed(store, layout, 'velero-running', { expires: PAST, ferry: false, phase: 'InProgress' });
+    await putIndexed(store, layout, 'ferry-unfinished', { expires: PAST, skip: ['ferry-manifest.json'] });
+    const before = await keysUnder(store, `${prefix}/`);
+
+    const dry = await handler(loadEvent('expire-dry-run'), context) as ExpireResponse;
+    const dryActions = dry.locations[0]!.report.actions;
+    expect(dryActions.map((a) => `${a.backup} ${a.action}`)).toEqual([
+      'ferry-unfinished skipped', 'old-ferry would-delete', 'old-velero would-delete', 'velero-running skipped']);
+    expect(await keysUnder(store, `${prefix}/`)).toEqual(before);
+    const doomed = dryActions.flatMap((a) => a.keys);
+    expect(doomed).toContain(layout.catalogKey('old-ferry'));
+    expect(doomed.filter((k) => k.includes('/backups/old-ferry/'))).toHaveLength(5);
+
+    const real = await handler(loadEvent('expire-schedule'), context) as ExpireResponse;
+    const actions = real.locations[0]!.report.actions;
+    expect(actions.map((a) => `${a.backup} ${a.action}`)).toEqual([
+      'ferry-unfinished skipped', 'old-ferry deleted', 'old-velero deleted', 'velero-running skipped']);
+    expect(actions.find((a) => a.backup === 'ferry-unfinished')?.reason).toBe('still in progress: ferry-manifest.json has not been written yet');
+    expect(real.locations[0]!.report.kept).toBe(1);
+    expect(await keysUnder(store, `${prefix}/`)).toEqual(before.filter((k) => !doomed.includes(k)));
+    expect(actions.flatMap((a) => a.keys).sort()).toEqual([...doomed].sort());
+  });
+});
+
+describe('the expire function and S3 object lock', () => {
+  const locked = freshName('ferry-lock');
+  const location = { ...stackS3Location(), bucket: locked };
+  const client = createS3Client(location);
+  const store = new S3ObjectStore(client, location);
+  const layout = new BucketLayout('');
+  const hold = (key: string, on: boolean) => client.send(new PutObjectLegalHoldCommand({ Bucket: locked, Key: key, LegalHold: { Status: on ? 'ON' : 'OFF' } }));
+
+  afterAll(async () => {
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: locked })).catch(() => undefined);
+    for (const o of listed?.Contents ?? []) {
+      await hold(o.Key!, false).catch(() => undefined);
+      await client.send(new DeleteObjectCommand({ Bucket: locked, Key: o.Key! }));
+    }
+    await client.send(new DeleteBucketCommand({ Bucket: locked })).catch(() => undefined);
+  });
+
+  it('reports objects under legal hold instead of forcing, and finishes the deletion once the holds are lifted', async () => {
+    await client.send(new CreateBucketCommand({ Bucket: locked, ObjectLockEnabledForBucket: true }));
+    const handler = createExpireHandler(stackRuntime(freshName('unused'), { locked: { bucket: locked, prefix: '' } }));
+    const run = async () => ((await handler({ dryRun: false, locations: ['locked'] }, context)) as ExpireResponse).locations[0]!.report.actions;
+    const name = 'held-backup';
+    await putIndexed(store, layout, name, { expires: PAST });
+    const all = await keysUnder(store, '');
+    const manifest = `${layout.backupPrefix(name)}ferry-manifest.json`;
+    const tarball = `${layout.backupPrefix(name)}${name}.tar.gz`;
+
+    await hold(manifest, true);
+    const first = await run();
+    expect(first).toEqual([expect.objectContaining({ backup: name, action: 'protected', keys: [] })]);
+    expect(first[0]!.protected).toEqual([{ key: manifest, reason: expect.stringMatching(/^AccessDenied: .*object lock/i) }]);
+    expect(await keysUnder(store, '')).toEqual(all);
+    expect((await readCatalogEntry(store, layout, name)).entry?.phase).toBe('Completed');
+
+    await hold(manifest, false);
+    await hold(tarball, true);
+    const second = await run();
+    expect(second).toEqual([expect.objectContaining({ backup: name, action: 'partly-deleted', protected: [expect.objectContaining({ key: tarball })] })]);
+    expect(await keysUnder(store, '')).toEqual([layout.catalogKey(name), tarball].sort());
+    expect((await readCatalogEntry(store, layout, name)).entry?.phase).toBe('Deleting');
+
+    await hold(tarball, false);
+    const third = await run();
+    expect(third).toEqual([expect.objectContaining({ backup: name, action: 'deleted', keys: [tarball, layout.catalogKey(name)] })]);
+    expect(await keysUnder(store, '')).toEqual([]);
+  });
+});
