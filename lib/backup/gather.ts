@@ -100,14 +100,14 @@ export class Gatherer {
   private async gatherRelated(): Promise<void> {
     const { namespaces, persistentVolumes, customResourceDefinitions } = this.plan.related;
     if (namespaces) await this.gatherNamespaces(namespaces);
+    const limit = this.options.concurrency;
     if (persistentVolumes) {
-      for (const name of this.contents.boundVolumeNames()) {
-        await this.gatherOne(persistentVolumes, name, (missing) => `PersistentVolume ${name}, bound to a backed-up claim, ${missing}`);
-      }
+      await runBounded(this.contents.boundVolumeNames(), limit, (name) =>
+        this.gatherOne(persistentVolumes, name, (missing) => `PersistentVolume ${name}, bound to a backed-up claim, ${missing}`));
     }
     if (customResourceDefinitions) {
       // A dotted built-in group (networking.k8s.io, ...) has no CRD: not finding one is expected, not a warning.
-      for (const name of this.contents.candidateCrdNames()) await this.gatherOne(customResourceDefinitions, name);
+      await runBounded(this.contents.candidateCrdNames(), limit, (name) => this.gatherOne(customResourceDefinitions, name));
     }
   }
 
@@ -117,11 +117,11 @@ export class Gatherer {
       && (matchesSelectors(this.plan, ns) || holding.has(ns.metadata.name ?? ''));
     try {
       if (this.plan.namespaces) {
-        for (const name of this.plan.namespaces) {
+        await runBounded(this.plan.namespaces, this.options.concurrency, async (name) => {
           const ns = await this.read(type.resource, name);
           if (!ns) addMessage(this.results.warnings, name, `namespace ${name} is included but does not exist`);
           else if (wanted(ns)) await this.writeItem(type, ns);
-        }
+        });
         return;
       }
       const pages = listAll(this.cluster, type.resource, { labelSelector: '', pageSize: this.options.pageSize, maxRestarts: this.options.maxListRestarts });

@@ -47,10 +47,13 @@ class BackupRun {
   }
 
   async run(): Promise<BackupOutcome> {
+    // Discovery runs while the name is claimed: both are fixed costs that a small backup would feel.
+    const discovering = this.deps.cluster.discover();
+    discovering.catch(() => undefined);
     await this.claim();
     let writer: ArchiveWriter | undefined;
     try {
-      this.discovery = await this.deps.cluster.discover().catch((err: Error) => {
+      this.discovery = await discovering.catch((err: Error) => {
         throw new BackupFailedError(`the cluster cannot be used: discovery failed: ${err.message}`, { cause: err });
       });
       const plan = planBackup(this.discovery, this.spec);
@@ -69,8 +72,10 @@ class BackupRun {
         throw new BackupFailedError(`the cluster cannot be used: none of the ${stats.typesListed} resource types could be listed (see the errors)`);
       }
       this.files[this.fileName('tarball')] = await writer.finish();
-      await this.putFile('resourceList', gzipSync(JSON.stringify(this.contents.resourceList())), 'application/gzip');
-      await this.putFile('results', gzipSync(JSON.stringify({ errors: this.results.errors, warnings: this.results.warnings })), 'application/gzip');
+      await Promise.all([
+        this.putFile('resourceList', gzipSync(JSON.stringify(this.contents.resourceList())), 'application/gzip'),
+        this.putFile('results', gzipSync(JSON.stringify({ errors: this.results.errors, warnings: this.results.warnings })), 'application/gzip'),
+      ]);
       const phase: BackupPhase = countMessages(this.results.errors) > 0 ? 'PartiallyFailed' : 'Completed';
       const completedAt = this.deps.clock();
       await this.putFile('backup', this.veleroBackupJson(phase, completedAt), 'application/json', this.claimEtag);

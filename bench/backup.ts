@@ -1,0 +1,243 @@
+/**
+ * Backup throughput against its limit, on the local stack (`bash scripts/stack/stack.sh up` first):
+ *
+ *   npx tsx bench/backup.ts [--sizes 1000,10000] [--runs 3] [--keep]
+ *
+ * For each size N it creates N objects of about 2 KB (ConfigMaps, Secrets and Deployments, in equal parts) across
+ * 20 namespaces of the source control plane, then, alternating, in fresh child processes (this script bundled by
+ * esbuild, as the functions are deployed):
+ *   ferry  a Ferry backup of those namespaces and kinds (runBackup with the default client limits and options)
+ *   limit  the same paged LISTs (same page size and concurrency), raw response bytes streamed into one upload,
+ *          with no parsing, no gzip and no other processing
+ * and prints objects/s of both (median of the runs), their ratio, and each process's peak RSS.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { PassThrough } from 'node:stream';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { runBackup } from '../lib/backup/run-backup.js';
+import { runBounded } from '../lib/backup/collect.js';
+import { DEFAULT_BACKUP_OPTIONS } from '../lib/backup/types.js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { AlreadyExists } from '../lib/kube/errors.js';
+import { DEFAULT_LIMITS } from '../lib/kube/http.js';
+import { KubeCluster, loadKubeConfig } from '../lib/kube/kube-cluster.js';
+import type { KubeObject } from '../lib/model/object.js';
+import { parseBackupSpec } from '../lib/spec/backup-spec.js';
+import { BucketLayout } from '../lib/store/layout.js';
+import { kubeconfigPath, stackDir, stackEnv, stackStore } from '../test/support/stack.js';
+
+const NAMESPACES = 20;
+const KINDS = ['configmaps', 'secrets', 'deployments'] as const;
+const PREFIX = 'ferry-bench';
+
+interface ChildResult { mode: 'ferry' | 'limit'; objects: number; seconds: number; bytes: number; maxRssMiB: number; phase?: string }
+
+/** Namespaces are named per run: deleted ones stay Terminating (the stack runs no namespace controller). */
+let runId = process.env.FERRY_BENCH_RUN ?? Date.now().toString(36);
+
+function namespacesOf(size: number): string[] {
+  return Array.from({ length: NAMESPACES }, (_, i) => `${PREFIX}-${runId}-${size}-${String(i).padStart(2, '0')}`);
+}
+
+/** About 2 KB of JSON per object. */
+function objectsFor(size: number): KubeObject[] {
+  const pad = () => randomBytes(900).toString('hex').slice(0, 1500);
+  const out: KubeObject[] = [];
+  const nss = namespacesOf(size);
+  for (let i = 0; i < size; i++) {
+    const namespace = nss[i % NAMESPACES]!;
+    const name = `obj-${i}`;
+    const labels = { app: `app-${i % 7}`, bench: 'ferry' };
+    const kind = KINDS[i % 3];
+    if (kind === 'configmaps') out.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, labels }, data: { payload: pad() } });
+    else if (kind === 'secrets') out.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace, labels }, type: 'Opaque', stringData: { payload: pad().slice(0, 1100) } });
+    else {
+      out.push({
+        apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace, labels, annotations: { 'bench.ferry.dev/payload': pad().slice(0, 1000) } },
+        spec: { replicas: 1, selector: { matchLabels: { app: labels.app } }, template: { metadata: { labels: { app: labels.app } },
+          spec: { containers: [{ name: 'web', image: 'registry.example.com/team/web:1.2.3', ports: [{ containerPort: 8080 }], env: [{ name: 'MODE', value: 'bench' }] }] } } },
+      });
+    }
+  }
+  return out;
+}
+
+/** A cluster client for seeding only: higher limits than a backup uses, so that seeding 10,000 objects is quick. */
+function seedingCluster(): KubeCluster {
+  return new KubeCluster(loadKubeConfig(kubeconfigPath('source')), { ...DEFAULT_LIMITS, qps: 400, burst: 800, maxSockets: 32 });
+}
+
+async function seed(size: number): Promise<void> {
+  const cluster = seedingCluster();
+  const ignore = (err: unknown) => { if (!(err instanceof AlreadyExists)) throw err; };
+  await runBounded(namespacesOf(size), 8, async (name) => { await cluster.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }).catch(ignore); });
+  const started = Date.now();
+  await runBounded(objectsFor(size), 32, async (o) => { await cluster.create(o).catch(ignore); });
+  console.error(`[bench] seeded ${size} objects in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  cluster.close();
+}
+
+async function cleanup(size: number): Promise<void> {
+  const cluster = seedingCluster();
+  await runBounded(objectsFor(size), 32, (o) => cluster.delete(o.apiVersion, o.kind, o.metadata.name!, o.metadata.namespace));
+  // Without a controller-manager a deleted namespace stays Terminating; its objects are gone already.
+  await runBounded(namespacesOf(size), 8, (name) => cluster.delete('v1', 'Namespace', name));
+  cluster.close();
+}
+
+/** One Ferry backup of the size's namespaces and kinds, in this process. */
+async function childFerry(size: number, tag: string): Promise<ChildResult> {
+  const cluster = new KubeCluster(loadKubeConfig(kubeconfigPath('source')));
+  const spec = parseBackupSpec({ apiVersion: 'ferry.dev/v1', kind: 'ApplicationBackup', metadata: { name: `bench-${size}-${tag}` },
+    spec: { includedNamespaces: namespacesOf(size), includedResources: [...KINDS] } }, 'bench');
+  const started = performance.now();
+  const outcome = await runBackup(spec, { store: stackStore(), layout: new BucketLayout(`${PREFIX}/${tag}`), cluster, clock: () => new Date() });
+  const seconds = (performance.now() - started) / 1000;
+  cluster.close();
+  const tarball = Object.entries(outcome.files).find(([f]) => f.endsWith('.tar.gz'))?.[1]?.size ?? 0;
+  const objects = KINDS.reduce((n, k) => n + (outcome.byResource[k === 'deployments' ? 'deployments.apps' : k] ?? 0), 0);
+  return { mode: 'ferry', objects, seconds, bytes: tarball, maxRssMiB: process.resourceUsage().maxRSS / 1024, phase: outcome.phase };
+}
+
+/** The limit: the same paged LISTs, raw bytes into one streamed upload, nothing else. */
+async function childLimit(size: number, tag: string): Promise<ChildResult> {
+  const kc = loadKubeConfig(kubeconfigPath('source'));
+  const server = new URL(kc.getCurrentCluster()!.server);
+  const agent = new https.Agent({ keepAlive: true, maxSockets: DEFAULT_LIMITS.maxSockets });
+  const body = new PassThrough();
+  const store = stackStore();
+  const started = performance.now();
+  const upload = store.upload(`${PREFIX}/${tag}/limit-${size}.json`, body);
+  let bytes = 0;
+  let objects = 0;
+  const paths = KINDS.flatMap((kind) => namespacesOf(size).map((ns) => (kind === 'deployments' ? `/apis/apps/v1/namespaces/${ns}/deployments` : `/api/v1/namespaces/${ns}/${kind}`)));
+  await runBounded(paths, DEFAULT_BACKUP_OPTIONS.concurrency, async (path) => {
+    let token: string | undefined;
+    do {
+      const raw = await get(kc, server, agent, `${path}?limit=${DEFAULT_BACKUP_OPTIONS.pageSize}${token ? `&continue=${encodeURIComponent(token)}` : ''}`);
+      // The continue token sits in the list's metadata, at the head of the body: read it there, parse nothing else.
+      const head = raw.subarray(0, 2048).toString('utf8');
+      token = /"continue":"([^"]+)"/.exec(head)?.[1];
+      objects += countItems(raw);
+      bytes += raw.length;
+      if (!body.write(raw)) await new Promise((resolve) => body.once('drain', resolve));
+    } while (token);
+  });
+  body.end();
+  await upload;
+  const seconds = (performance.now() - started) / 1000;
+  agent.destroy();
+  return { mode: 'limit', objects, seconds, bytes, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
+}
+
+/** Counts items by their `"uid":` keys (one per object); a cheap scan, not a parse. */
+function countItems(raw: Buffer): number {
+  let n = 0;
+  for (let i = raw.indexOf('"uid":'); i >= 0; i = raw.indexOf('"uid":', i + 6)) n++;
+  return n;
+}
+
+async function get(kc: KubeConfig, server: URL, agent: http.Agent, path: string): Promise<Buffer> {
+  const opts: https.RequestOptions = { method: 'GET', hostname: server.hostname, port: server.port, path, agent, headers: { Accept: 'application/json' } };
+  await kc.applyToHTTPSOptions(opts);
+  return new Promise((resolve, reject) => {
+    const req = (server.protocol === 'https:' ? https : http).request(opts, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`GET ${path}: ${res.statusCode}`))));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * Bundles this script with esbuild, as the functions are deployed: run through tsx instead, loading
+ * @kubernetes/client-node alone costs over 200 MiB of RSS, which would measure the loader rather than the backup.
+ */
+async function bundle(): Promise<string> {
+  const outfile = join(mkdtempSync(join(tmpdir(), 'ferry-bench-')), 'backup.mjs');
+  await build({
+    entryPoints: [fileURLToPath(import.meta.url)], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, logLevel: 'warning',
+    banner: { js: "import { createRequire as __ferryRequire } from 'node:module'; const require = __ferryRequire(import.meta.url);" },
+  });
+  return outfile;
+}
+
+function runChild(script: string, mode: 'ferry' | 'limit', size: number, tag: string): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, '--child', mode, '--size', String(size), '--tag', tag],
+      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...credentialsEnv(), FERRY_STACK_DIR: stackDir(), FERRY_BENCH_RUN: runId } });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as ChildResult) : reject(new Error(`${mode} child exited ${code}`))));
+  });
+}
+
+function credentialsEnv(): Record<string, string> {
+  const env = stackEnv();
+  return { AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID!, AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY!, NODE_NO_WARNINGS: '1' };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(argv: string[]): Promise<void> {
+  const arg = (name: string) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
+  const child = arg('child');
+  if (child) {
+    const size = Number(arg('size'));
+    const result = child === 'ferry' ? await childFerry(size, arg('tag')!) : await childLimit(size, arg('tag')!);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  const sizes = (arg('sizes') ?? '1000,10000').split(',').map(Number);
+  const runs = Number(arg('runs') ?? 3);
+  runId = Date.now().toString(36);
+  const tag = `run-${runId}`;
+  const rows: string[] = [];
+  const script = await bundle();
+  for (const size of sizes) {
+    await seed(size);
+    const results: ChildResult[] = [];
+    for (let r = 0; r < runs; r++) {
+      // Alternate the order so that neither side always runs on a warmer server.
+      const order: ('ferry' | 'limit')[] = r % 2 === 0 ? ['limit', 'ferry'] : ['ferry', 'limit'];
+      for (const mode of order) {
+        const result = await runChild(script, mode, size, `${tag}-${r}`);
+        console.error(`[bench] N=${size} run ${r + 1} ${mode}: ${result.objects} objects in ${result.seconds.toFixed(2)} s, ${(result.bytes / 1048576).toFixed(1)} MiB, peak RSS ${result.maxRssMiB.toFixed(0)} MiB${result.phase ? `, ${result.phase}` : ''}`);
+        results.push(result);
+      }
+    }
+    const of = (mode: string) => results.filter((x) => x.mode === mode);
+    const ferryRate = median(of('ferry').map((x) => x.objects / x.seconds));
+    const limitRate = median(of('limit').map((x) => x.objects / x.seconds));
+    rows.push(`| ${size.toLocaleString('en')} | ${ferryRate.toFixed(0)} | ${limitRate.toFixed(0)} | ${(ferryRate / limitRate).toFixed(2)} | ${Math.max(...of('ferry').map((x) => x.maxRssMiB)).toFixed(0)} MiB | ${Math.max(...of('limit').map((x) => x.maxRssMiB)).toFixed(0)} MiB |`);
+    if (!argv.includes('--keep')) await cleanup(size);
+  }
+  await deletePrefix(`${PREFIX}/${tag}`);
+  console.log(`| objects | Ferry objects/s | limit objects/s | ratio | Ferry peak RSS | limit peak RSS |\n|---:|---:|---:|---:|---:|---:|\n${rows.join('\n')}`);
+  console.log(`\n(median of ${runs} runs each; ${describeMachine()})`);
+}
+
+async function deletePrefix(prefix: string): Promise<void> {
+  const store = stackStore();
+  const keys: string[] = [];
+  for await (const o of store.list(prefix)) keys.push(o.key);
+  await runBounded(keys, 8, (k) => store.delete(k));
+}
+
+function describeMachine(): string {
+  const cpus = execFileSync('nproc', { encoding: 'utf8' }).trim();
+  return `${cpus} CPUs, Node ${process.version}, API server, etcd and S3 server on the same machine`;
+}
+
+Object.assign(process.env, credentialsEnv());
+await main(process.argv.slice(2));
