@@ -12,6 +12,10 @@ export interface BackupInfo {
   expires?: string;
   /** The ferry.dev/source-cluster annotation or label (Ferry's backups). */
   sourceCluster?: string;
+  /** The source API server's version, from Velero's velero.io/source-cluster-k8s-gitversion annotation. */
+  sourceClusterVersion?: string;
+  /** status.failureReason of a Failed backup. */
+  failureReason?: string;
   storageLocation?: string;
   /** True when the object carries ferry.dev/ labels or annotations: Ferry wrote it, so it must have a manifest. */
   ferry: boolean;
@@ -74,6 +78,8 @@ export function parseBackupObject(bytes: Uint8Array | string, name: string): Bac
   set('completed', time(status.completionTimestamp));
   set('expires', time(status.expiration));
   set('sourceCluster', annotations[SOURCE_CLUSTER_KEY] ?? labels[SOURCE_CLUSTER_KEY]);
+  set('sourceClusterVersion', annotations['velero.io/source-cluster-k8s-gitversion']);
+  set('failureReason', text(status.failureReason));
   set('storageLocation', text(spec.storageLocation) ?? labels['velero.io/storage-location']);
   set('warnings', count(status.warnings));
   set('errors', count(status.errors));

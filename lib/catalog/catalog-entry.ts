@@ -18,6 +18,8 @@ export interface CatalogEntry {
   kind: 'CatalogEntry';
   name: string;
   sourceCluster?: string;
+  /** The source API server's version, when the backup records it. */
+  sourceClusterVersion?: string;
   storageLocation?: string;
   phase: CatalogPhase;
   /** status.phase as velero-backup.json says it. */
@@ -53,7 +55,7 @@ export function entryFromVerdict(verdict: Verdict, indexedAt: Date): CatalogEntr
     indexedAt: indexedAt.toISOString(), fingerprint: fingerprintOf(verdict.files),
   };
   const optional: Partial<CatalogEntry> = {
-    sourceCluster: b?.sourceCluster, storageLocation: b?.storageLocation, backupPhase: b?.phase,
+    sourceCluster: b?.sourceCluster, sourceClusterVersion: b?.sourceClusterVersion, storageLocation: b?.storageLocation, backupPhase: b?.phase,
     created: b?.created ?? b?.started, completed: b?.completed ?? verdict.committedAt, expires: b?.expires,
     warnings: b?.warnings, errors: b?.errors,
   };

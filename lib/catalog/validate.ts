@@ -127,6 +127,8 @@ async function judgeUncommitted(ctx: Ctx): Promise<Judged> {
   const info = readInfo(bytes, name);
   if (typeof info === 'string') return { phase: 'Invalid', problems: [info] };
   if (info.ferry) {
+    // Ferry's writer records a failure in velero-backup.json and writes no manifest.
+    if (finalPhase(info.phase) === 'Failed') return { backup: info, format: 'ferry', phase: 'Failed', problems: phaseProblems(info, 'Failed') };
     return { backup: info, format: 'ferry', phase: 'Incomplete', problems: [`${MANIFEST_FILE} has not been written yet: the backup is still being written, or its writer stopped`] };
   }
   const state = phaseState(info.phase);
@@ -148,7 +150,8 @@ function finalPhase(phase: string | undefined): 'Completed' | 'PartiallyFailed' 
 
 function phaseProblems(info: BackupInfo, phase: 'Completed' | 'PartiallyFailed' | 'Failed'): string[] {
   if (phase === 'Completed') return [];
-  return [`the backup says ${info.phase}${info.errors !== undefined ? ` with ${info.errors} errors and ${info.warnings ?? 0} warnings` : ''}`];
+  const counts = info.errors !== undefined ? ` with ${info.errors} errors and ${info.warnings ?? 0} warnings` : '';
+  return [`the backup says ${info.phase}${counts}${info.failureReason ? `: ${info.failureReason}` : ''}`];
 }
 
 function readInfo(bytes: Uint8Array, name: string): BackupInfo | string {

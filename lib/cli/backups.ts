@@ -144,7 +144,7 @@ export function describeEntry(e: CatalogEntry, now: Date): string {
     `Phase:           ${e.phase}${e.backupPhase && e.backupPhase !== e.phase ? ` (the backup says ${e.backupPhase})` : ''}`,
     `Verified:        ${e.verified ? 'yes, against its manifest' : 'no'}`,
     `Format:          ${e.format}`,
-    `Source cluster:  ${e.sourceCluster ?? '<unknown>'}`,
+    `Source cluster:  ${e.sourceCluster ?? '<unknown>'}${e.sourceClusterVersion ? ` (Kubernetes ${e.sourceClusterVersion})` : ''}`,
     `Created:         ${e.created ? `${e.created} (${age(e.created, now)} ago)` : '<unknown>'}`,
     `Completed:       ${e.completed ?? '<unknown>'}`,
     `Expires:         ${e.expires ? `${e.expires} (${expiresIn(e.expires, now)})` : '<never>'}`,

@@ -80,6 +80,7 @@ export interface FixtureOptions {
   manifest?: boolean;
   warnings?: number;
   errors?: number;
+  failureReason?: string;
 }
 
 /** The files of a backup by their name in the backup folder, in the order a writer uploads them (manifest last). */
@@ -94,13 +95,17 @@ export function backupObject(name: string, o: FixtureOptions = {}): Record<strin
     apiVersion: 'velero.io/v1', kind: 'Backup',
     metadata: {
       name, namespace: 'velero', creationTimestamp: created.toISOString(), labels: { 'velero.io/storage-location': 'default' },
-      ...(ferry ? { annotations: { 'ferry.dev/source-cluster': o.sourceCluster ?? 'idc' } } : {}),
+      annotations: {
+        'velero.io/source-cluster-k8s-gitversion': 'v1.35.4',
+        ...(ferry ? { 'ferry.dev/backup-type': 'AppAndPvBackup', 'ferry.dev/source-cluster': o.sourceCluster ?? 'idc' } : {}),
+      },
     },
     spec: { includedNamespaces: ['default'], ttl: '720h0m0s', storageLocation: 'default' },
     status: {
       version: 1, formatVersion: '1.1.0', phase: o.phase ?? 'Completed', expiration: expires.toISOString(),
       startTimestamp: created.toISOString(), completionTimestamp: new Date(created.getTime() + 60_000).toISOString(),
       progress: { totalItems: 4, itemsBackedUp: 4 }, warnings: o.warnings ?? 0, errors: o.errors ?? 0,
+      ...(o.failureReason ? { failureReason: o.failureReason } : {}),
     },
   };
 }

@@ -7,7 +7,7 @@ describe('parseBackupObject', () => {
     const info = parseBackupObject(JSON.stringify(backupObject('b1', { phase: 'PartiallyFailed', warnings: 2, errors: 1, sourceCluster: 'idc' })), 'b1');
     expect(info).toEqual({
       ferry: true, phase: 'PartiallyFailed', created: '2026-01-10T08:00:00.000Z', started: '2026-01-10T08:00:00.000Z',
-      completed: '2026-01-10T08:01:00.000Z', expires: '2026-02-09T08:00:00.000Z', sourceCluster: 'idc', storageLocation: 'default',
+      completed: '2026-01-10T08:01:00.000Z', expires: '2026-02-09T08:00:00.000Z', sourceCluster: 'idc', sourceClusterVersion: 'v1.35.4', storageLocation: 'default',
       warnings: 2, errors: 1, totalItems: 4, itemsBackedUp: 4,
     });
   });

@@ -198,6 +198,11 @@ const cases: Case[] = [
     phase: 'Failed', problem: /^the backup says Failed with 3 errors and 0 warnings$/,
   },
   {
+    name: 'a Ferry backup whose writer recorded a failure (and so wrote no manifest) is Failed, with the reason',
+    build: async () => without(await buildBackup(NAME, { phase: 'Failed', errors: 1, failureReason: 'the source cluster stopped answering' }), 'ferry-manifest.json'),
+    phase: 'Failed', problem: /^the backup says Failed with 1 errors and 0 warnings: the source cluster stopped answering$/,
+  },
+  {
     name: 'a Ferry backup that partially failed is PartiallyFailed, as it says, and verified',
     build: () => buildBackup(NAME, { phase: 'PartiallyFailed', errors: 1, warnings: 2 }),
     phase: 'PartiallyFailed', problem: /^the backup says PartiallyFailed with 1 errors and 2 warnings$/, verified: true,

@@ -64,7 +64,7 @@ describe('ferry backups describe', () => {
     const io = recordingIo();
     expect(await runBackups(['describe', 'nightly-1'], io, deps(await bucket()))).toBe(0);
     expect(io.out).toContain('Phase:           Completed\n');
-    expect(io.out).toContain('Source cluster:  idc\n');
+    expect(io.out).toContain('Source cluster:  idc (Kubernetes v1.35.4)\n');
     expect(io.out).toContain('Items by namespace:\n  (cluster-scoped)  1\n  default  3\n');
     expect(io.out).toContain('Items by resource:\n  configmaps  1\n  namespaces  1\n  services  1\n  statefulsets.apps  1\n');
     expect(io.out).toContain('Problems: none\n');
