@@ -55,7 +55,24 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A deep copy of JSON data; stages never mutate their input. */
+/**
+ * A deep copy of JSON data, several times faster than structuredClone for Kubernetes objects (the pipeline
+ * copies every object once per stage that changes it). A `__proto__` key from untrusted JSON stays a plain key.
+ */
 export function cloneJson<T>(value: T): T {
-  return structuredClone(value);
+  if (Array.isArray(value)) {
+    const out = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = cloneJson(value[i]);
+    return out as T;
+  }
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) {
+      const v = cloneJson((value as Record<string, unknown>)[key]);
+      if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+      else out[key] = v;
+    }
+    return out as T;
+  }
+  return value;
 }

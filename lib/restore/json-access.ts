@@ -1,4 +1,4 @@
-import { isRecord } from '../model/object.js';
+import { cloneJson, isRecord } from '../model/object.js';
 
 // Small readers for untrusted object JSON: a field of the wrong type reads as absent, never throws.
 
@@ -42,24 +42,5 @@ export function deleteKey(obj: Record<string, unknown>, key: string): boolean {
   return Object.keys(obj).length === 0;
 }
 
-/**
- * A deep copy of JSON data, several times faster than structuredClone for Kubernetes objects (the pipeline
- * copies every object once per stage that changes it). A `__proto__` key from untrusted JSON stays a plain key.
- */
-export function copyJson<T>(value: T): T {
-  if (Array.isArray(value)) {
-    const out = new Array(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = copyJson(value[i]);
-    return out as T;
-  }
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) {
-      const v = copyJson((value as Record<string, unknown>)[key]);
-      if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
-      else out[key] = v;
-    }
-    return out as T;
-  }
-  return value;
-}
+/** A deep copy of JSON data (the shared one: lib/model/object.ts cloneJson). */
+export const copyJson = cloneJson;
