@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readConfig, type Env } from '../../functions/compose.js';
+import type { FerryConfig } from '../../lib/spec/config.js';
 import { SpecError } from '../../lib/spec/problems.js';
 import { iamStatements, keyPrefix, type IamStatement } from './iam-statements.js';
 import { scheduleEvents, type ScheduleEvent } from './schedule-events.js';
@@ -29,7 +30,22 @@ export function templateValues(env: Env, rulePrefix: string): TemplateValues {
   const indexEvents = Object.values(config.storageLocations).filter((l) => !l.endpoint).map((l) => ({
     s3: { bucket: l.bucket, event: 's3:ObjectCreated:*', rules: [{ prefix: `${keyPrefix(l)}backups/` }], existing: true },
   }));
-  return { configJson: JSON.stringify(config), iamStatements: iamStatements(config), indexEvents, scheduleEvents: schedules };
+  return { configJson: JSON.stringify(configDocument(config)), iamStatements: iamStatements(config), indexEvents, scheduleEvents: schedules };
+}
+
+/** A parsed config written back in the form users write (and parseConfig reads), variables already substituted. */
+export function configDocument(config: FerryConfig): Record<string, unknown> {
+  const clusters = Object.fromEntries(Object.entries(config.clusters).map(([name, c]) => {
+    switch (c.type) {
+      case 'kubeconfig': return [name, { kubeconfig: c.file, ...(c.context ? { context: c.context } : {}) }];
+      case 'secretsManager': return [name, { secretsManager: { secretId: c.secretId, ...(c.region ? { region: c.region } : {}) }, ...(c.context ? { context: c.context } : {}) }];
+      case 'eks': return [name, { eks: { name: c.name, region: c.region } }];
+    }
+  }));
+  return {
+    apiVersion: 'ferry.dev/v1', kind: 'FerryConfig', clusters, storageLocations: config.storageLocations,
+    defaultStorageLocation: config.defaultStorageLocation, ...(config.defaultCluster ? { defaultCluster: config.defaultCluster } : {}),
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

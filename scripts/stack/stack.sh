@@ -5,6 +5,7 @@
 #   stack.sh down    stop exactly the processes `up` started (by pid)
 #   stack.sh status  what runs
 #   stack.sh plane NAME [flags]  an extra kube-apiserver over the same etcd (tests that need other limits)
+#   stack.sh webhook URL|off     restart versitygw posting bucket events to URL (the receiver must listen), or to nothing
 # State, logs and kubeconfigs live in FERRY_STACK_DIR (default: <clone>/.stack).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -106,6 +107,31 @@ start_apiserver() { # start_apiserver NAME [EXTRA FLAGS...]: later flags overrid
     --endpoint-reconciler-type=none --profiling=false --v=1 "$@"
 }
 
+# start_versitygw WEBHOOK: starts versitygw (unless it runs) posting bucket events to WEBHOOK ("" for none).
+# NOTE: versitygw posts a test event to its webhook when it starts, and does not start when nothing answers.
+start_versitygw() {
+  local webhook=()
+  [[ -n "$1" ]] && webhook=(--event-webhook-url "$1")
+  running versitygw || printf '%s' "$1" > "$state/versitygw.webhook"
+  start versitygw env -u VGW_PORT "$bin/versitygw-$VERSITYGW_VERSION" --access ferry-local --secret ferry-local-secret \
+    --port "127.0.0.1:$(port_of versitygw)" --quiet "${webhook[@]}" posix --sidecar "$state/s3meta-sidecar" "$state/s3data"
+}
+
+# cmd_webhook URL|off: restarts versitygw (same port, same data) posting bucket events to URL, or to nothing.
+# The receiver must already listen. scripts/offline uses it to send bucket events to the index bridge.
+cmd_webhook() {
+  local url="${1:?usage: stack.sh webhook URL|off}"
+  [[ "$url" == off ]] && url=""
+  running etcd || { say "the stack is not up: run 'stack.sh up' first"; return 1; }
+  if running versitygw && [[ "$(cat "$state/versitygw.webhook" 2>/dev/null)" == "$url" ]]; then
+    say "versitygw: already posting bucket events to ${url:-nothing}"; return 0
+  fi
+  stop_one versitygw
+  start_versitygw "$url"
+  wait_for versitygw 30 curl -sS -o /dev/null "http://127.0.0.1:$(port_of versitygw)/"
+  say "versitygw: posting bucket events to ${url:-nothing}"
+}
+
 cmd_up() {
   mkdir -p "$state/logs" "$state/s3data" "$state/s3meta-sidecar"
   bash "$here/build.sh"
@@ -130,10 +156,11 @@ cmd_up() {
 
   local s3_port access secret
   s3_port="$(port_of versitygw)"; access=ferry-local; secret=ferry-local-secret
-  local webhook=()
-  [[ -n "${FERRY_EVENT_WEBHOOK:-}" ]] && webhook=(--event-webhook-url "$FERRY_EVENT_WEBHOOK")
-  start versitygw env -u VGW_PORT "$bin/versitygw-$VERSITYGW_VERSION" --access "$access" --secret "$secret" \
-    --port "127.0.0.1:$s3_port" --quiet "${webhook[@]}" posix --sidecar "$state/s3meta-sidecar" "$state/s3data"
+  # A webhook given now replaces the one a running versitygw posts to; without one, a running versitygw keeps its own.
+  if [[ -n "${FERRY_EVENT_WEBHOOK:-}" ]] && running versitygw && [[ "$(cat "$state/versitygw.webhook" 2>/dev/null)" != "$FERRY_EVENT_WEBHOOK" ]]; then
+    stop_one versitygw
+  fi
+  start_versitygw "${FERRY_EVENT_WEBHOOK:-}"
 
   for name in source target; do
     start_apiserver "$name"
@@ -237,6 +264,7 @@ case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
   plane) shift; cmd_plane "$@" ;;
+  webhook) cmd_webhook "${2:-}" ;;
   status) cmd_status ;;
-  *) echo "usage: $0 up|down|status|plane NAME [flags]" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|plane NAME [flags]|webhook URL|off" >&2; exit 2 ;;
 esac

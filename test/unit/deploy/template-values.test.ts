@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { configDocument, templateValues } from '../../../scripts/deploy/template-values.js';
+import { parseConfig, type FerryConfig } from '../../../lib/spec/config.js';
+
+describe('configDocument', () => {
+  it('writes a parsed config back in the form parseConfig reads, for every kind of cluster source', () => {
+    const config: FerryConfig = {
+      clusters: {
+        file: { type: 'kubeconfig', file: '/k/source.kubeconfig', context: 'ctx' },
+        vault: { type: 'secretsManager', secretId: 'ferry/kube', region: 'eu-west-1', context: 'admin' },
+        plain: { type: 'secretsManager', secretId: 'ferry/other' },
+        prod: { type: 'eks', name: 'prod', region: 'us-west-2' },
+      },
+      storageLocations: { default: { bucket: 'b', prefix: 'p', endpoint: 'http://127.0.0.1:7070', forcePathStyle: true } },
+      defaultStorageLocation: 'default',
+      defaultCluster: 'file',
+    };
+    expect(parseConfig(JSON.parse(JSON.stringify(configDocument(config))), 'FERRY_CONFIG_JSON')).toEqual(config);
+  });
+});
+
+describe('templateValues', () => {
+  it('embeds a config the functions can read back, with the packager\'s variables substituted', () => {
+    const yaml = 'clusters:\n  prod: {eks: {name: prod, region: us-west-2}}\nstorageLocations:\n  default: {bucket: "${BUCKET}", prefix: ferry}\n';
+    const values = templateValues({ FERRY_CONFIG_YAML: yaml, BUCKET: 'team-backups', FERRY_SCHEDULES: '' }, 'ferry-dev');
+    const embedded = parseConfig(JSON.parse(values.configJson), 'FERRY_CONFIG_JSON');
+    expect(embedded.storageLocations.default?.bucket).toBe('team-backups');
+    expect(values.indexEvents).toEqual([{ s3: { bucket: 'team-backups', event: 's3:ObjectCreated:*', rules: [{ prefix: 'ferry/backups/' }], existing: true } }]);
+    expect(values.scheduleEvents).toEqual([]);
+  });
+});
