@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { readCatalogEntry } from '../../lib/catalog/catalog-entry.js';
 import { loadConfig, openCluster, openStore } from '../../lib/compose.js';
 import type { Cluster } from '../../lib/kube/cluster.js';
+import { AlreadyExists } from '../../lib/kube/errors.js';
 import { cloneJson, type KubeObject } from '../../lib/model/object.js';
 import { parseDocuments } from '../../lib/spec/documents.js';
 import { readStackEnv, startOffline, type Offline } from '../offline/offline.js';
@@ -32,11 +33,23 @@ function stackRunning(): boolean {
   }
 }
 
-/** Creates or updates objects with server-side apply, as `kubectl apply --server-side` would. */
-async function applyAll(cluster: Cluster, objects: KubeObject[], note: (l: string) => void): Promise<void> {
+/** Creates objects as written; one that exists already (an earlier run, another tool) is replaced. */
+async function replaceAll(cluster: Cluster, objects: KubeObject[], note: (l: string) => void): Promise<void> {
   for (const obj of objects) {
-    await cluster.patch(obj, obj, 'apply', { fieldManager: FIELD_MANAGER });
-    note(`applied ${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`);
+    const where = `${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`;
+    try {
+      await cluster.create(obj, { fieldManager: FIELD_MANAGER });
+      note(`created ${where}`);
+    } catch (err) {
+      if (!(err instanceof AlreadyExists)) throw err;
+      if (obj.kind === 'Namespace') {
+        note(`${where} exists`);
+        continue;
+      }
+      await cluster.delete(obj.apiVersion, obj.kind, obj.metadata.name!, obj.metadata.namespace);
+      await cluster.create(obj, { fieldManager: FIELD_MANAGER });
+      note(`replaced ${where}`);
+    }
   }
 }
 
@@ -76,8 +89,9 @@ async function main(): Promise<number> {
       if (!wasRunning) cleanups.push(() => { execFileSync('bash', [join(repo, 'scripts/stack/stack.sh'), 'down'], { stdio: 'inherit' }); });
       note(wasRunning ? 'the stack was already running: it stays up afterwards' : 'started here: stopped at the end');
     });
-    const env = { ...process.env, ...readStackEnv(stackDir) };
-    const config = await loadConfig(join(stackDir, 'ferry.yaml'), env);
+    // The stack's bucket credentials and endpoints, for the demo's own reads (the functions get them from osls).
+    Object.assign(process.env, readStackEnv(stackDir));
+    const config = await loadConfig(join(stackDir, 'ferry.yaml'), process.env);
     const source = await openCluster(config, 'source');
     const target = await openCluster(config, 'target');
     cleanups.push(() => { source.close(); target.close(); });
@@ -90,7 +104,7 @@ async function main(): Promise<number> {
     });
 
     await steps.run('load the seed\'s StatefulSet, Service and ConfigMap into source/default', async (note) => {
-      await applyAll(source, app, note);
+      await replaceAll(source, app, note);
       before = viewOf((await source.read(sts.apiVersion, sts.kind, sts.metadata.name!, 'default'))!);
     });
 
@@ -119,7 +133,7 @@ async function main(): Promise<number> {
     });
 
     await steps.run('store the seed\'s modifier rules (ConfigMap) in target/csdr', async (note) => {
-      await applyAll(target, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: modifierConfigMap.metadata.namespace! } }, modifierConfigMap], note);
+      await replaceAll(target, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: modifierConfigMap.metadata.namespace! } }, modifierConfigMap], note);
     });
 
     await steps.run(`clear what an earlier demo restored into target/${targetNamespace}`, async (note) => {

@@ -46,12 +46,26 @@ export function lambdaInvoker(endpoint: string): NonNullable<BridgeOptions['invo
   };
 }
 
+/** Retries a call refused because the Lambda API is not listening yet (events can arrive while it starts). */
+async function withConnectRetries<T>(fn: () => Promise<T>, stopping: () => boolean, attempts = 40, delayMs = 500): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const refused = /ECONNREFUSED/.test(`${(err as Error).message} ${(err as { code?: string }).code ?? ''}`);
+      if (!refused || i >= attempts || stopping()) throw err;
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
+  }
+}
+
 /** Starts the bridge. */
 export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const log = options.log ?? ((line: string) => process.stderr.write(`[bridge] ${line}\n`));
   const invoke = options.invoke ?? lambdaInvoker(options.lambdaEndpoint);
   const batchMs = options.batchMs ?? 250;
   let pending: unknown[] = [];
+  let closing = false;
   let timer: NodeJS.Timeout | undefined;
   // One invocation at a time, in arrival order: the index is idempotent, but ordered delivery keeps logs readable.
   let chain: Promise<void> = Promise.resolve();
@@ -65,7 +79,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     const keys = records.map((r) => (isRecord(r) && isRecord(r.s3) && isRecord(r.s3.object) ? String(r.s3.object.key) : '?'));
     chain = chain.then(async () => {
       try {
-        const { ok, body } = await invoke(options.functionName, { Records: records });
+        const { ok, body } = await withConnectRetries(() => invoke(options.functionName, { Records: records }), () => closing);
         invocations.push({ records: records.length, keys, ok, body });
         log(`${options.functionName}: ${records.length} record(s) ${ok ? 'indexed' : 'FAILED'}: ${body.slice(0, 300)}`);
       } catch (err) {
@@ -116,6 +130,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     invocations,
     drain,
     async close() {
+      closing = true;
       await drain();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
