@@ -83,6 +83,9 @@ export class KubeHttp {
       headers: { Accept: 'application/json' },
     };
     await this.kc.applyToHTTPSOptions(opts);
+    // NOTE: applyToHTTPSOptions replaces opts.agent with a new Agent on every call; without ours back, no
+    // connection is ever reused (a TLS handshake per request) and maxSockets limits nothing.
+    opts.agent = this.agent;
     const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
     if (payload) {
       opts.headers = { ...opts.headers, 'Content-Type': req.contentType ?? 'application/json', 'Content-Length': payload.length };
