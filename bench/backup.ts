@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { runBackup } from '../lib/backup/run-backup.js';
 import { runBounded } from '../lib/backup/collect.js';
-import { DEFAULT_BACKUP_OPTIONS } from '../lib/backup/types.js';
+import { DEFAULT_BACKUP_OPTIONS, type BackupOptions } from '../lib/backup/types.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { AlreadyExists } from '../lib/kube/errors.js';
 import { DEFAULT_LIMITS } from '../lib/kube/http.js';
@@ -93,12 +93,12 @@ async function cleanup(size: number): Promise<void> {
 }
 
 /** One Ferry backup of the size's namespaces and kinds, in this process. */
-async function childFerry(size: number, tag: string): Promise<ChildResult> {
+async function childFerry(size: number, tag: string, options: Partial<BackupOptions> = {}): Promise<ChildResult> {
   const cluster = new KubeCluster(loadKubeConfig(kubeconfigPath('source')));
   const spec = parseBackupSpec({ apiVersion: 'ferry.dev/v1', kind: 'ApplicationBackup', metadata: { name: `bench-${size}-${tag}` },
     spec: { includedNamespaces: namespacesOf(size), includedResources: [...KINDS] } }, 'bench');
   const started = performance.now();
-  const outcome = await runBackup(spec, { store: stackStore(), layout: new BucketLayout(`${PREFIX}/${tag}`), cluster, clock: () => new Date() });
+  const outcome = await runBackup(spec, { store: stackStore(), layout: new BucketLayout(`${PREFIX}/${tag}`), cluster, clock: () => new Date(), options });
   const seconds = (performance.now() - started) / 1000;
   cluster.close();
   const tarball = Object.entries(outcome.files).find(([f]) => f.endsWith('.tar.gz'))?.[1]?.size ?? 0;
@@ -147,6 +147,7 @@ function countItems(raw: Buffer): number {
 async function get(kc: KubeConfig, server: URL, agent: http.Agent, path: string): Promise<Buffer> {
   const opts: https.RequestOptions = { method: 'GET', hostname: server.hostname, port: server.port, path, agent, headers: { Accept: 'application/json' } };
   await kc.applyToHTTPSOptions(opts);
+  opts.agent = agent; // applyToHTTPSOptions puts a fresh Agent there; keep the connections alive, as Ferry does
   return new Promise((resolve, reject) => {
     const req = (server.protocol === 'https:' ? https : http).request(opts, (res) => {
       const chunks: Buffer[] = [];
@@ -194,7 +195,11 @@ async function main(argv: string[]): Promise<void> {
   const child = arg('child');
   if (child) {
     const size = Number(arg('size'));
-    const result = child === 'ferry' ? await childFerry(size, arg('tag')!) : await childLimit(size, arg('tag')!);
+    // --gzip and --concurrency let one try other options of a Ferry run by hand.
+    const options: Partial<BackupOptions> = {
+      ...(arg('gzip') ? { gzipLevel: Number(arg('gzip')) } : {}), ...(arg('concurrency') ? { concurrency: Number(arg('concurrency')) } : {}),
+    };
+    const result = child === 'ferry' ? await childFerry(size, arg('tag')!, options) : await childLimit(size, arg('tag')!);
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return;
   }

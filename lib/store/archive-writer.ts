@@ -4,6 +4,36 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 
+/** Bytes each stage of the pipeline buffers: a few MiB in all, whatever the archive's size. */
+const BUFFER_BYTES = 1024 * 1024;
+
+/**
+ * Joins small chunks into chunks of at least `size` bytes. tar-stream pushes each header, body and padding on its
+ * own, and zlib sends every write through its thread pool: thousands of tiny writes cost more than compressing.
+ */
+function batch(size: number): Transform {
+  let parts: Buffer[] = [];
+  let bytes = 0;
+  return new Transform({
+    highWaterMark: BUFFER_BYTES,
+    transform(chunk: Buffer, _encoding, done) {
+      parts.push(chunk);
+      bytes += chunk.length;
+      if (bytes >= size) {
+        const joined = Buffer.concat(parts, bytes);
+        parts = [];
+        bytes = 0;
+        done(null, joined);
+      } else {
+        done();
+      }
+    },
+    flush(done) {
+      done(null, bytes > 0 ? Buffer.concat(parts, bytes) : undefined);
+    },
+  });
+}
+
 /** Size and SHA-256 of a written file, as the manifest records them. */
 export interface WrittenFile {
   size: number;
@@ -32,7 +62,7 @@ export class ArchiveWriteError extends Error {
  * bytes are computed on the way.
  */
 export class ArchiveWriter {
-  private readonly pack = tar.pack();
+  private readonly pack = tar.pack({ highWaterMark: BUFFER_BYTES } as never);
   private readonly hash = createHash('sha256');
   private size = 0;
   private failure?: Error;
@@ -56,6 +86,7 @@ export class ArchiveWriter {
     });
     this.failed.catch(() => undefined);
     const count = new Transform({
+      highWaterMark: BUFFER_BYTES,
       transform: (chunk: Buffer, _encoding, done) => {
         this.hash.update(chunk);
         this.size += chunk.length;
@@ -63,8 +94,9 @@ export class ArchiveWriter {
         done(null, chunk);
       },
     });
-    const body = new PassThrough();
-    this.piped = pipeline(this.pack, createGzip({ level: options.gzipLevel ?? 6 }), count, body);
+    const body = new PassThrough({ highWaterMark: BUFFER_BYTES });
+    const gzip = createGzip({ level: options.gzipLevel ?? 6, chunkSize: 256 * 1024, highWaterMark: BUFFER_BYTES });
+    this.piped = pipeline(this.pack, batch(BUFFER_BYTES / 2), gzip, count, body);
     // A consumer that stops reading closes the stream early; its own error says why, so let it arrive first.
     this.piped.catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ERR_STREAM_PREMATURE_CLOSE') setImmediate(() => this.fail(err));
