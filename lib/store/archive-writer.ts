@@ -95,7 +95,7 @@ export class ArchiveWriter {
       },
     });
     const body = new PassThrough({ highWaterMark: BUFFER_BYTES });
-    const gzip = createGzip({ level: options.gzipLevel ?? 6, chunkSize: 256 * 1024, highWaterMark: BUFFER_BYTES });
+    const gzip = createGzip({ level: options.gzipLevel ?? 6, chunkSize: 256 * 1024 });
     this.piped = pipeline(this.pack, batch(BUFFER_BYTES / 2), gzip, count, body);
     // A consumer that stops reading closes the stream early; its own error says why, so let it arrive first.
     this.piped.catch((err: NodeJS.ErrnoException) => {
