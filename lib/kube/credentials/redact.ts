@@ -49,16 +49,16 @@ export class Redactor {
     return this.walk(input, new WeakSet());
   }
 
-  /** An error as a plain record (name, message, stack, cause, code), masked. */
-  error(err: unknown): Record<string, unknown> {
+  /** An error as a plain record (name, message, code, its stack, and its causes without theirs), masked. */
+  error(err: unknown, withStack = true): Record<string, unknown> {
     if (!(err instanceof Error)) return { message: this.text(String(err)) };
     const out: Record<string, unknown> = { name: err.name, message: this.text(err.message) };
     for (const k of ['code', 'status', 'reason', '$fault'] as const) {
       const v = (err as unknown as Record<string, unknown>)[k];
       if (typeof v === 'string' || typeof v === 'number') out[k] = v;
     }
-    if (err.stack) out.stack = this.text(err.stack);
-    if (err.cause !== undefined) out.cause = this.error(err.cause);
+    if (err.stack && withStack) out.stack = this.text(err.stack);
+    if (err.cause !== undefined) out.cause = this.error(err.cause, false);
     return out;
   }
 

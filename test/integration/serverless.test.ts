@@ -1,0 +1,96 @@
+// The functions as AWS runs them, on the local stack: osls offline serves them on the Lambda API, bucket
+// events reach index through versitygw's webhook and the bridge, and restore writes into the target plane.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCatalogEntry } from '../../lib/catalog/catalog-entry.js';
+import { BucketLayout } from '../../lib/store/layout.js';
+import { localSchedules, startOffline, type Offline } from '../../scripts/offline/offline.js';
+import { freshName, stackCluster, stackDir, stackStore } from '../support/stack.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+let offline: Offline;
+const layout = new BucketLayout('');
+const source = stackCluster('source');
+const target = stackCluster('target');
+
+beforeAll(async () => {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  offline = await startOffline({ stackDir: stackDir(), log: () => undefined });
+}, 300_000);
+
+afterAll(async () => {
+  await offline?.stop();
+  source.close();
+  target.close();
+}, 60_000);
+
+/** Waits until index has written a catalog entry for the backup with a final phase. */
+async function catalogPhase(name: string, timeoutMs = 60_000): Promise<string> {
+  const store = stackStore();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { entry } = await readCatalogEntry(store, layout, name);
+    if (entry && entry.phase !== 'Incomplete') return entry.phase;
+    if (Date.now() > deadline) return entry?.phase ?? 'no catalog entry';
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+/** A namespace in the source plane with a ConfigMap and a Service, as an application would have. */
+async function sourceApp(ns: string): Promise<void> {
+  await source.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  await source.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns, labels: { app: 'shop' } }, data: { mode: 'blue' } });
+  await source.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'shop', namespace: ns, labels: { app: 'shop' } }, spec: { selector: { app: 'shop' }, ports: [{ port: 80 }] } });
+}
+
+describe('the functions behind the Lambda API', () => {
+  it('backs up through the Lambda API, indexes the backup from its bucket events, and restores it into the target', async () => {
+    const ns = freshName('svl');
+    await sourceApp(ns);
+
+    const backup = await offline.invoke<{ backup: string; phase: string; itemsBackedUp: number }>('backup', {
+      spec: { apiVersion: 'ferry.dev/v1', kind: 'ApplicationBackup', metadata: { name: ns }, spec: { includedNamespaces: [ns], storageLocation: 'default' } },
+      cluster: 'source',
+    });
+    expect(backup).toMatchObject({ backup: ns, phase: 'Completed' });
+    expect(backup.itemsBackedUp).toBe(3);
+
+    expect(await catalogPhase(ns)).toBe('Completed');
+    const indexed = offline.bridge.invocations.filter((i) => i.keys.some((k) => k.startsWith(`backups/${ns}/`)));
+    expect(indexed.length).toBeGreaterThan(0);
+    expect(indexed.every((i) => i.ok)).toBe(true);
+
+    const restored = `${ns}-r`;
+    const restore = await offline.invoke<{ phase: string; counts: Record<string, number> }>('restore', {
+      spec: { apiVersion: 'ferry.dev/v1', kind: 'ApplicationRestore', metadata: { name: `${ns}-restore` }, spec: { backupName: ns, namespaceMapping: { [ns]: restored } } },
+      cluster: 'target',
+    });
+    expect(restore.phase).toBe('Completed');
+    expect(restore.counts).toMatchObject({ failed: 0, total: 3 });
+    const configMap = await target.read('v1', 'ConfigMap', 'settings', restored);
+    expect(configMap?.data).toEqual({ mode: 'blue' });
+    expect(configMap?.metadata.labels).toMatchObject({ 'app': 'shop', 'velero.io/backup-name': ns, 'velero.io/restore-name': `${ns}-restore` });
+    expect(await target.read('v1', 'Service', 'shop', restored)).toBeDefined();
+  });
+
+  it('takes a scheduled backup from the event a BackupSchedule\'s rule delivers, named by its firing time', async () => {
+    const ns = freshName('svs');
+    await sourceApp(ns);
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-schedules-'));
+    const file = join(dir, 'schedules.yaml');
+    writeFileSync(file, `apiVersion: csdr.alibabacloud.com/v1beta1\nkind: BackupSchedule\nmetadata: {name: ${ns}, namespace: csdr}\nspec:\n  schedule: 6h30m\n  template:\n    includedNamespaces: [${ns}]\n`);
+    const [schedule] = localSchedules(file, 'ferry-dev');
+    const result = await offline.invoke<{ backup: string; phase: string; itemsBackedUp: number }>('backup', schedule!.eventAt(new Date('2026-01-10T06:30:00Z')));
+    expect(result).toMatchObject({ backup: `${ns}-20260110063000`, phase: 'Completed', itemsBackedUp: 3 });
+    expect(await catalogPhase(result.backup)).toBe('Completed');
+  });
+
+  it.each([
+    ['restore', { spec: { apiVersion: 'ferry.dev/v1', kind: 'ApplicationRestore', metadata: { name: 'r' }, spec: {} } }, /invalid restore request: .*backupName/s],
+    ['backup', { spec: 'not: [yaml', cluster: 'source' }, /invalid backup request: .*line 1, column/s],
+    ['index', { hello: 'world' }, /invalid S3 event: .*expected an S3 event notification with Records/s],
+  ])('answers a malformed %s payload with a clear error through the Lambda API', async (fn, event, message) => {
+    await expect(offline.invoke(fn as 'restore', event)).rejects.toThrow(message);
+  });
+});
