@@ -37,7 +37,7 @@ const NAMESPACES = 20;
 const KINDS = ['configmaps', 'secrets', 'deployments'] as const;
 const PREFIX = 'ferry-bench';
 
-interface ChildResult { mode: 'ferry' | 'limit'; objects: number; seconds: number; bytes: number; maxRssMiB: number; phase?: string }
+interface ChildResult { mode: 'ferry' | 'limit'; objects: number; seconds: number; bytes: number; maxRssMiB: number; phase?: string; failureReason?: string }
 
 /** Namespaces are named per run: deleted ones stay Terminating (the stack runs no namespace controller). */
 let runId = process.env.FERRY_BENCH_RUN ?? Date.now().toString(36);
@@ -101,9 +101,11 @@ async function childFerry(size: number, tag: string, options: Partial<BackupOpti
   const outcome = await runBackup(spec, { store: stackStore(), layout: new BucketLayout(`${PREFIX}/${tag}`), cluster, clock: () => new Date(), options });
   const seconds = (performance.now() - started) / 1000;
   cluster.close();
+  if (process.env.FERRY_BENCH_MEMORY) console.error(JSON.stringify(process.memoryUsage()));
   const tarball = Object.entries(outcome.files).find(([f]) => f.endsWith('.tar.gz'))?.[1]?.size ?? 0;
   const objects = KINDS.reduce((n, k) => n + (outcome.byResource[k === 'deployments' ? 'deployments.apps' : k] ?? 0), 0);
-  return { mode: 'ferry', objects, seconds, bytes: tarball, maxRssMiB: process.resourceUsage().maxRSS / 1024, phase: outcome.phase };
+  return { mode: 'ferry', objects, seconds, bytes: tarball, maxRssMiB: process.resourceUsage().maxRSS / 1024, phase: outcome.phase,
+    ...(outcome.failureReason ? { failureReason: outcome.failureReason } : {}) };
 }
 
 /** The limit: the same paged LISTs, raw bytes into one streamed upload, nothing else. */
@@ -216,7 +218,12 @@ async function main(argv: string[]): Promise<void> {
       // Alternate the order so that neither side always runs on a warmer server.
       const order: ('ferry' | 'limit')[] = r % 2 === 0 ? ['limit', 'ferry'] : ['ferry', 'limit'];
       for (const mode of order) {
-        const result = await runChild(script, mode, size, `${tag}-${r}`);
+        let result = await runChild(script, mode, size, `${tag}-${r}`);
+        // The shared stack's S3 server restarts now and then (other test suites reconfigure it): run again once.
+        if (result.phase && result.phase !== 'Completed') {
+          console.error(`[bench] ${mode} ended ${result.phase} (${result.failureReason ?? 'no reason'}); running it again`);
+          result = await runChild(script, mode, size, `${tag}-${r}b`);
+        }
         console.error(`[bench] N=${size} run ${r + 1} ${mode}: ${result.objects} objects in ${result.seconds.toFixed(2)} s, ${(result.bytes / 1048576).toFixed(1)} MiB, peak RSS ${result.maxRssMiB.toFixed(0)} MiB${result.phase ? `, ${result.phase}` : ''}`);
         results.push(result);
       }

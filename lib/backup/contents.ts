@@ -50,10 +50,7 @@ export class BackupContents {
       throw new ItemError(`${type.groupResource} ${namespace ? `${namespace}/` : ''}${name}: ${(err as Error).message}`, { cause: err });
     }
     this.mark(type, namespace, name);
-    // apiVersion and kind first, as the API server writes them.
-    const { apiVersion, kind, ...rest } = obj;
-    const json = JSON.stringify({ apiVersion, kind, ...rest });
-    const bytes = Buffer.from(json, 'utf8');
+    const bytes = Buffer.from(JSON.stringify(obj), 'utf8');
     await this.sink.add(paths[0], bytes);
     await this.sink.add(paths[1], bytes);
     this.note(type, obj, namespace);

@@ -36,8 +36,11 @@ export interface BackupOptions {
   gzipLevel: number;
 }
 
-/** Default options: 4 types at once, pages of 500 (Velero's client page size), 3 restarts, gzip level 6. */
-export const DEFAULT_BACKUP_OPTIONS: BackupOptions = { concurrency: 4, pageSize: 500, maxListRestarts: 3, gzipLevel: 6 };
+/**
+ * Default options: 4 types at once, pages of 500 (Velero's client page size), 3 restarts, and gzip level 1:
+ * compression runs beside the listing, and at level 6 it became the bottleneck for an archive about 15% smaller.
+ */
+export const DEFAULT_BACKUP_OPTIONS: BackupOptions = { concurrency: 4, pageSize: 500, maxListRestarts: 3, gzipLevel: 1 };
 
 /** What runBackup needs: the ports, a clock and where to report. */
 export interface BackupDeps {
