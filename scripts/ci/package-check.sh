@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Proves serverless.yml is a valid template: builds the four function artifacts, runs `osls package` with the
-# example config and schedules in deploy/examples, and checks the CloudFormation it wrote: four functions, one
-# enabled-or-paused rule per BackupSchedule carrying its document, the index bucket notification, and no IAM
-# statement of ours whose resource is "*". Needs no AWS account or credentials.
+# example config and schedules in deploy/examples, and checks the CloudFormation it wrote: four functions, each
+# with its own role; one enabled-or-paused rule per BackupSchedule carrying its document and firing time; the
+# index bucket notification; no IAM statement whose resource is "*". Needs no AWS account or credentials.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 out="$(mktemp -d)"
@@ -47,16 +47,30 @@ const s3 = of('Custom::S3');
 const config = s3[0]?.[1].Properties.BucketConfigs?.[0];
 if (s3.length !== 1 || config?.Event !== 's3:ObjectCreated:*' || config?.Rules?.[0]?.Prefix !== 'clusters/idc/backups/') problems.push(`index bucket notification: ${JSON.stringify(config)}`);
 
-const role = template.Resources.IamRoleLambdaExecution.Properties.Policies[0].PolicyDocument.Statement;
-for (const s of role) {
-  for (const r of [].concat(s.Resource)) if (r === '*' || (typeof r === 'string' && /:\*$|^arn:aws:s3:::\*/.test(r))) problems.push(`statement ${s.Sid ?? JSON.stringify(s.Action)} grants ${r}`);
+if (template.Resources.IamRoleLambdaExecution) problems.push('a shared function role was made: every function should have its own');
+const sub = (r) => (typeof r === 'string' ? r : r['Fn::Sub'] ?? JSON.stringify(r));
+const statementsOf = (id) => template.Resources[id]?.Properties.Policies[0].PolicyDocument.Statement ?? [];
+const sidsOf = (id) => statementsOf(id).map((s) => s.Sid);
+let statementCount = 0;
+for (const f of ['Backup', 'Index', 'Restore', 'Expire']) {
+  const fn = template.Resources[`${f}LambdaFunction`];
+  if (JSON.stringify(fn?.Properties.Role) !== JSON.stringify({ 'Fn::GetAtt': [`Ferry${f}Role`, 'Arn'] })) problems.push(`${f} does not run as Ferry${f}Role`);
+  for (const s of statementsOf(`Ferry${f}Role`)) {
+    statementCount++;
+    for (const r of [].concat(s.Resource).map(sub)) if (r === '*' || r.includes(':::*') || /lambda\/\*/.test(r)) problems.push(`Ferry${f}Role ${s.Sid} grants ${r}`);
+  }
 }
-const sids = role.map((s) => s.Sid).filter(Boolean);
-for (const sid of ['ListBackupsdefault', 'ReadWriteBackupsdefault', 'ReadClusterSecrets', 'DescribeEksClusters']) if (!sids.includes(sid)) problems.push(`no ${sid} statement`);
+const want = { FerryBackupRole: ['ReadClusterSecrets', 'DescribeEksClusters'], FerryRestoreRole: ['ReadClusterSecrets', 'DescribeEksClusters', 'ContinueItself'], FerryIndexRole: [], FerryExpireRole: [] };
+for (const [id, sids] of Object.entries(want)) {
+  for (const sid of ['WriteOwnLogs', 'ListBackupsdefault', 'Objectsdefault', ...sids]) if (!sidsOf(id).includes(sid)) problems.push(`${id} has no ${sid} statement`);
+  if (!sids.length && sidsOf(id).some((sid) => /Secrets|Eks/.test(sid))) problems.push(`${id} may read cluster credentials`);
+}
+if (!statementsOf('FerryExpireRole').find((s) => s.Sid === 'Objectsdefault')?.Action.includes('s3:DeleteObject')) problems.push('expire cannot delete');
+for (const id of ['FerryBackupRole', 'FerryIndexRole', 'FerryRestoreRole']) if (statementsOf(id).some((s) => s.Action.includes('s3:DeleteObject'))) problems.push(`${id} may delete objects`);
 
 if (problems.length) {
   console.error(`[package-check] the template is not what serverless.yml should make:\n  - ${problems.join('\n  - ')}`);
   process.exit(1);
 }
-console.error(`[package-check] ok: ${functions.length} functions, ${rules.length} backup schedules, ${role.length} IAM statements`);
+console.error(`[package-check] ok: ${functions.length} functions each with its own role, ${rules.length} backup schedules, ${statementCount} IAM statements`);
 JS

@@ -1,7 +1,8 @@
 /**
- * The function role's IAM statements, derived from the same config the functions use: S3 on each configured bucket
- * and prefix only, Secrets Manager read on the named secrets only, DescribeCluster on the named EKS clusters only,
- * KMS on the named keys only. No statement names `*` as its resource.
+ * One IAM role per function, derived from the same config the functions use: S3 on each configured bucket and
+ * prefix only, with only the actions that function takes (only expire deletes); Secrets Manager read on the named
+ * secrets and DescribeCluster on the named EKS clusters, for the functions that open clusters; KMS on the named
+ * keys only; logs to the function's own log group. No statement names `*` as its resource.
  */
 import type { FerryConfig, StorageLocation } from '../../lib/spec/config.js';
 
@@ -22,9 +23,25 @@ export function keyPrefix(location: StorageLocation): string {
   return trimmed ? `${trimmed}/` : '';
 }
 
-/** The statements the four functions need for this config. */
-export function iamStatements(config: FerryConfig): IamStatement[] {
-  const statements: IamStatement[] = [];
+/** The functions, and what each does in the bucket and the clusters. */
+export const FUNCTION_ACCESS = {
+  backup: { s3: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'], clusters: true },
+  index: { s3: ['s3:GetObject', 's3:PutObject'], clusters: false },
+  restore: { s3: ['s3:GetObject', 's3:PutObject'], clusters: true },
+  expire: { s3: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], clusters: false },
+} as const;
+
+/** A function of FUNCTION_ACCESS. */
+export type FunctionName = keyof typeof FUNCTION_ACCESS;
+
+/** The statements one function needs for this config. `functionPrefix` is `<service>-<stage>`. */
+export function iamStatements(config: FerryConfig, fn: FunctionName, functionPrefix: string): IamStatement[] {
+  const access = FUNCTION_ACCESS[fn];
+  const statements: IamStatement[] = [{
+    Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    // The log streams of the function's own log group.
+    Resource: [sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${functionPrefix}-${fn}:*`)],
+  }];
   const locations = Object.entries(config.storageLocations).filter(([, l]) => !l.endpoint);
   for (const [name, l] of locations) {
     const id = name.replace(/[^A-Za-z0-9]/g, '');
@@ -35,8 +52,7 @@ export function iamStatements(config: FerryConfig): IamStatement[] {
       ...(prefix ? { Condition: { StringLike: { 's3:prefix': [`${prefix}*`] } } } : {}),
     });
     statements.push({
-      Sid: `ReadWriteBackups${id}`, Effect: 'Allow',
-      Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+      Sid: `Objects${id}`, Effect: 'Allow', Action: [...access.s3],
       // Objects are named by key: the prefix's objects, and no others.
       Resource: [sub(`arn:\${AWS::Partition}:s3:::${l.bucket}/${prefix}*`)],
     });
@@ -47,6 +63,14 @@ export function iamStatements(config: FerryConfig): IamStatement[] {
       });
     }
   }
+  if (fn === 'restore') {
+    statements.push({
+      Sid: 'ContinueItself', Effect: 'Allow', Action: ['lambda:InvokeFunction'],
+      // A long restore checkpoints and invokes itself again.
+      Resource: [sub(`arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${functionPrefix}-restore`)],
+    });
+  }
+  if (!access.clusters) return statements;
   const secrets = Object.values(config.clusters).flatMap((c) => (c.type === 'secretsManager' ? [c] : []));
   if (secrets.length) {
     statements.push({
@@ -65,4 +89,30 @@ export function iamStatements(config: FerryConfig): IamStatement[] {
     });
   }
   return statements;
+}
+
+/** A CloudFormation IAM role resource. */
+export interface RoleResource {
+  Type: 'AWS::IAM::Role';
+  Properties: Record<string, unknown>;
+}
+
+/** The logical id serverless.yml names a function's role by: `FerryBackupRole`. */
+export function roleLogicalId(fn: FunctionName): string {
+  return `Ferry${fn[0]!.toUpperCase()}${fn.slice(1)}Role`;
+}
+
+/** One role per function, named `<service>-<stage>-<region>-<function>`. */
+export function functionRoles(config: FerryConfig, functionPrefix: string): Record<string, RoleResource> {
+  return Object.fromEntries((Object.keys(FUNCTION_ACCESS) as FunctionName[]).map((fn) => [roleLogicalId(fn), {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      RoleName: sub(`${functionPrefix}-\${AWS::Region}-${fn}`),
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: ['lambda.amazonaws.com'] }, Action: ['sts:AssumeRole'] }],
+      },
+      Policies: [{ PolicyName: `${functionPrefix}-${fn}`, PolicyDocument: { Version: '2012-10-17', Statement: iamStatements(config, fn, functionPrefix) } }],
+    },
+  } satisfies RoleResource]));
 }

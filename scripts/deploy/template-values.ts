@@ -9,18 +9,19 @@ import { resolve } from 'node:path';
 import { readConfig, type Env } from '../../functions/compose.js';
 import type { FerryConfig } from '../../lib/spec/config.js';
 import { SpecError } from '../../lib/spec/problems.js';
-import { iamStatements, keyPrefix, type IamStatement } from './iam-statements.js';
+import { functionRoles, keyPrefix, type RoleResource } from './iam-statements.js';
 import { scheduleEvents, type ScheduleEvent } from './schedule-events.js';
 
 /** Everything the template takes from the user's config and schedules. */
 export interface TemplateValues {
   configJson: string;
-  iamStatements: IamStatement[];
+  /** One IAM role per function, as CloudFormation resources. */
+  roleResources: Record<string, RoleResource>;
   indexEvents: { s3: { bucket: string; event: string; rules: { prefix: string }[]; existing: boolean } }[];
   scheduleEvents: ScheduleEvent[];
 }
 
-/** Computes the template values from an environment (FERRY_CONFIG / _JSON / _YAML, FERRY_SCHEDULES). */
+/** Computes the template values from an environment (FERRY_CONFIG / _JSON / _YAML, FERRY_SCHEDULES); `rulePrefix` is `<service>-<stage>`. */
 export function templateValues(env: Env, rulePrefix: string): TemplateValues {
   const configEnv = env.FERRY_CONFIG || env.FERRY_CONFIG_JSON || env.FERRY_CONFIG_YAML ? env : { ...env, FERRY_CONFIG: 'ferry.yaml' };
   const config = readConfig(configEnv);
@@ -30,7 +31,7 @@ export function templateValues(env: Env, rulePrefix: string): TemplateValues {
   const indexEvents = Object.values(config.storageLocations).filter((l) => !l.endpoint).map((l) => ({
     s3: { bucket: l.bucket, event: 's3:ObjectCreated:*', rules: [{ prefix: `${keyPrefix(l)}backups/` }], existing: true },
   }));
-  return { configJson: JSON.stringify(configDocument(config)), iamStatements: iamStatements(config), indexEvents, scheduleEvents: schedules };
+  return { configJson: JSON.stringify(configDocument(config)), roleResources: functionRoles(config, rulePrefix), indexEvents, scheduleEvents: schedules };
 }
 
 /** A parsed config written back in the form users write (and parseConfig reads), variables already substituted. */

@@ -1,30 +1,58 @@
 import { describe, expect, it } from 'vitest';
-import { iamStatements } from '../../../scripts/deploy/iam-statements.js';
+import { FUNCTION_ACCESS, functionRoles, iamStatements, roleLogicalId, type FunctionName } from '../../../scripts/deploy/iam-statements.js';
 import type { FerryConfig } from '../../../lib/spec/config.js';
 
 const base: FerryConfig = { clusters: {}, storageLocations: {}, defaultStorageLocation: 'default' };
-const resources = (c: FerryConfig) => iamStatements(c).flatMap((s) => s.Resource.map((r) => (typeof r === 'string' ? r : r['Fn::Sub'])));
+const resources = (c: FerryConfig, fn: FunctionName) => iamStatements(c, fn, 'ferry-dev').flatMap((s) => s.Resource.map((r) => (typeof r === 'string' ? r : r['Fn::Sub'])));
+const bySid = (c: FerryConfig, fn: FunctionName) => Object.fromEntries(iamStatements(c, fn, 'ferry-dev').map((s) => [s.Sid, s]));
+const withBucket: FerryConfig = { ...base, storageLocations: { default: { bucket: 'b1', prefix: '/team/a/' } } };
+const withClusters: FerryConfig = {
+  ...withBucket,
+  clusters: { a: { type: 'eks', name: 'prod', region: 'us-west-2' }, v: { type: 'secretsManager', secretId: 'ferry/kube' }, k: { type: 'kubeconfig', file: '/k' } },
+};
 
 describe('iamStatements', () => {
   it('limits S3 to the configured bucket and prefix: listing under the prefix, objects under the prefix', () => {
-    const statements = iamStatements({ ...base, storageLocations: { default: { bucket: 'b1', prefix: '/team/a/' } } });
-    expect(statements).toEqual([
-      { Sid: 'ListBackupsdefault', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::b1' }], Condition: { StringLike: { 's3:prefix': ['team/a/*'] } } },
-      { Sid: 'ReadWriteBackupsdefault', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'], Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::b1/team/a/*' }] },
-    ]);
-  });
-
-  it('grants nothing for a location on a custom endpoint, which IAM does not govern', () => {
-    expect(iamStatements({ ...base, storageLocations: { local: { bucket: 'b', prefix: '', endpoint: 'http://127.0.0.1:7070' } } })).toEqual([]);
+    const s = bySid(withBucket, 'index');
+    expect(s.ListBackupsdefault).toEqual({ Sid: 'ListBackupsdefault', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::b1' }], Condition: { StringLike: { 's3:prefix': ['team/a/*'] } } });
+    expect(s.Objectsdefault?.Resource).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::b1/team/a/*' }]);
   });
 
   it.each([
-    ['a secret named by name, in its own region', { secretId: 'ferry/kube', region: 'eu-west-1' }, 'arn:${AWS::Partition}:secretsmanager:eu-west-1:${AWS::AccountId}:secret:ferry/kube-??????'],
-    ['a secret named by name, in the stack\'s region', { secretId: 'ferry/kube' }, 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:ferry/kube-??????'],
+    ['backup writes its files, streaming the tarball in parts, and deletes nothing', 'backup', ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts']],
+    ['index reads backups and writes catalog entries, and deletes nothing', 'index', ['s3:GetObject', 's3:PutObject']],
+    ['restore reads backups and writes its results, and deletes nothing', 'restore', ['s3:GetObject', 's3:PutObject']],
+    ['expire is the only function that deletes', 'expire', ['s3:GetObject', 's3:PutObject', 's3:DeleteObject']],
+  ] as const)('%s', (_case, fn, actions) => {
+    expect(bySid(withBucket, fn).Objectsdefault?.Action).toEqual(actions);
+  });
+
+  it('lets each function write only its own log group', () => {
+    expect(bySid(withBucket, 'expire').WriteOwnLogs?.Resource).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/ferry-dev-expire:*' }]);
+  });
+
+  it('lets only restore invoke a function, and only itself', () => {
+    expect(bySid(withBucket, 'restore').ContinueItself?.Resource).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:ferry-dev-restore' }]);
+    for (const fn of ['backup', 'index', 'expire'] as const) expect(bySid(withBucket, fn).ContinueItself).toBeUndefined();
+  });
+
+  it('grants cluster credentials to the functions that open clusters and to no other', () => {
+    for (const fn of ['backup', 'restore'] as const) expect(Object.keys(bySid(withClusters, fn))).toEqual(expect.arrayContaining(['ReadClusterSecrets', 'DescribeEksClusters']));
+    for (const fn of ['index', 'expire'] as const) expect(Object.keys(bySid(withClusters, fn))).not.toEqual(expect.arrayContaining(['ReadClusterSecrets']));
+    expect(Object.keys(bySid(withClusters, 'index')).some((sid) => /Secrets|Eks/.test(sid))).toBe(false);
+  });
+
+  it('grants no S3 for a location on a custom endpoint, which IAM does not govern', () => {
+    expect(Object.keys(bySid({ ...base, storageLocations: { local: { bucket: 'b', prefix: '', endpoint: 'http://127.0.0.1:7070' } } }, 'backup'))).toEqual(['WriteOwnLogs']);
+  });
+
+  it.each([
+    ['a secret named by name, in its own region', { secretId: 'ferry/kube', region: 'eu-west-1' }, { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:eu-west-1:${AWS::AccountId}:secret:ferry/kube-??????' }],
+    ['a secret named by name, in the stack\'s region', { secretId: 'ferry/kube' }, { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:ferry/kube-??????' }],
     ['a secret named by its ARN', { secretId: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:k-AbCdEf' }, 'arn:aws:secretsmanager:us-east-1:123456789012:secret:k-AbCdEf'],
   ])('reads only %s', (_case, source, arn) => {
-    const statements = iamStatements({ ...base, clusters: { c: { type: 'secretsManager', ...source } } });
-    expect(statements).toEqual([{ Sid: 'ReadClusterSecrets', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [arn.startsWith('arn:aws:') ? arn : { 'Fn::Sub': arn }] }]);
+    expect(bySid({ ...base, clusters: { c: { type: 'secretsManager', ...source } } }, 'backup').ReadClusterSecrets).toEqual(
+      { Sid: 'ReadClusterSecrets', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [arn] });
   });
 
   it('describes only the named EKS clusters and uses KMS only on the named key', () => {
@@ -33,20 +61,31 @@ describe('iamStatements', () => {
       clusters: { a: { type: 'eks', name: 'prod', region: 'us-west-2' }, k: { type: 'kubeconfig', file: '/k' } },
       storageLocations: { default: { bucket: 'b', prefix: '', region: 'us-west-2', serverSideEncryption: 'aws:kms', kmsKeyId: '1234abcd-12ab' } },
     };
-    expect(resources(config)).toEqual([
+    expect(resources(config, 'restore')).toEqual([
+      'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/ferry-dev-restore:*',
       'arn:${AWS::Partition}:s3:::b',
       'arn:${AWS::Partition}:s3:::b/*',
       'arn:${AWS::Partition}:kms:us-west-2:${AWS::AccountId}:key/1234abcd-12ab',
+      'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:ferry-dev-restore',
       'arn:${AWS::Partition}:eks:us-west-2:${AWS::AccountId}:cluster/prod',
     ]);
-    expect(iamStatements(config).find((s) => s.Sid === 'ListBackupsdefault')!.Condition).toBeUndefined();
+    expect(bySid(config, 'restore').ListBackupsdefault!.Condition).toBeUndefined();
   });
 
-  it('never grants "*" as a resource', () => {
-    const config: FerryConfig = {
-      clusters: { a: { type: 'secretsManager', secretId: 's' }, b: { type: 'eks', name: 'e', region: 'r' } },
-      storageLocations: { x: { bucket: 'b', prefix: 'p' }, y: { bucket: 'c', prefix: '' } }, defaultStorageLocation: 'x',
-    };
-    for (const r of resources(config)) expect(r).not.toMatch(/^\*$|:::\*|:\*$/);
+  it('never grants "*" as a resource, to any function', () => {
+    for (const fn of Object.keys(FUNCTION_ACCESS) as FunctionName[]) {
+      for (const r of resources(withClusters, fn)) expect(r).not.toMatch(/^\*$|:::\*|:\*:\*$|\/aws\/lambda\/\*/);
+    }
+  });
+});
+
+describe('functionRoles', () => {
+  it('makes one role per function, assumable by Lambda only, holding that function\'s statements', () => {
+    const roles = functionRoles(withClusters, 'ferry-dev');
+    expect(Object.keys(roles)).toEqual(['FerryBackupRole', 'FerryIndexRole', 'FerryRestoreRole', 'FerryExpireRole']);
+    const role = roles[roleLogicalId('index')]!.Properties as { RoleName: unknown; AssumeRolePolicyDocument: { Statement: unknown[] }; Policies: { PolicyDocument: { Statement: unknown[] } }[] };
+    expect(role.RoleName).toEqual({ 'Fn::Sub': 'ferry-dev-${AWS::Region}-index' });
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual([{ Effect: 'Allow', Principal: { Service: ['lambda.amazonaws.com'] }, Action: ['sts:AssumeRole'] }]);
+    expect(role.Policies[0]!.PolicyDocument.Statement).toEqual(iamStatements(withClusters, 'index', 'ferry-dev'));
   });
 });
