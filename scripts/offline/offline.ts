@@ -2,7 +2,10 @@
  * Runs Ferry's four functions on this machine the way AWS runs them: osls offline (serverless-offline) serves
  * them on the Lambda API (port 3002), bucket events reach the index function through the webhook bridge, and
  * backup schedules fire from the schedules file. Needs the local stack (`scripts/stack/stack.sh up`).
- *   npx tsx scripts/offline/offline.ts            start, print the endpoints, run until Ctrl-C
+ *   npx tsx scripts/offline/offline.ts                                  start, run until Ctrl-C
+ *   FERRY_SCHEDULES=schedules.yaml npx tsx scripts/offline/offline.ts   the same, firing those BackupSchedules
+ * Invoke with any Lambda client on http://127.0.0.1:3002, e.g.
+ *   aws lambda invoke --endpoint-url http://127.0.0.1:3002 --function-name ferry-dev-backup --payload ...
  * Library use (the demo, the integration test): `const offline = await startOffline(); ...; await offline.stop();`
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
