@@ -1,3 +1,5 @@
+import { resolve as resolvePath } from 'node:path';
+
 /** A parsed command line: flags by name (repeatable flags keep every value) and positional arguments. */
 export interface ParsedArgs {
   flags: Map<string, string[]>;
@@ -51,4 +53,31 @@ export function flag(args: ParsedArgs, name: string): string | undefined {
 /** True when a switch was given. */
 export function has(args: ParsedArgs, name: string): boolean {
   return args.flags.has(name);
+}
+
+/**
+ * Parses a command's arguments and answers `--help` (usage on stdout, exit 0) and mistakes (the problem and the
+ * usage on stderr, exit 2) itself. Returns the arguments, or the exit code the command should return.
+ */
+export function readCommandArgs(
+  command: string, usage: string, argv: readonly string[], spec: Record<string, boolean>, aliases: Record<string, string>,
+  io: { stdout(text: string): void; stderr(text: string): void },
+): ParsedArgs | number {
+  try {
+    const args = parseArgs(argv, { ...spec, help: false }, { '-h': 'help', ...aliases });
+    if (has(args, 'help')) {
+      io.stdout(usage);
+      return 0;
+    }
+    return args;
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr(`ferry ${command}: ${err.message}\n\n${usage}`);
+    return 2;
+  }
+}
+
+/** The config file a command reads: `--config`, else $FERRY_CONFIG, else ./ferry.yaml; relative to the working folder. */
+export function configPath(configFlag: string | undefined, io: { cwd: string; env: Record<string, string | undefined> }): string {
+  return resolvePath(io.cwd, configFlag ?? io.env.FERRY_CONFIG ?? 'ferry.yaml');
 }

@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { listCatalog, readCatalogEntry, type CatalogEntry } from '../catalog/catalog-entry.js';
 import { indexBackup } from '../catalog/index-backup.js';
 import { silentLog } from '../catalog/types.js';
@@ -7,7 +6,7 @@ import { ConfigError, loadConfig, openStore } from '../compose.js';
 import { SpecError } from '../spec/problems.js';
 import { isValidName, type BucketLayout } from '../store/layout.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { flag, has, parseArgs, UsageError, type ParsedArgs } from './args.js';
+import { configPath, flag, has, parseArgs, UsageError, type ParsedArgs } from './args.js';
 import type { CliIo, Command } from './io.js';
 
 const USAGE = `usage: ferry backups list [-o text|json]
@@ -43,7 +42,7 @@ export interface BackupsDeps {
 /** Opens the location named on the command line from Ferry's config file. */
 export const configDeps: BackupsDeps = {
   async open(args, io) {
-    const config = await loadConfig(resolve(io.cwd, args.config ?? io.env.FERRY_CONFIG ?? 'ferry.yaml'), io.env);
+    const config = await loadConfig(configPath(args.config, io), io.env);
     return openStore(config, args.location);
   },
   now: () => new Date(),

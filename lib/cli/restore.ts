@@ -7,7 +7,7 @@ import { RestoreRefusedError, runRestore } from '../restore/run-restore.js';
 import { ModifierSourceError } from '../restore/modifier-source.js';
 import { parseRestoreSpecText } from '../spec/restore-spec.js';
 import { SpecError } from '../spec/problems.js';
-import { flag, has, parseArgs, UsageError } from './args.js';
+import { configPath, flag, has, readCommandArgs, UsageError } from './args.js';
 import type { CliIo, Command } from './io.js';
 
 const USAGE = `usage: ferry restore -f <restore.yaml> [--dry-run] [--cluster <name>] [--location <name>] [--config <ferry.yaml>]
@@ -26,22 +26,12 @@ Running the same restore again resumes it, or prints its stored result when it h
 Exit 0: Completed; 1: PartiallyFailed; 2: bad input or the restore was refused.
 `;
 
-const FLAGS = { file: true, 'dry-run': false, cluster: true, location: true, concurrency: true, config: true, help: false };
+const FLAGS = { file: true, 'dry-run': false, cluster: true, location: true, concurrency: true, config: true };
 
 /** `ferry restore`: validates the spec, restores with progress on stderr, prints the summary. */
 export const run: Command = async (argv, io) => {
-  let args;
-  try {
-    args = parseArgs(argv, FLAGS, { '-f': 'file', '-h': 'help' });
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    io.stderr(`ferry restore: ${err.message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (has(args, 'help')) {
-    io.stdout(USAGE);
-    return 0;
-  }
+  const args = readCommandArgs('restore', USAGE, argv, FLAGS, { '-f': 'file' }, io);
+  if (typeof args === 'number') return args;
   const file = flag(args, 'file');
   const concurrency = Number(flag(args, 'concurrency') ?? 16);
   if (!file || args.positional.length > 0 || !Number.isInteger(concurrency) || concurrency < 1) {
@@ -55,7 +45,7 @@ export const run: Command = async (argv, io) => {
       throw new UsageError(`cannot read ${file}: ${err.code ?? err.message}`);
     })).toString('utf8');
     const spec = parseRestoreSpecText(text, file);
-    const config = await loadConfig(resolve(io.cwd, flag(args, 'config') ?? io.env.FERRY_CONFIG ?? 'ferry.yaml'), io.env);
+    const config = await loadConfig(configPath(flag(args, 'config'), io), io.env);
     const clusterName = flag(args, 'cluster') ?? spec.targetCluster;
     if (!clusterName) throw new UsageError(`name the target cluster with --cluster or spec.targetCluster (known: ${Object.keys(config.clusters).join(', ')})`);
     prepared = { spec, clusterName, location: openStore(config, flag(args, 'location')), cluster: await openCluster(config, clusterName) };
