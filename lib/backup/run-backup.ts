@@ -12,6 +12,8 @@ import { BackupContents } from './contents.js';
 import { BackupExistsError, BackupFailedError } from './errors.js';
 import { Gatherer } from './gather.js';
 import { planBackup } from './select.js';
+import { backupSelectedVolumes, volumeSpecWarnings } from './volumes/backup-volumes.js';
+import { listingTemplate } from './volumes/options.js';
 import { DEFAULT_BACKUP_OPTIONS, type BackupDeps, type BackupOutcome, type BackupProgress } from './types.js';
 import { buildVeleroBackup, type BackupPhase, type BackupStatusInput } from './velero-backup.js';
 
@@ -56,7 +58,7 @@ class BackupRun {
       this.discovery = await discovering.catch((err: Error) => {
         throw new BackupFailedError(`the cluster cannot be used: discovery failed: ${err.message}`, { cause: err });
       });
-      const plan = planBackup(this.discovery, this.spec);
+      const plan = planBackup(this.discovery, listingTemplate(this.spec));
       for (const s of plan.skipped) this.deps.log?.info(`not backing up ${s.groupResource}: ${s.reason}`);
       this.noteUnsupported();
       writer = new ArchiveWriter((body) => this.deps.store.upload(this.key('tarball'), body, { contentType: 'application/gzip' }), {
@@ -72,7 +74,12 @@ class BackupRun {
         throw new BackupFailedError(`the cluster cannot be used: none of the ${stats.typesListed} resource types could be listed (see the errors)`);
       }
       this.files[this.fileName('tarball')] = await writer.finish();
+      const volumeFiles = await backupSelectedVolumes({ spec: this.spec, resourceList: this.contents.resourceList() }, {
+        cluster: this.deps.cluster, clock: this.deps.clock, results: this.results,
+        ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}), ...(this.deps.log ? { log: this.deps.log } : {}),
+      });
       await Promise.all([
+        ...volumeFiles.map(([file, body]) => this.putFile(file, body, 'application/gzip')),
         this.putFile('resourceList', gzipSync(JSON.stringify(this.contents.resourceList())), 'application/gzip'),
         this.putFile('results', gzipSync(JSON.stringify({ errors: this.results.errors, warnings: this.results.warnings })), 'application/gzip'),
       ]);
@@ -104,9 +111,7 @@ class BackupRun {
   }
 
   private noteUnsupported(): void {
-    if (this.spec.backupType !== 'AppBackup') {
-      addMessage(this.results.warnings, undefined, `backupType ${this.spec.backupType}: volume data is not backed up by this version of Ferry; the resources are`);
-    }
+    for (const warning of volumeSpecWarnings(this.spec)) addMessage(this.results.warnings, undefined, warning);
     if (this.spec.hooks && Object.keys(this.spec.hooks).length > 0) {
       addMessage(this.results.warnings, undefined, 'backup hooks are recorded but not run by Ferry');
     }

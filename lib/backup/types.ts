@@ -52,6 +52,8 @@ export interface BackupDeps {
   storageLocation?: string;
   log?: BackupLog;
   onProgress?: (progress: BackupProgress) => void;
+  /** How the run waits between polls of a volume snapshot (tests pass a fake); a timer when absent. */
+  sleep?: (ms: number) => Promise<void>;
   options?: Partial<BackupOptions>;
 }
 

@@ -192,11 +192,10 @@ describe('runBackup', () => {
     expect(outcome.results.errors.namespaces?.default).toEqual([expect.stringMatching(/configmaps default\/bad name: unsafe archive path segment/)]);
   });
 
-  it('warns about an included namespace that does not exist and about volume data it does not back up', async () => {
+  it('warns about an included namespace that does not exist, and an AppAndPvBackup without claims adds no volume warning', async () => {
     const outcome = await runBackup(spec({ includedNamespaces: ['default', 'typo'], backupType: 'AppAndPvBackup', includedResources: ['namespaces'] }), deps(new FakeCluster(world()), new FakeStore()));
     expect(outcome.phase).toBe('Completed');
     expect(outcome.results.warnings).toEqual({
-      velero: [expect.stringMatching(/AppAndPvBackup: volume data is not backed up/)],
       namespaces: { typo: ['namespace typo is included but does not exist'] },
     });
   });
