@@ -4,10 +4,10 @@ import { createRuntime } from '../../../functions/compose.js';
 import { EventValidationError } from '../../../functions/middleware/index.js';
 import { BackupFailedError } from '../../../lib/backup/errors.js';
 import type { FerryConfig } from '../../../lib/spec/config.js';
-import { SpecError, type Problem } from '../../../lib/spec/problems.js';
 import { BucketLayout } from '../../../lib/store/layout.js';
 import { loadEvent } from '../../support/events.js';
 import { FakeCluster, FakeStore, obj } from '../backup/fakes.js';
+import { problemsOf } from '../../support/problems.js';
 
 const CONFIG: FerryConfig = {
   clusters: { source: { type: 'kubeconfig', file: 'source.kubeconfig' }, target: { type: 'kubeconfig', file: 'target.kubeconfig' } },
@@ -26,16 +26,6 @@ function deps(cluster = new FakeCluster([obj('v1', 'Namespace', 'default'), obj(
     log: { info: (m) => lines.push(m), warn: (m) => lines.push(m) },
   };
   return { d, store, opened, lines };
-}
-
-function problemsOf(fn: () => unknown): Problem[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SpecError) return [...err.problems];
-    throw err;
-  }
-  throw new Error('expected a SpecError');
 }
 
 describe('parseBackupEvent', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   backupFromSchedule, parseBackupDocument, parseBackupDocumentText, parseBackupSpec, type BackupScheduleSpec,
 } from '../../../lib/spec/backup-spec.js';
-import { SpecError, type Problem } from '../../../lib/spec/problems.js';
+import { problemsOf } from '../../support/problems.js';
 
 // The seed article's ApplicationBackup, placeholders filled in.
 const SEED_BACKUP = `apiVersion: csdr.alibabacloud.com/v1beta1
@@ -22,16 +22,6 @@ spec:
 
 function backup(spec: Record<string, unknown>, apiVersion = 'ferry.dev/v1', kind = 'ApplicationBackup'): unknown {
   return { apiVersion, kind, metadata: { name: 'b1' }, spec };
-}
-
-function problemsOf(fn: () => unknown): Problem[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SpecError) return [...err.problems];
-    throw err;
-  }
-  throw new Error('expected a SpecError');
 }
 
 describe('parseBackupDocumentText', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRestoreSpec, parseRestoreSpecText } from '../../../lib/spec/restore-spec.js';
-import { SpecError, type Problem } from '../../../lib/spec/problems.js';
+import { problemsOf } from '../../support/problems.js';
 
 // The seed article's ApplicationRestore, placeholders filled in.
 const SEED_RESTORE = `apiVersion: csdr.alibabacloud.com/v1beta1
@@ -21,16 +21,6 @@ spec:
 
 function base(spec: Record<string, unknown>, apiVersion = 'ferry.dev/v1', kind = 'ApplicationRestore'): unknown {
   return { apiVersion, kind, metadata: { name: 'r1' }, spec: { backupName: 'b1', ...spec } };
-}
-
-function problemsOf(fn: () => unknown): Problem[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SpecError) return [...err.problems];
-    throw err;
-  }
-  throw new Error('expected a SpecError');
 }
 
 describe('parseRestoreSpecText', () => {
