@@ -13,12 +13,13 @@ import { skipNonRestorableStage } from './stages/skip-non-restorable.js';
 import { storageClassMappingStage } from './stages/storage-class-mapping.js';
 import { stripMetadataStage } from './stages/strip-metadata.js';
 import { upgradeApiVersionStage } from './stages/upgrade-api-version.js';
+import { volumeSnapshotsStage } from './stages/volume-snapshots.js';
 import type { Stage, TransformContext, TransformItem } from './types.js';
 
 /** Stages 1 to 6 of the restore pipeline, in order; stage 7 (ordering) runs over the survivors. */
 export const STAGES: readonly Stage[] = [
   filterStage,
-  skipNonRestorableStage, stripMetadataStage, kindActionsStage, upgradeApiVersionStage, flexVolumeToCsiStage,
+  skipNonRestorableStage, stripMetadataStage, kindActionsStage, volumeSnapshotsStage, upgradeApiVersionStage, flexVolumeToCsiStage,
   storageClassMappingStage, imageRegistryMappingStage, networkRewritesStage,
   resourceModifiersStage,
   namespaceMappingStage,

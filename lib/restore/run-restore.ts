@@ -16,6 +16,8 @@ import { countOutcomes, phaseOf, resultsFrom, type RestoreResult } from './resul
 import { storeResult, readResult } from './result-store.js';
 import { applyGroups, targetFromDiscovery } from './target.js';
 import type { TransformItem } from './types.js';
+import { loadRestoreVolumes } from './volumes/load.js';
+import { withVolumeSnapshots } from './volumes/restore-objects.js';
 
 /** One restore to run. */
 export interface RestoreRequest {
@@ -85,10 +87,14 @@ export async function runRestore(request: RestoreRequest, deps: RestoreDeps): Pr
     items.push(item);
   }
   const crds = items.filter((i) => i.object.kind === 'CustomResourceDefinition').map((i) => i.object);
-  const transformed = transformAll(items, {
+  // restorePVs: false (Velero's) restores claims and volumes as they were, without their snapshot data.
+  const loaded = request.spec.restorePVs === false ? { warnings: [] } : await loadRestoreVolumes(backup, deps, discovery, request.spec.csiDriverMapping);
+  for (const w of loaded.warnings) addMessage(runResults.warnings, undefined, w);
+  const context = {
     spec: request.spec, backupName: backup, restoreName: request.name, resolve: target.resolve, served: target.served,
-    ...(modifiers ? { modifiers, crdListMapKeys: crdListMapKeysFrom(crds) } : {}),
-  });
+    ...(modifiers ? { modifiers, crdListMapKeys: crdListMapKeysFrom(crds) } : {}), ...(loaded.volumes ? { volumes: loaded.volumes } : {}),
+  };
+  const transformed = withVolumeSnapshots(transformAll(items, context), context);
   if (!verdict.verified) addMessage(runResults.warnings, undefined, `backup ${backup} has no Ferry manifest (a Velero backup): its contents are not verified`);
 
   const reserve = deps.reserveMs ?? 15_000;

@@ -3,6 +3,7 @@ import type { ResourceResolver } from '../model/resources.js';
 import type { RestoreSpec } from '../spec/restore-spec.js';
 import type { ServedVersions } from './api-versions/served-versions.js';
 import type { CrdListMapKeys, ResourceModifiers } from './modifiers/index.js';
+import type { RestoreVolumes } from './volumes/records.js';
 
 /** One object on its way through the restore pipeline. */
 export interface TransformItem {
@@ -28,6 +29,8 @@ export interface TransformContext {
   modifiers?: ResourceModifiers;
   /** List-map keys of the custom resources whose CRDs are known, for strategic merge patches. */
   crdListMapKeys?: CrdListMapKeys;
+  /** The backup's CSI snapshot records and the target's drivers; undefined when the backup holds none. */
+  volumes?: RestoreVolumes;
 }
 
 /** What a stage did with one item: kept it (maybe changed, maybe with problems), or skipped it with a reason. */

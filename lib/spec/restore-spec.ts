@@ -77,6 +77,8 @@ export interface RestoreSpec {
   restorePVs?: boolean;
   /** Extra or overriding FlexVolume-to-CSI driver mappings, by FlexVolume driver name. */
   flexVolumeDrivers: Record<string, FlexVolumeDriverMapping>;
+  /** Ferry: CSI driver of the backup's snapshots to the target's driver that restores them. */
+  csiDriverMapping?: Record<string, string>;
   /** Velero restore hooks, kept as written (Ferry does not run them yet). */
   hooks?: Record<string, unknown>;
   itemOperationTimeout?: string;
@@ -91,7 +93,7 @@ const SPEC_FIELDS = ['backupName', 'scheduleName', 'includedNamespaces', 'exclud
   'excludedResources', 'includeClusterResources', 'labelSelector', 'orLabelSelectors', 'namespaceMapping',
   'storageClassMapping', 'imageRegistryMapping', 'serviceAnnotations', 'ingressAnnotations', 'ingressClassMapping',
   'preserveNodePorts', 'restoreStatus', 'existingResourcePolicy', 'resourceModifier', 'targetCluster', 'dryRun',
-  'restorePVs', 'flexVolumeDrivers', 'hooks', 'itemOperationTimeout', 'uploaderConfig'];
+  'restorePVs', 'flexVolumeDrivers', 'csiDriverMapping', 'hooks', 'itemOperationTimeout', 'uploaderConfig'];
 const DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const IMAGE_PREFIX = /^[^\s@]+$/;
@@ -178,12 +180,17 @@ function readRestoreSpec(doc: unknown, problems: ProblemCollector): RestoreSpec 
     dryRun: readBoolean(raw.dryRun, at('dryRun'), problems) ?? false,
     restorePVs: readBoolean(raw.restorePVs, at('restorePVs'), problems),
     flexVolumeDrivers: readFlexDrivers(raw.flexVolumeDrivers, at('flexVolumeDrivers'), problems),
+    ...optionalMap('csiDriverMapping', readStringMap(raw.csiDriverMapping, at('csiDriverMapping'), problems, { key: objectName, value: objectName })),
     hooks: readObject(raw.hooks, at('hooks'), problems),
     itemOperationTimeout: readString(raw.itemOperationTimeout, at('itemOperationTimeout'), problems),
     uploaderConfig: readObject(raw.uploaderConfig, at('uploaderConfig'), problems),
   };
   checkCrossField(spec, raw, problems);
   return spec;
+}
+
+function optionalMap<K extends string>(field: K, value: Record<string, string> | undefined): { [F in K]?: Record<string, string> } {
+  return (value ? { [field]: value } : {}) as { [F in K]?: Record<string, string> };
 }
 
 function readMetadata(value: unknown, problems: ProblemCollector): { name?: string; namespace?: string } {

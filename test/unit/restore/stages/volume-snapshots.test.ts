@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { restoreVolumeSnapshots, VolumeRestoreError } from '../../../../lib/restore/stages/volume-snapshots.js';
+import { restoreVolumesOf } from '../../../../lib/restore/volumes/records.js';
+import { contextWith, frozen, itemOf, keptObject, obj } from '../fixtures.js';
+
+const DISK = 'diskplugin.csi.alibabacloud.com';
+const volumes = (targetDrivers?: string[]) => restoreVolumesOf(
+  [{ namespace: 'app', claim: 'data', snapshotName: 'snap-data', handle: 'h', driver: DISK, volume: 'pv-data' }],
+  targetDrivers ? { targetDrivers } : {});
+const claim = (name: string) => obj('v1', 'PersistentVolumeClaim', name, 'app', {
+  spec: { volumeName: `pv-${name}`, dataSourceRef: { kind: 'PersistentVolumeClaim', name: 'old' }, resources: { requests: { storage: '1Gi' } } },
+});
+
+describe('volume-snapshots stage', () => {
+  it('does not change its input and rewrites a copy of a snapshotted claim', () => {
+    const item = frozen(itemOf(claim('data')));
+    const object = keptObject(restoreVolumeSnapshots(item, contextWith({}, { volumes: volumes([DISK]) })));
+    expect(object.spec).toEqual({ resources: { requests: { storage: '1Gi' } }, dataSource: { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'snap-data' } });
+    expect((item.object.spec as { volumeName: string }).volumeName).toBe('pv-data');
+  });
+
+  it.each([
+    ['a claim without a record is kept as it is', itemOf(claim('other')), volumes([DISK])],
+    ['a ConfigMap is kept as it is', itemOf(obj('v1', 'ConfigMap', 'data', 'app', { data: {} })), volumes([DISK])],
+    ['a snapshotted claim is kept as it is when the restore has no volume records', itemOf(claim('data')), undefined],
+  ])('%s', (_name, item, v) => {
+    expect(restoreVolumeSnapshots(item, contextWith({}, v ? { volumes: v } : {}))).toEqual({ item });
+  });
+
+  it.each([
+    ['a volume named by the record is skipped', obj('v1', 'PersistentVolume', 'pv-data', undefined, { spec: {} })],
+    ['a volume whose claimRef names a snapshotted claim is skipped', obj('v1', 'PersistentVolume', 'pv-x', undefined, { spec: { claimRef: { namespace: 'app', name: 'data' } } })],
+  ])('%s', (_name, pv) => {
+    expect(restoreVolumeSnapshots(itemOf(pv), contextWith({}, { volumes: volumes() }))).toEqual({ skip: expect.stringMatching(/restored from snapshot app\/snap-data/) });
+  });
+
+  it('throws a VolumeRestoreError for a claim whose driver the target lacks', () => {
+    expect(() => restoreVolumeSnapshots(itemOf(claim('data')), contextWith({}, { volumes: volumes(['other.csi']) }))).toThrow(VolumeRestoreError);
+  });
+});
