@@ -97,11 +97,17 @@ async function childFerry(size: number, tag: string, options: Partial<BackupOpti
   const cluster = new KubeCluster(loadKubeConfig(kubeconfigPath('source')));
   const spec = parseBackupSpec({ apiVersion: 'ferry.dev/v1', kind: 'ApplicationBackup', metadata: { name: `bench-${size}-${tag}` },
     spec: { includedNamespaces: namespacesOf(size), includedResources: [...KINDS] } }, 'bench');
+  // FERRY_BENCH_MEMORY=1 samples where the memory goes (heap, buffers) and prints each field's peak.
+  const peaks: Record<string, number> = {};
+  const sampler = process.env.FERRY_BENCH_MEMORY ? setInterval(() => {
+    for (const [k, v] of Object.entries(process.memoryUsage())) peaks[k] = Math.max(peaks[k] ?? 0, Math.round(v / 1048576));
+  }, 20) : undefined;
   const started = performance.now();
   const outcome = await runBackup(spec, { store: stackStore(), layout: new BucketLayout(`${PREFIX}/${tag}`), cluster, clock: () => new Date(), options });
   const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
   cluster.close();
-  if (process.env.FERRY_BENCH_MEMORY) console.error(JSON.stringify(process.memoryUsage()));
+  if (process.env.FERRY_BENCH_MEMORY) console.error(JSON.stringify({ peaks }));
   const tarball = Object.entries(outcome.files).find(([f]) => f.endsWith('.tar.gz'))?.[1]?.size ?? 0;
   const objects = KINDS.reduce((n, k) => n + (outcome.byResource[k === 'deployments' ? 'deployments.apps' : k] ?? 0), 0);
   return { mode: 'ferry', objects, seconds, bytes: tarball, maxRssMiB: process.resourceUsage().maxRSS / 1024, phase: outcome.phase,
@@ -218,7 +224,7 @@ async function main(argv: string[]): Promise<void> {
       // Alternate the order so that neither side always runs on a warmer server.
       const order: ('ferry' | 'limit')[] = r % 2 === 0 ? ['limit', 'ferry'] : ['ferry', 'limit'];
       for (const mode of order) {
-        let result = await runChild(script, mode, size, `${tag}-${r}`);
+        let result = await runChild(script, mode, size, `${tag}-${r}`).catch((err: Error) => ({ mode, objects: 0, seconds: 0, bytes: 0, maxRssMiB: 0, phase: 'Failed', failureReason: err.message }));
         // The shared stack's S3 server restarts now and then (other test suites reconfigure it): run again once.
         if (result.phase && result.phase !== 'Completed') {
           console.error(`[bench] ${mode} ended ${result.phase} (${result.failureReason ?? 'no reason'}); running it again`);
