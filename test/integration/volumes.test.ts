@@ -200,4 +200,23 @@ describe('volume data on the real stack', () => {
     expect(Object.keys(outcome.files).some((f) => f.includes('csi-'))).toBe(false);
     expect(outcome.byResource).toMatchObject({ persistentvolumeclaims: 1, persistentvolumes: 1 });
   });
+  it('a PvBackup holds only the claims and volumes with their snapshots, and its restore recreates only the claims with their data', async () => {
+    const ns = freshName('vol-pv');
+    await claimsWithVolumes(source, ns, [{ name: 'data', volume: { csi: { driver: DRIVER, volumeHandle: `d-${ns}` } } }]);
+    await createAll(source, [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns }, data: { a: 'b' } }]);
+    const controller = snapshotController(source, ns);
+    const backupName = freshName('vol-pv-backup');
+    const outcome = await backup(source, ns, backupName, { backupType: 'PvBackup' }).finally(() => controller.stop());
+    expect(outcome.phase).toBe('Completed');
+    expect(outcome.byResource).toEqual({ persistentvolumeclaims: 1, persistentvolumes: 1 });
+
+    const targetNs = freshName('vol-pv-target');
+    const spec = parseRestoreSpec({ apiVersion: 'ferry.dev/v1', kind: 'ApplicationRestore', metadata: { name: 'r' },
+      spec: { backupName, namespaceMapping: { [ns]: targetNs } } }, 'restore');
+    const result = await runRestore({ name: freshName('vol-pv-restore'), spec, dryRun: false }, { store, layout, cluster: target, now: () => new Date(), log: quietLog });
+    expect(result.items.filter((i) => i.kind !== 'Namespace').map((i) => `${i.kind}/${i.status}`).sort())
+      .toEqual(['PersistentVolumeClaim/created', 'VolumeSnapshot/created', 'VolumeSnapshotContent/created']);
+    expect(await target.read('v1', 'PersistentVolumeClaim', 'data', targetNs)).toMatchObject({ spec: { dataSource: { kind: 'VolumeSnapshot' } } });
+    expect(await target.read('v1', 'ConfigMap', 'settings', targetNs)).toBeUndefined();
+  });
 });
