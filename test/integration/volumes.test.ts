@@ -5,11 +5,12 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { runBackup } from '../../lib/backup/run-backup.js';
 import type { Cluster } from '../../lib/kube/cluster.js';
 import { AlreadyExists } from '../../lib/kube/errors.js';
 import type { KubeObject } from '../../lib/model/object.js';
+import type { ItemOutcome } from '../../lib/restore/apply/outcome.js';
 import { runRestore } from '../../lib/restore/run-restore.js';
 import { parseBackupSpec } from '../../lib/spec/backup-spec.js';
 import { parseRestoreSpec } from '../../lib/spec/restore-spec.js';
@@ -106,6 +107,15 @@ async function removeClaims(cluster: Cluster, ns: string, names: string[]): Prom
   }
 }
 
+/** Deletes what a restore created in a shared namespace (default1), so that other tests find it as they left it. */
+async function removeRestored(cluster: Cluster, items: readonly ItemOutcome[], namespace: string): Promise<void> {
+  const created = items.filter((i) => i.status === 'created' && i.namespace === namespace);
+  await removeClaims(cluster, namespace, created.filter((i) => i.kind === 'PersistentVolumeClaim').map((i) => i.name));
+  for (const i of created.filter((o) => o.kind !== 'PersistentVolumeClaim')) await cluster.delete(i.apiVersion, i.kind, i.name, namespace);
+  const contents = items.filter((i) => i.status === 'created' && i.kind === 'VolumeSnapshotContent');
+  for (const i of contents) await cluster.delete(i.apiVersion, i.kind, i.name);
+}
+
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -157,6 +167,7 @@ describe('volume data on the real stack', () => {
     const spec = parseRestoreSpec({ apiVersion: 'ferry.dev/v1', kind: 'ApplicationRestore', metadata: { name: restoreName },
       spec: { backupName, namespaceMapping: { [ns]: 'default1' }, storageClassMapping: { 'alicloud-disk-topology-alltype': 'alicloud-disk-essd' } } }, 'restore');
     const result = await runRestore({ name: restoreName, spec, dryRun: false }, { store, layout, cluster: target, now: () => new Date(), log: quietLog });
+    onTestFinished(() => removeRestored(target, result.items, 'default1'));
 
     expect(result.items.filter((i) => i.status === 'failed')).toEqual([]);
     expect(result.skippedByTransform.filter((s) => s.kind === 'PersistentVolume').map((s) => s.name).sort()).toEqual([`${ns}-www-web-0`, `${ns}-www-web-1`]);
