@@ -50,12 +50,34 @@ export function restoreVolumeSnapshots(item: TransformItem, context: TransformCo
   // NOTE: the API server fills dataSourceRef from dataSource; a stale dataSourceRef that differs would be rejected.
   delete spec.dataSourceRef;
   spec.dataSource = { apiGroup: SNAPSHOT_GROUP, kind: 'VolumeSnapshot', name: record.snapshotName };
+  const warnings = raiseRequestToRestoreSize(spec, record);
   const annotations = object.metadata.annotations;
   if (annotations) {
     for (const key of PROVISIONER_ANNOTATIONS) delete annotations[key];
     if (Object.keys(annotations).length === 0) delete object.metadata.annotations;
   }
-  return { item: withObject(item, object) };
+  return { item: withObject(item, object), warnings };
+}
+
+const QUANTITY = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
+const FACTORS: Record<string, number> = {
+  '': 1, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+};
+
+/** Bytes of a storage quantity such as `20Gi` or `500M`; undefined for forms this reader does not know. */
+export function quantityBytes(quantity: string): number | undefined {
+  const match = QUANTITY.exec(quantity.trim());
+  return match ? Number(match[1]) * FACTORS[match[2] ?? '']! : undefined;
+}
+
+/** NOTE: a volume provisioned from a snapshot must be at least the snapshot's size; a smaller request is raised to it. */
+function raiseRequestToRestoreSize(spec: Record<string, unknown>, record: VolumeRecord): string[] {
+  const requests = recordAt(spec, 'resources', 'requests');
+  const requested = asString(requests?.storage);
+  const bytes = requested === undefined ? undefined : quantityBytes(requested);
+  if (!requests || record.restoreSize === undefined || bytes === undefined || bytes >= record.restoreSize) return [];
+  requests.storage = String(record.restoreSize);
+  return [`storage request ${requested} is smaller than snapshot ${record.snapshotName} (${record.restoreSize} bytes): raised to its size`];
 }
 
 /** Stage 2: claims restored from their CSI snapshots, their volumes left out. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { restoreVolumeSnapshots, VolumeRestoreError } from '../../../../lib/restore/stages/volume-snapshots.js';
+import { quantityBytes, restoreVolumeSnapshots, VolumeRestoreError } from '../../../../lib/restore/stages/volume-snapshots.js';
 import { restoreVolumesOf } from '../../../../lib/restore/volumes/records.js';
 import { contextWith, frozen, itemOf, keptObject, obj } from '../fixtures.js';
 
@@ -36,5 +36,24 @@ describe('volume-snapshots stage', () => {
 
   it('throws a VolumeRestoreError for a claim whose driver the target lacks', () => {
     expect(() => restoreVolumeSnapshots(itemOf(claim('data')), contextWith({}, { volumes: volumes(['other.csi']) }))).toThrow(VolumeRestoreError);
+  });
+
+  it.each([
+    ['a request smaller than the snapshot is raised to its size with a warning', '1Gi', 2 ** 31, { storage: String(2 ** 31) }, 1],
+    ['a request as large as the snapshot is kept', '2Gi', 2 ** 31, { storage: '2Gi' }, 0],
+    ['a decimal request larger than the snapshot is kept', '3G', 2 ** 31, { storage: '3G' }, 0],
+    ['a request without a recorded size is kept', '1Gi', undefined, { storage: '1Gi' }, 0],
+  ])('%s', (_name, storage, restoreSize, expected, warnings) => {
+    const v = restoreVolumesOf([{ namespace: 'app', claim: 'data', snapshotName: 'snap-data', handle: 'h', driver: DISK, ...(restoreSize ? { restoreSize } : {}) }]);
+    const item = itemOf(obj('v1', 'PersistentVolumeClaim', 'data', 'app', { spec: { resources: { requests: { storage } } } }));
+    const result = restoreVolumeSnapshots(item, contextWith({}, { volumes: v }));
+    expect((keptObject(result).spec as { resources: { requests: unknown } }).resources.requests).toEqual(expected);
+    expect('warnings' in result ? result.warnings : []).toHaveLength(warnings);
+  });
+
+  it.each([
+    ['20Gi', 20 * 2 ** 30], ['500M', 5e8], ['1.5Ti', 1.5 * 2 ** 40], ['1024', 1024], ['1e3', undefined], ['lots', undefined],
+  ])('reads the storage quantity %s as %s bytes', (text, bytes) => {
+    expect(quantityBytes(text)).toBe(bytes);
   });
 });
