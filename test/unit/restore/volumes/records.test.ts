@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readVolumeRecords, restoreVolumesOf, targetDriver, type VolumeRecord } from '../../../../lib/restore/volumes/records.js';
+import { specWith } from '../fixtures.js';
 
 const DISK = 'diskplugin.csi.alibabacloud.com';
 const snap = (name: string, annotations: Record<string, string>, status: Record<string, unknown> = {}, claim: string | null = 'www-web-0') => ({
@@ -50,5 +51,18 @@ describe('targetDriver', () => {
     ['a target with no CSI drivers at all says none', {}, [], { problem: expect.stringMatching(/its CSIDrivers: none/) }],
   ])('%s', (_name, driverMapping, targetDrivers, expected) => {
     expect(targetDriver(record, restoreVolumesOf([record], { driverMapping, ...(targetDrivers ? { targetDrivers } : {}) }))).toEqual(expected);
+  });
+});
+
+describe('csiDriverMapping in the restore spec', () => {
+  it.each([
+    ['a mapping of driver names is read as written', { [DISK]: 'ebs.csi.aws.com' }, { [DISK]: 'ebs.csi.aws.com' }],
+    ['no mapping leaves the field out', undefined, undefined],
+  ])('%s', (_name, mapping, expected) => {
+    expect(specWith(mapping ? { csiDriverMapping: mapping } : {}).csiDriverMapping).toEqual(expected);
+  });
+
+  it('refuses a driver name that is not a DNS subdomain, naming the field', () => {
+    expect(() => specWith({ csiDriverMapping: { [DISK]: 'Not A Driver' } })).toThrow(/spec.csiDriverMapping.*expected an object name/s);
   });
 });
