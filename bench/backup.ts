@@ -213,6 +213,12 @@ async function main(argv: string[]): Promise<void> {
   }
   const sizes = (arg('sizes') ?? '1000,10000').split(',').map(Number);
   const runs = Number(arg('runs') ?? 3);
+  // --cleanup-run <id>: delete what a run kept (--keep) for the given sizes, and nothing else.
+  if (arg('cleanup-run')) {
+    runId = arg('cleanup-run')!;
+    for (const size of sizes) await cleanup(size);
+    return;
+  }
   runId = Date.now().toString(36);
   const tag = `run-${runId}`;
   const rows: string[] = [];

@@ -65,9 +65,13 @@ export class ArchiveWriter {
   private readonly pack = tar.pack({ highWaterMark: BUFFER_BYTES } as never);
   private readonly hash = createHash('sha256');
   private size = 0;
-  private failure?: Error;
-  private readonly failed: Promise<never>;
-  private fail!: (err: Error) => void;
+  private failure?: ArchiveWriteError;
+  /**
+   * Callers waiting on the archive, rejected when it fails. NOTE: racing each `add` against one long-pending
+   * "failed" promise would leave a reaction on that promise per call, kept until the end: memory growing with
+   * the number of entries. Waiters are removed as they settle instead.
+   */
+  private readonly waiters = new Set<(err: Error) => void>();
   private readonly piped: Promise<void>;
   private readonly consumed: Promise<unknown>;
   private finished = false;
@@ -77,14 +81,6 @@ export class ArchiveWriter {
    * and must read it to its end. If `consume` rejects, every pending and later `add` rejects.
    */
   constructor(consume: (body: Readable) => Promise<unknown>, private readonly options: ArchiveWriterOptions) {
-    this.failed = new Promise<never>((_, reject) => {
-      this.fail = (err) => {
-        if (this.failure) return;
-        this.failure = err;
-        reject(new ArchiveWriteError(`the archive could not be written: ${err.message}`, { cause: err }));
-      };
-    });
-    this.failed.catch(() => undefined);
     const count = new Transform({
       highWaterMark: BUFFER_BYTES,
       transform: (chunk: Buffer, _encoding, done) => {
@@ -102,7 +98,7 @@ export class ArchiveWriter {
       if (err.code === 'ERR_STREAM_PREMATURE_CLOSE') setImmediate(() => this.fail(err));
       else this.fail(err);
     });
-    // Failures reach callers through `failed`; a destroyed pack must not also raise an unhandled 'error' event.
+    // Failures reach callers through their waits; a destroyed pack must not also raise an unhandled 'error' event.
     this.pack.on('error', () => undefined);
     this.consumed = consume(body);
     this.consumed.catch((err: Error) => {
@@ -112,6 +108,29 @@ export class ArchiveWriter {
     });
   }
 
+  /** Records the first failure and rejects everyone waiting. */
+  private fail(err: Error): void {
+    if (this.failure) return;
+    this.failure = new ArchiveWriteError(`the archive could not be written: ${err.message}`, { cause: err });
+    for (const reject of this.waiters) reject(this.failure);
+    this.waiters.clear();
+  }
+
+  /** Waits for `work`, or for the archive to fail, whichever comes first. */
+  private async wait<T>(work: Promise<T>): Promise<T> {
+    // Once the archive failed, `work` may reject later with nobody listening: that is expected, not unhandled.
+    work.catch(() => undefined);
+    if (this.failure) throw this.failure;
+    let reject!: (err: Error) => void;
+    const failed = new Promise<never>((_, r) => { reject = r; });
+    this.waiters.add(reject);
+    try {
+      return await Promise.race([work, failed]);
+    } finally {
+      this.waiters.delete(reject);
+    }
+  }
+
   /** Compressed bytes written so far. */
   get bytesWritten(): number {
     return this.size;
@@ -119,16 +138,15 @@ export class ArchiveWriter {
 
   /** Adds one file entry; resolves when the archive has taken it (backpressure), rejects once the archive failed. */
   async add(path: string, data: Uint8Array | string): Promise<void> {
-    if (this.failure) throw new ArchiveWriteError(`the archive could not be written: ${this.failure.message}`, { cause: this.failure });
+    if (this.failure) throw this.failure;
     if (this.finished) throw new ArchiveWriteError(`cannot add ${path}: the archive is finished`);
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    const taken = new Promise<void>((resolve, reject) => {
+    await this.wait(new Promise<void>((resolve, reject) => {
       const entry = this.pack.entry({ name: path, size: bytes.length, mtime: this.options.mtime, mode: 0o644, type: 'file', uid: 0, gid: 0 },
         bytes, (err?: Error | null) => (err ? reject(err) : resolve()));
       // The callback reports the entry's failure; the entry stream must not raise it again as an unhandled event.
       entry.on('error', () => undefined);
-    });
-    await Promise.race([taken, this.failed]);
+    }));
   }
 
   /** Ends the archive and waits for the consumer; returns the compressed size and SHA-256. */
@@ -137,7 +155,7 @@ export class ArchiveWriter {
       this.finished = true;
       this.pack.finalize();
     }
-    await Promise.race([Promise.all([this.piped, this.consumed]), this.failed]);
+    await this.wait(Promise.all([this.piped, this.consumed]));
     return { size: this.size, sha256: this.hash.digest('hex') };
   }
 
