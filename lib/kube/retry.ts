@@ -7,8 +7,8 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-/** Defaults: 6 attempts, 200 ms doubling to at most 10 s. */
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 200, maxDelayMs: 10_000 };
+/** Defaults: 10 attempts (client-go's limit for Retry-After answers), 200 ms doubling to at most 10 s. */
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 10, baseDelayMs: 200, maxDelayMs: 10_000 };
 
 /** Runs `fn`, retrying what is worth retrying; a 4xx other than 429 fails at once. `onRetry` sees every retry. */
 export async function withRetry<T>(
