@@ -95,7 +95,7 @@ export async function backupHandlerCore(req: BackupRequest, deps: BackupHandlerD
   const location = deps.openStore(spec.storageLocation);
   const cluster = await deps.openCluster(clusterName);
   const outcome = await runBackup(spec, {
-    store: location.store, layout: location.layout, cluster, clock: deps.clock, storageLocation: location.name, log: deps.log,
+    store: location.store, layout: location.layout, cluster, clock: deps.clock, storageLocation: location.name, sourceCluster: clusterName, log: deps.log,
   });
   if (outcome.phase === 'Failed') throw new BackupFailedError(`backup ${spec.name} Failed: ${outcome.failureReason ?? 'see its results'}`);
   return {

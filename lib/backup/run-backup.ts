@@ -133,6 +133,7 @@ class BackupRun {
     };
     return JSON.stringify(buildVeleroBackup(this.spec, status, {
       storageLocation: this.storageLocation, ...(this.discovery ? { serverVersion: this.discovery.serverVersion } : {}),
+      ...(this.deps.sourceCluster ? { sourceCluster: this.deps.sourceCluster } : {}),
     }), null, 2);
   }
 

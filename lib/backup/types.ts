@@ -50,6 +50,8 @@ export interface BackupDeps {
   clock: () => Date;
   /** The storage location's name, for Velero's label; the spec's storageLocation, else "default", when absent. */
   storageLocation?: string;
+  /** The source cluster's name in Ferry's config, recorded for the catalog. */
+  sourceCluster?: string;
   log?: BackupLog;
   onProgress?: (progress: BackupProgress) => void;
   /** How the run waits between polls of a volume snapshot (tests pass a fake); a timer when absent. */

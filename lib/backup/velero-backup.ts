@@ -24,12 +24,15 @@ export interface BackupOrigin {
   storageLocation: string;
   /** The source API server's version (`v1.35.4`), when discovery got that far. */
   serverVersion?: string;
+  /** The source cluster's name in Ferry's config, for the catalog. */
+  sourceCluster?: string;
 }
 
 /** Annotation keys Ferry adds to the Backup object. */
 export const FERRY_ANNOTATIONS = {
   backupType: 'ferry.dev/backup-type',
   specType: 'ferry.dev/spec-type',
+  sourceCluster: 'ferry.dev/source-cluster',
 } as const;
 
 /** Velero writes times in RFC 3339 to the second. */
@@ -45,6 +48,7 @@ export function buildVeleroBackup(spec: BackupSpec, status: BackupStatusInput, o
   const annotations: Record<string, string> = {
     [FERRY_ANNOTATIONS.backupType]: spec.backupType,
     [FERRY_ANNOTATIONS.specType]: `${spec.apiVersion}/${spec.kind}`,
+    ...(origin.sourceCluster ? { [FERRY_ANNOTATIONS.sourceCluster]: origin.sourceCluster } : {}),
   };
   const version = origin.serverVersion ? /^v?(\d+)\.(\d+)/.exec(origin.serverVersion) : null;
   if (origin.serverVersion && version) {

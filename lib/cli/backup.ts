@@ -69,7 +69,7 @@ export const run: Command = async (argv, io) => {
   io.stderr(`backing up cluster ${clusterName} into ${location.name} as ${spec.name}\n`);
   try {
     const outcome = await runBackup(spec, {
-      store: location.store, layout: location.layout, cluster, clock: () => new Date(), storageLocation: location.name,
+      store: location.store, layout: location.layout, cluster, clock: () => new Date(), storageLocation: location.name, sourceCluster: clusterName,
       onProgress: (p) => progress.update(p),
       log: { info: () => undefined, warn: (message) => progress.note(message) },
     });

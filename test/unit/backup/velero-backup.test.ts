@@ -27,6 +27,11 @@ describe('buildVeleroBackup', () => {
     });
   });
 
+  it('names the source cluster from Ferry\'s config, which the catalog reads back', () => {
+    const backup = buildVeleroBackup(spec({}), STATUS, { storageLocation: 'vault', sourceCluster: 'idc' });
+    expect(backup.metadata.annotations?.['ferry.dev/source-cluster']).toBe('idc');
+  });
+
   it('writes Velero\'s spec: "*" for empty include lists, the selection as given, volume settings as written', () => {
     const backup = buildVeleroBackup(spec({
       excludedNamespaces: ['kube-system'], includeClusterResources: false, orLabelSelectors: [{ matchLabels: { a: 'b' } }],
