@@ -9,6 +9,7 @@ import type { BackupLog } from '../types.js';
 import { chooseSnapshotClass, classifyClaim, SNAPSHOT_API_VERSION, type ClaimVerdict, type SnapshotCandidate } from './claims.js';
 import type { BackupSpec } from '../../spec/backup-spec.js';
 import { volumeBackupOptions, type VolumeBackupOptions } from './options.js';
+import { podVolumeWarnings } from './pod-volumes.js';
 import { SnapshotError, takeSnapshot, type SnapshotTiming } from './snapshot.js';
 
 /** What the snapshot pass needs besides the claims: the cluster, time, and where problems go. */
@@ -156,9 +157,26 @@ export async function backupSelectedVolumes(input: SelectedVolumesInput, deps: O
   if (!options.snapshot) return [];
   const claims = input.resourceList['v1/PersistentVolumeClaim'] ?? [];
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  await warnAboutPodVolumes(input.resourceList['v1/Pod'] ?? [], deps);
   const result = await backupVolumes(input.spec.name, claims, options, { ...deps, sleep });
   deps.log?.info(`volumes: ${result.snapshots.length} snapshotted, ${result.skipped.length} not snapshottable, ${result.failed.length} failed`);
   return volumeFiles(result);
+}
+
+/** Warns, in each pod's namespace, about the pod volumes no snapshot covers (hostPath, emptyDir, ...). */
+async function warnAboutPodVolumes(pods: readonly string[], deps: Pick<VolumeBackupDeps, 'cluster' | 'results' | 'concurrency'>): Promise<void> {
+  const found = new Map<string, string[]>();
+  await runBounded([...pods].sort(), deps.concurrency ?? 4, async (key) => {
+    const [namespace = '', name = ''] = key.split('/');
+    const pod = await deps.cluster.read('v1', 'Pod', name, namespace).catch((err: unknown) => {
+      if (err instanceof ClusterError) return undefined;
+      throw err;
+    });
+    if (pod) found.set(key, podVolumeWarnings(pod));
+  });
+  for (const key of [...found.keys()].sort()) {
+    for (const message of found.get(key)!) addMessage(deps.results.warnings, key.split('/')[0], message);
+  }
 }
 
 /** Run-level warnings about the spec's volume settings (snapshots disabled, malformed fields). */
