@@ -4,7 +4,9 @@
 // source plane and backed up; then, each in a child process so its peak RSS is its own,
 //   ferry: runRestore of the backup into fresh namespaces of the target plane (the whole pipeline), and
 //   limit: the same objects created by a bare loop at the same concurrency, with no processing.
-// Both use the same client limits (QPS raised so the server, not the client, is the ceiling).
+// Both use the same client limits (QPS raised so the server, not the client, is the ceiling). The API server
+// gets slower as it fills, so the runs go ferry, bare, bare, ferry (each into fresh namespaces) and each side's
+// time is the mean of its two runs.
 import { execFileSync } from 'node:child_process';
 import { runBackup } from '../lib/backup/run-backup.js';
 import { KubeCluster, loadKubeConfig } from '../lib/kube/kube-cluster.js';
@@ -34,13 +36,13 @@ async function createNamespaces(c: KubeCluster, names: Iterable<string>): Promis
 }
 
 /** Child: restores the backup into namespaces `<run>-r-<n>` and prints timing and peak RSS. */
-async function childFerry(backup: string, run: string, count: number, concurrency: number): Promise<void> {
-  const mapping = Object.fromEntries(Array.from({ length: 20 }, (_, n) => [`${run}-src-${n}`, `${run}-r-${n}`]));
-  const spec = parseRestoreSpec({ apiVersion: 'ferry.dev/v1', kind: 'ApplicationRestore', metadata: { name: `${run}-restore` },
+async function childFerry(backup: string, run: string, count: number, concurrency: number, pass: string): Promise<void> {
+  const mapping = Object.fromEntries(Array.from({ length: 20 }, (_, n) => [`${run}-src-${n}`, `${run}-r${pass}-${n}`]));
+  const spec = parseRestoreSpec({ apiVersion: 'ferry.dev/v1', kind: 'ApplicationRestore', metadata: { name: `${run}-restore${pass}` },
     spec: { backupName: backup, namespaceMapping: mapping, includedResources: ['configmaps', 'secrets', 'deployments'] } }, 'bench');
   const target = cluster('target');
   const started = performance.now();
-  const result = await runRestore({ name: `${run}-restore`, spec, dryRun: false }, {
+  const result = await runRestore({ name: `${run}-restore${pass}`, spec, dryRun: false }, {
     store: stackStore(), layout, cluster: target, now: () => new Date(), log: quiet, concurrency, reserveMs: 0,
   });
   const seconds = (performance.now() - started) / 1000;
@@ -51,8 +53,8 @@ async function childFerry(backup: string, run: string, count: number, concurrenc
 }
 
 /** Child: creates the same objects into namespaces `<run>-b-<n>` with a bare pool and prints timing and peak RSS. */
-async function childBare(run: string, count: number, concurrency: number): Promise<void> {
-  const objects = benchObjects(count, `${run}-b`);
+async function childBare(run: string, count: number, concurrency: number, pass: string): Promise<void> {
+  const objects = benchObjects(count, `${run}-b${pass}`);
   const target = cluster('target');
   await createNamespaces(target, objects.map((o) => o.metadata.namespace!));
   const started = performance.now();
@@ -70,8 +72,8 @@ function child(args: string[]): { seconds: number; objects: number; rssMb: numbe
 async function main(): Promise<void> {
   const phase = arg('phase', '');
   const concurrency = Number(arg('concurrency', '16'));
-  if (phase === 'ferry') return childFerry(arg('backup', ''), arg('run', ''), Number(arg('count', '0')), concurrency);
-  if (phase === 'bare') return childBare(arg('run', ''), Number(arg('count', '0')), concurrency);
+  if (phase === 'ferry') return childFerry(arg('backup', ''), arg('run', ''), Number(arg('count', '0')), concurrency, arg('pass', '1'));
+  if (phase === 'bare') return childBare(arg('run', ''), Number(arg('count', '0')), concurrency, arg('pass', '1'));
 
   const rows: string[] = [];
   for (const count of arg('counts', '1000,10000').split(',').map(Number)) {
@@ -88,13 +90,17 @@ async function main(): Promise<void> {
     const outcome = await runBackup(spec, { store: stackStore(), layout, cluster: source, clock: () => new Date() });
     if (outcome.itemsBackedUp < count) throw new Error(`backup holds ${outcome.itemsBackedUp} of ${count} objects`);
     source.close();
-    process.stderr.write(`[bench] ${count}: restoring with Ferry\n`);
-    const ferry = child(['--phase', 'ferry', '--backup', backup, '--run', run, '--count', String(count), '--concurrency', String(concurrency)]);
-    process.stderr.write(`[bench] ${count}: creating with the bare loop\n`);
-    const bare = child(['--phase', 'bare', '--run', run, '--count', String(count), '--concurrency', String(concurrency)]);
-    const f = count / ferry.seconds;
-    const b = count / bare.seconds;
-    rows.push(`| ${count} | ${f.toFixed(0)} | ${b.toFixed(0)} | ${(f / b).toFixed(2)} | ${ferry.rssMb} | ${bare.rssMb} |`);
+    const common = ['--run', run, '--count', String(count), '--concurrency', String(concurrency)];
+    const runs: Record<'ferry' | 'bare', { seconds: number; rssMb: number }[]> = { ferry: [], bare: [] };
+    for (const [side, pass] of [['ferry', '1'], ['bare', '1'], ['bare', '2'], ['ferry', '2']] as const) {
+      process.stderr.write(`[bench] ${count}: ${side === 'ferry' ? 'restoring with Ferry' : 'creating with the bare loop'} (run ${pass})\n`);
+      runs[side].push(child(['--phase', side, ...(side === 'ferry' ? ['--backup', backup] : []), '--pass', pass, ...common]));
+    }
+    const rate = (side: 'ferry' | 'bare') => count / (runs[side].reduce((n, r) => n + r.seconds, 0) / runs[side].length);
+    const rss = (side: 'ferry' | 'bare') => Math.max(...runs[side].map((r) => r.rssMb));
+    const f = rate('ferry');
+    const b = rate('bare');
+    rows.push(`| ${count} | ${f.toFixed(0)} | ${b.toFixed(0)} | ${(f / b).toFixed(2)} | ${rss('ferry')} | ${rss('bare')} |`);
   }
   console.log(`restore, concurrency ${concurrency}, client QPS ${LIMITS.qps}\n`);
   console.log('| objects | Ferry restore objects/s | bare create loop objects/s | ratio | Ferry peak RSS MB | bare loop peak RSS MB |');
