@@ -1,12 +1,12 @@
-import { crdListMapKeysFrom } from './modifiers/index.js';
-import type { Cluster } from '../kube/cluster.js';
-import { addMessage, countMessages, emptyResults } from '../model/results.js';
+import { crdListMapKeysFrom, type ResourceModifiers } from './modifiers/index.js';
+import type { Cluster, Discovery } from '../kube/cluster.js';
+import { addMessage, countMessages, emptyResults, mergeResult, type RunResults } from '../model/results.js';
 import type { RestoreSpec } from '../spec/restore-spec.js';
 import { NotFoundError } from '../store/errors.js';
 import type { BucketLayout } from '../store/layout.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { validateBackup, type Verdict } from '../catalog/validate.js';
-import { applyAll } from './apply/apply-all.js';
+import { applyAll, type ApplyGroup } from './apply/apply-all.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './apply/checkpoint.js';
 import type { ItemOutcome } from './apply/outcome.js';
 import { loadModifiers } from './modifier-source.js';
@@ -80,26 +80,12 @@ export async function runRestore(request: RestoreRequest, deps: RestoreDeps): Pr
     restoreNamespace: request.spec.namespace, defaultNamespace: deps.modifierNamespace ?? 'csdr',
   });
 
-  const runResults = emptyResults();
-  const items: TransformItem[] = [];
-  const { body } = await deps.store.get(deps.layout.backupKey(backup, 'tarball'));
-  for await (const item of readBackupItems(body, target.resolve, (e) => addMessage(runResults.errors, undefined, `backup entry ${e.path}: ${e.reason}`))) {
-    items.push(item);
-  }
-  const crds = items.filter((i) => i.object.kind === 'CustomResourceDefinition').map((i) => i.object);
-  // restorePVs: false (Velero's) restores claims and volumes as they were, without their snapshot data.
-  const loaded = request.spec.restorePVs === false ? { warnings: [] } : await loadRestoreVolumes(backup, deps, discovery, request.spec.csiDriverMapping);
-  for (const w of loaded.warnings) addMessage(runResults.warnings, undefined, w);
-  const context = {
-    spec: request.spec, backupName: backup, restoreName: request.name, resolve: target.resolve, served: target.served,
-    ...(modifiers ? { modifiers, crdListMapKeys: crdListMapKeysFrom(crds) } : {}), ...(loaded.volumes ? { volumes: loaded.volumes } : {}),
-  };
-  const transformed = withVolumeSnapshots(transformAll(items, context), context);
-  if (!verdict.verified) addMessage(runResults.warnings, undefined, `backup ${backup} has no Ferry manifest (a Velero backup): its contents are not verified`);
+  const plan = await planRestore(request, deps, { backup, discovery, target, modifiers });
+  if (!verdict.verified) addMessage(plan.results.warnings, undefined, `backup ${backup} has no Ferry manifest (a Velero backup): its contents are not verified`);
 
   const reserve = deps.reserveMs ?? 15_000;
   let lastSave = Date.now();
-  const finishedAll = await applyAll(deps.cluster, applyGroups(transformed.items), {
+  const finishedAll = await applyAll(deps.cluster, plan.groups, {
     policy: request.spec.existingResourcePolicy, dryRun: request.dryRun, concurrency: deps.concurrency ?? 16,
     namespaceLabels: { 'velero.io/backup-name': backup, 'velero.io/restore-name': request.name },
     crdWait: { timeoutMs: 60_000, intervalMs: 250, sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))), now: () => Date.now() },
@@ -116,19 +102,15 @@ export async function runRestore(request: RestoreRequest, deps: RestoreDeps): Pr
   });
 
   const outcomes = Object.values(checkpoint.done);
-  const results = resultsFrom(outcomes, { warnings: transformed.warnings, errors: transformed.errors });
-  for (const m of runResults.warnings.velero ?? []) addMessage(results.warnings, undefined, m);
-  for (const m of runResults.errors.velero ?? []) addMessage(results.errors, undefined, m);
+  const results = resultsFrom(outcomes, plan.results);
   const result: RestoreResult = {
     restore: request.name, backup, dryRun: request.dryRun, verified: verdict.verified,
     ...(request.targetCluster ? { targetCluster: request.targetCluster } : {}),
-    phase: finishedAll.finished ? phaseOf(outcomes, countMessages(transformed.errors) + countMessages(runResults.errors)) : 'InProgress',
+    phase: finishedAll.finished ? phaseOf(outcomes, countMessages(plan.results.errors)) : 'InProgress',
     startedAt: checkpoint.startedAt, invocations: checkpoint.invocations,
     ...(finishedAll.finished ? { completedAt: deps.now().toISOString() } : {}),
     counts: countOutcomes(outcomes),
-    skippedByTransform: transformed.skipped.map((s) => ({
-      kind: s.item.object.kind, namespace: s.item.backupNamespace, name: s.item.object.metadata.name ?? '', reason: `${s.stage}: ${s.reason}`,
-    })),
+    skippedByTransform: plan.skipped,
     items: outcomes, results,
   };
   await saveCheckpoint(deps.store, deps.layout, checkpoint);
@@ -137,6 +119,47 @@ export async function runRestore(request: RestoreRequest, deps: RestoreDeps): Pr
     restore: request.name, phase: result.phase, ...result.counts,
   });
   return result;
+}
+
+/** What apply and the result need of the transformed backup. */
+interface RestorePlan {
+  groups: ApplyGroup[];
+  skipped: RestoreResult['skippedByTransform'];
+  /** The transform's warnings and errors, and the run's own (unreadable entries, volume records). */
+  results: RunResults;
+}
+
+/**
+ * Streams the backup's items through the pipeline. Only the plan comes back, so the objects as they were in
+ * the backup (which the modifier conditions needed) can be collected before apply starts.
+ */
+async function planRestore(request: RestoreRequest, deps: RestoreDeps,
+  input: { backup: string; discovery: Discovery; target: ReturnType<typeof targetFromDiscovery>; modifiers?: ResourceModifiers }): Promise<RestorePlan> {
+  const { backup, discovery, target, modifiers } = input;
+  const runResults = emptyResults();
+  const items: TransformItem[] = [];
+  const { body } = await deps.store.get(deps.layout.backupKey(backup, 'tarball'));
+  for await (const item of readBackupItems(body, target.resolve, (e) => addMessage(runResults.errors, undefined, `backup entry ${e.path}: ${e.reason}`))) {
+    items.push(item);
+  }
+  const crds = items.filter((i) => i.object.kind === 'CustomResourceDefinition').map((i) => i.object);
+  // restorePVs: false (Velero's) restores claims and volumes as they were, without their snapshot data.
+  const loaded = request.spec.restorePVs === false ? { warnings: [] } : await loadRestoreVolumes(backup, deps, discovery, request.spec.csiDriverMapping);
+  for (const w of loaded.warnings) addMessage(runResults.warnings, undefined, w);
+  const context = {
+    spec: request.spec, backupName: backup, restoreName: request.name, resolve: target.resolve, served: target.served,
+    ...(modifiers ? { modifiers, crdListMapKeys: crdListMapKeysFrom(crds) } : {}), ...(loaded.volumes ? { volumes: loaded.volumes } : {}),
+  };
+  const transformed = withVolumeSnapshots(transformAll(items, context), context);
+  mergeResult(runResults.warnings, transformed.warnings);
+  mergeResult(runResults.errors, transformed.errors);
+  return {
+    groups: applyGroups(transformed.items),
+    skipped: transformed.skipped.map((s) => ({
+      kind: s.item.object.kind, namespace: s.item.backupNamespace, name: s.item.object.metadata.name ?? '', reason: `${s.stage}: ${s.reason}`,
+    })),
+    results: runResults,
+  };
 }
 
 function refuseUnusable(verdict: Verdict): void {
