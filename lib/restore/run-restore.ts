@@ -5,7 +5,8 @@ import type { RestoreSpec } from '../spec/restore-spec.js';
 import { NotFoundError } from '../store/errors.js';
 import type { BucketLayout } from '../store/layout.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { validateBackup, type Verdict } from '../catalog/validate.js';
+import { fingerprintOf, readCatalogEntry } from '../catalog/catalog-entry.js';
+import { listBackupFiles, validateBackup, type Verdict } from '../catalog/validate.js';
 import { applyAll, type ApplyGroup } from './apply/apply-all.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './apply/checkpoint.js';
 import type { ItemOutcome } from './apply/outcome.js';
@@ -70,7 +71,7 @@ export async function runRestore(request: RestoreRequest, deps: RestoreDeps): Pr
     deps.log.info('restore already finished; returning its stored result', { restore: request.name, phase: finished.phase });
     return finished;
   }
-  const verdict = await validateBackup(backup, { store: deps.store, layout: deps.layout });
+  const verdict = await verifyBackup(backup, deps);
   refuseUnusable(verdict);
   const checkpoint = await resumeOrStart(request, deps, backup);
 
@@ -162,7 +163,21 @@ async function planRestore(request: RestoreRequest, deps: RestoreDeps,
   };
 }
 
-function refuseUnusable(verdict: Verdict): void {
+/**
+ * Judges the backup before anything is applied. When the index function has judged exactly these files (same
+ * keys, sizes and ETags: the catalog entry's fingerprint) its verdict stands; otherwise the backup is validated
+ * again, manifest hashes and tarball structure included. Either way every entry is checked again as it is read.
+ */
+async function verifyBackup(backup: string, deps: RestoreDeps): Promise<Pick<Verdict, 'name' | 'phase' | 'verified' | 'problems'>> {
+  const files = await listBackupFiles(deps, backup);
+  const { entry } = await readCatalogEntry(deps.store, deps.layout, backup);
+  if (entry && entry.fingerprint === fingerprintOf(files) && (entry.phase === 'Completed' || entry.phase === 'PartiallyFailed')) {
+    return { name: backup, phase: entry.phase, verified: entry.verified, problems: entry.problems };
+  }
+  return validateBackup(backup, { store: deps.store, layout: deps.layout }, files);
+}
+
+function refuseUnusable(verdict: Pick<Verdict, 'name' | 'phase' | 'problems'>): void {
   if (REFUSED_PHASES.has(verdict.phase)) {
     throw new RestoreRefusedError(`backup ${verdict.name} is ${verdict.phase}${verdict.problems[0] ? `: ${verdict.problems[0]}` : ''}; nothing was restored`);
   }

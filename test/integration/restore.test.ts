@@ -11,6 +11,7 @@ import { parseRestoreSpec } from '../../lib/spec/restore-spec.js';
 import { BucketLayout } from '../../lib/store/layout.js';
 import { runRestore, type RestoreDeps } from '../../lib/restore/run-restore.js';
 import { readResult } from '../../lib/restore/result-store.js';
+import { indexBackup } from '../../lib/catalog/index-backup.js';
 import { createAll, seedDocuments } from '../support/seed.js';
 import { freshName, stackCluster, stackDir, stackStore } from '../support/stack.js';
 
@@ -170,13 +171,20 @@ describe('restore on the real stack', () => {
     throttled.close();
   });
 
-  it('a backup whose tarball was tampered with is refused before anything is applied', async () => {
+  it.each([
+    ['a backup whose tarball was tampered with is refused before anything is applied', false],
+    ['a backup tampered with after the index judged it is judged again and refused', true],
+  ])('%s', async (_name, indexedFirst) => {
     const source = stackCluster('source');
     const target = stackCluster('target');
     const ns = freshName('tamper');
     await createAll(source, [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: ns }, data: {} }]);
     const backupName = freshName('tamper-backup');
     await backupOf(source, [ns], backupName);
+    if (indexedFirst) {
+      const indexed = await indexBackup(backupName, { store, layout, now: () => new Date(), log: quietLog });
+      expect(indexed).toMatchObject({ phase: 'Completed' });
+    }
     const key = layout.backupKey(backupName, 'tarball');
     const { bytes } = await store.getBytes(key);
     const flipped = Buffer.from(bytes);
