@@ -1,7 +1,7 @@
 // Restore benchmark on the local stack (run `npm run stack:up` first):
 //   npx tsx bench/restore.ts [--counts 1000,10000] [--concurrency 16]
 // For each count: N objects (ConfigMaps, Secrets, Deployments of ~2 KB over 20 namespaces) are created in the
-// source plane and backed up; then, each in a child process so its peak RSS is its own,
+// source plane, backed up and indexed; then, each in a child process so its peak RSS is its own,
 //   ferry: runRestore of the backup into fresh namespaces of the target plane (the whole pipeline), and
 //   limit: the same objects created by a bare loop at the same concurrency, with no processing.
 // Both use the same client limits (QPS raised so the server, not the client, is the ceiling). The API server
@@ -9,6 +9,7 @@
 // time is the mean of its two runs.
 import { execFileSync } from 'node:child_process';
 import { runBackup } from '../lib/backup/run-backup.js';
+import { indexBackup } from '../lib/catalog/index-backup.js';
 import { KubeCluster, loadKubeConfig } from '../lib/kube/kube-cluster.js';
 import { DEFAULT_LIMITS } from '../lib/kube/http.js';
 import type { KubeObject } from '../lib/model/object.js';
@@ -89,6 +90,8 @@ async function main(): Promise<void> {
     process.stderr.write(`[bench] ${count}: backing up\n`);
     const outcome = await runBackup(spec, { store: stackStore(), layout, cluster: source, clock: () => new Date() });
     if (outcome.itemsBackedUp < count) throw new Error(`backup holds ${outcome.itemsBackedUp} of ${count} objects`);
+    // As in a deployment, the index function judges the backup when it lands; the restore relies on its verdict.
+    await indexBackup(backup, { store: stackStore(), layout, now: () => new Date(), log: quiet });
     source.close();
     const common = ['--run', run, '--count', String(count), '--concurrency', String(concurrency)];
     const runs: Record<'ferry' | 'bare', { seconds: number; rssMb: number }[]> = { ferry: [], bare: [] };
