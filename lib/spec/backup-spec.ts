@@ -1,7 +1,7 @@
 import { isRecord } from '../model/object.js';
-import { parseDocuments } from './documents.js';
+import { parseSingleDocument } from './documents.js';
 import { parseLabelSelector, type LabelSelector } from './label-selector.js';
-import { joinPath, ProblemCollector, SpecError, type Problem } from './problems.js';
+import { joinPath, ProblemCollector, SpecError } from './problems.js';
 import {
   describeValue, isDns1123Label, readBoolean, readNamespaceGlobs, readResourceList, readString, readStringMap,
   rejectUnknownFields,
@@ -119,17 +119,7 @@ export function parseBackupSpec(doc: unknown, label: string): BackupSpec {
 
 /** Parses a YAML or JSON text holding exactly one backup or schedule; problems carry line and column. */
 export function parseBackupDocumentText(text: string, source: string): BackupDocument {
-  const docs = parseDocuments(text, source);
-  if (docs.length !== 1) {
-    throw new SpecError([{ document: source, path: '', message: `expected exactly one backup or schedule document, found ${docs.length}` }]);
-  }
-  const doc = docs[0]!;
-  try {
-    return parseBackupDocument(doc.value, doc.label);
-  } catch (err) {
-    if (!(err instanceof SpecError)) throw err;
-    throw new SpecError(err.problems.map((p) => withPosition(p, doc)), { cause: err });
-  }
+  return parseSingleDocument(text, source, 'backup or schedule', parseBackupDocument);
 }
 
 /** The backup a schedule takes at `at`: named `<schedule>-<YYYYMMDDHHMMSS>` by the caller, labelled as Velero labels it. */
@@ -347,36 +337,4 @@ function checkIncludesExcludes(included: string[], excluded: string[], base: str
 
 function typeNames(types: readonly { apiVersion: string; kind: string }[]): string {
   return types.map((t) => `${t.apiVersion} ${t.kind}`).join(', ');
-}
-
-/** Splits a problem path into keys and indexes by walking the document, so map keys holding dots stay whole. */
-function pathParts(root: unknown, path: string): (string | number)[] {
-  const parts: (string | number)[] = [];
-  let node = root;
-  let rest = path;
-  while (rest) {
-    const index = /^\[(\d+)\]\.?/.exec(rest);
-    if (index) {
-      parts.push(Number(index[1]));
-      node = Array.isArray(node) ? node[Number(index[1])] : undefined;
-      rest = rest.slice(index[0].length);
-      continue;
-    }
-    const keys = isRecord(node) ? Object.keys(node).filter((k) => rest === k || rest.startsWith(`${k}.`) || rest.startsWith(`${k}[`)) : [];
-    const key = keys.sort((a, b) => b.length - a.length)[0] ?? /^[^.[]+/.exec(rest)?.[0] ?? rest;
-    parts.push(key);
-    node = isRecord(node) ? node[key] : undefined;
-    rest = rest.slice(key.length).replace(/^\./, '');
-  }
-  return parts;
-}
-
-/** Adds the source position of a problem's path, or of its nearest ancestor that the source has. */
-function withPosition(p: Problem, doc: { value: unknown; positionOf(path: readonly (string | number)[]): { line: number; column: number } | undefined }): Problem {
-  const parts = pathParts(doc.value, p.path);
-  for (let n = parts.length; n > 0; n--) {
-    const position = doc.positionOf(parts.slice(0, n));
-    if (position) return { ...p, ...position };
-  }
-  return p;
 }

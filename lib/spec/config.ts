@@ -1,5 +1,5 @@
 import { isRecord } from '../model/object.js';
-import { parseDocuments } from './documents.js';
+import { parseSingleDocument } from './documents.js';
 import { joinPath, ProblemCollector } from './problems.js';
 
 /** How to reach one cluster. */
@@ -72,15 +72,9 @@ export function parseConfig(value: unknown, label: string, env: Record<string, s
   return { clusters, storageLocations, defaultStorageLocation, ...(typeof d.defaultCluster === 'string' ? { defaultCluster: d.defaultCluster } : {}) };
 }
 
-/** Parses config text (YAML or JSON). */
+/** Parses config text (YAML or JSON); problems carry their line and column. */
 export function parseConfigText(text: string, source: string, env: Record<string, string | undefined> = {}): FerryConfig {
-  const docs = parseDocuments(text, source);
-  if (docs.length !== 1) {
-    const p = new ProblemCollector(source);
-    p.add('', `expected exactly one document, found ${docs.length}`);
-    p.throwIfAny();
-  }
-  return parseConfig(docs[0]!.value, source, env);
+  return parseSingleDocument(text, source, 'FerryConfig', (value, label) => parseConfig(value, label, env));
 }
 
 function entries(value: unknown, path: string, p: ProblemCollector): [string, unknown][] {

@@ -60,3 +60,54 @@ function positionIn(doc: Document, path: readonly (string | number)[], lc: LineC
   const { line, col } = lc.linePos(range[0]);
   return { line, column: col };
 }
+
+/** Splits a problem path into keys and indexes by walking the document, so map keys holding dots stay whole. */
+export function pathParts(root: unknown, path: string): (string | number)[] {
+  const parts: (string | number)[] = [];
+  let node = root;
+  let rest = path;
+  while (rest) {
+    const index = /^\[(\d+)\]\.?/.exec(rest);
+    if (index) {
+      parts.push(Number(index[1]));
+      node = Array.isArray(node) ? node[Number(index[1])] : undefined;
+      rest = rest.slice(index[0].length);
+      continue;
+    }
+    const record = typeof node === 'object' && node !== null && !Array.isArray(node) ? node as Record<string, unknown> : undefined;
+    const keys = record ? Object.keys(record).filter((k) => rest === k || rest.startsWith(`${k}.`) || rest.startsWith(`${k}[`)) : [];
+    const key = keys.sort((a, b) => b.length - a.length)[0] ?? /^[^.[]+/.exec(rest)?.[0] ?? rest;
+    parts.push(key);
+    node = record?.[key];
+    rest = rest.slice(key.length).replace(/^\./, '');
+  }
+  return parts;
+}
+
+/** Adds the source position of a problem's path, or of its nearest ancestor that the source has. */
+export function withPosition(p: Problem, doc: Pick<SourceDocument, 'value' | 'positionOf'>): Problem {
+  const parts = pathParts(doc.value, p.path);
+  for (let n = parts.length; n > 0; n--) {
+    const position = doc.positionOf(parts.slice(0, n));
+    if (position) return { ...p, ...position };
+  }
+  return p;
+}
+
+/**
+ * Parses a text that must hold exactly one document (`what` names it in the error) with `parse`; the problems
+ * of a SpecError it throws get their line and column in the text.
+ */
+export function parseSingleDocument<T>(text: string, source: string, what: string, parse: (value: unknown, label: string) => T): T {
+  const docs = parseDocuments(text, source);
+  if (docs.length !== 1) {
+    throw new SpecError([{ document: source, path: '', message: `expected exactly one ${what} document, found ${docs.length}` }]);
+  }
+  const doc = docs[0]!;
+  try {
+    return parse(doc.value, doc.label);
+  } catch (err) {
+    if (!(err instanceof SpecError)) throw err;
+    throw new SpecError(err.problems.map((p) => withPosition(p, doc)), { cause: err });
+  }
+}

@@ -1,7 +1,7 @@
 import { isRecord } from '../model/object.js';
-import { parseDocuments } from './documents.js';
+import { parseSingleDocument } from './documents.js';
 import { parseLabelSelector, type LabelSelector } from './label-selector.js';
-import { joinPath, ProblemCollector, SpecError } from './problems.js';
+import { joinPath, ProblemCollector } from './problems.js';
 import {
   checkQualifiedKey, describeValue, isDns1123Label, readBoolean, readNamespaceGlobs, readResourceList, readString,
   readStringList, readStringMap, rejectUnknownFields,
@@ -121,17 +121,7 @@ export function parseRestoreSpec(doc: unknown, label: string): RestoreSpec {
  * Throws SpecError.
  */
 export function parseRestoreSpecText(text: string, source: string): RestoreSpec {
-  const docs = parseDocuments(text, source);
-  if (docs.length !== 1) {
-    throw new SpecError([{ document: source, path: '', message: `expected exactly one restore document, found ${docs.length}` }]);
-  }
-  const doc = docs[0]!;
-  try {
-    return parseRestoreSpec(doc.value, doc.label);
-  } catch (err) {
-    if (!(err instanceof SpecError)) throw err;
-    throw new SpecError(err.problems.map((p) => ({ ...p, ...doc.positionOf(pathParts(doc.value, p.path)) })), { cause: err });
-  }
+  return parseSingleDocument(text, source, 'restore', parseRestoreSpec);
 }
 
 function readRestoreSpec(doc: unknown, problems: ProblemCollector): RestoreSpec | undefined {
@@ -338,32 +328,4 @@ function checkIncludesExcludes(included: string[], excluded: string[], path: str
     if (entry === '*') problems.add(joinPath(path, `excluded${word}`, i), '"*" cannot be excluded');
     else if (included.includes(entry)) problems.add(joinPath(path, `excluded${word}`, i), `"${entry}" is both included and excluded`);
   });
-}
-
-/**
- * Splits a joined problem path back into keys and indexes for positionOf, walking the document so that map
- * keys holding dots (annotation keys, image prefixes) stay whole.
- */
-function pathParts(root: unknown, path: string): (string | number)[] {
-  const parts: (string | number)[] = [];
-  let node = root;
-  let rest = path;
-  while (rest) {
-    const index = /^\[(\d+)\]/.exec(rest);
-    if (index) {
-      parts.push(Number(index[1]));
-      node = Array.isArray(node) ? node[Number(index[1])] : undefined;
-      rest = rest.slice(index[0].length).replace(/^\./, '');
-      continue;
-    }
-    const key = isRecord(node)
-      ? Object.keys(node).filter((k) => rest === k || rest.startsWith(`${k}.`) || rest.startsWith(`${k}[`))
-        .sort((a, b) => b.length - a.length)[0]
-      : undefined;
-    const part = key ?? /^[^.[]+/.exec(rest)?.[0] ?? rest;
-    parts.push(part);
-    node = isRecord(node) ? node[part] : undefined;
-    rest = rest.slice(part.length).replace(/^\./, '');
-  }
-  return parts;
 }
