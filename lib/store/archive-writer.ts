@@ -1,38 +1,14 @@
 import { createHash } from 'node:crypto';
-import { PassThrough, Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
-import tar from 'tar-stream';
+import { PassThrough, type Readable } from 'node:stream';
+import { gzip } from 'node:zlib';
+import { TarHeaders, tarPaddingSize, TAR_END } from './tar-headers.js';
 
-/** Bytes each stage of the pipeline buffers: a few MiB in all, whatever the archive's size. */
-const BUFFER_BYTES = 1024 * 1024;
-
-/**
- * Joins small chunks into chunks of at least `size` bytes. tar-stream pushes each header, body and padding on its
- * own, and zlib sends every write through its thread pool: thousands of tiny writes cost more than compressing.
- */
-function batch(size: number): Transform {
-  let parts: Buffer[] = [];
-  let bytes = 0;
-  return new Transform({
-    highWaterMark: BUFFER_BYTES,
-    transform(chunk: Buffer, _encoding, done) {
-      parts.push(chunk);
-      bytes += chunk.length;
-      if (bytes >= size) {
-        const joined = Buffer.concat(parts, bytes);
-        parts = [];
-        bytes = 0;
-        done(null, joined);
-      } else {
-        done();
-      }
-    },
-    flush(done) {
-      done(null, bytes > 0 ? Buffer.concat(parts, bytes) : undefined);
-    },
-  });
-}
+/** Uncompressed bytes gathered before they are compressed as one gzip member. */
+const BATCH_BYTES = 1024 * 1024;
+/** gzip members being compressed (on libuv's thread pool) or waiting to be written, at most. */
+const MAX_QUEUED = 3;
+/** Bytes the stream to the consumer buffers. */
+const BODY_BUFFER_BYTES = 1024 * 1024;
 
 /** Size and SHA-256 of a written file, as the manifest records them. */
 export interface WrittenFile {
@@ -56,24 +32,33 @@ export class ArchiveWriteError extends Error {
 }
 
 /**
- * Writes a tar.gz as a stream into a consumer (a multipart upload): entries go through tar-stream and zlib into
- * the consumer one at a time, and `add` resolves only once tar-stream has taken the entry, so a slow consumer
- * slows the producer down instead of buffering the archive in memory. The SHA-256 and size of the compressed
- * bytes are computed on the way.
+ * Writes a tar.gz as a stream into a consumer (a multipart upload). Tar headers are written here (ustar, with a
+ * PAX header for paths ustar cannot hold) into batches of about 1 MiB; each batch is compressed as one gzip
+ * member on the thread pool, a few at once, and the members go to the consumer in order (concatenated members
+ * are one valid gzip file, which gzip, Go and Node readers all read whole). `add` waits while the consumer is
+ * behind, so a slow consumer slows the producer down instead of buffering the archive in memory. The SHA-256
+ * and size of the compressed bytes are computed on the way.
  */
 export class ArchiveWriter {
-  private readonly pack = tar.pack({ highWaterMark: BUFFER_BYTES } as never);
   private readonly hash = createHash('sha256');
+  private readonly body = new PassThrough({ highWaterMark: BODY_BUFFER_BYTES });
+  private readonly consumed: Promise<unknown>;
+  private readonly headers: TarHeaders;
+  private batch = Buffer.allocUnsafe(BATCH_BYTES);
+  private batchBytes = 0;
+  /** Compressed members in archive order, oldest first. */
+  private readonly queue: Promise<Buffer>[] = [];
+  private pumping?: Promise<void>;
   private size = 0;
   private failure?: ArchiveWriteError;
   /**
-   * Callers waiting on the archive, rejected when it fails. NOTE: racing each `add` against one long-pending
+   * Callers waiting on the archive, rejected when it fails. NOTE: racing each call against one long-pending
    * "failed" promise would leave a reaction on that promise per call, kept until the end: memory growing with
    * the number of entries. Waiters are removed as they settle instead.
    */
   private readonly waiters = new Set<(err: Error) => void>();
-  private readonly piped: Promise<void>;
-  private readonly consumed: Promise<unknown>;
+  /** Producers waiting for the queue to shrink. */
+  private spaceWaiters: (() => void)[] = [];
   private finished = false;
 
   /**
@@ -81,30 +66,13 @@ export class ArchiveWriter {
    * and must read it to its end. If `consume` rejects, every pending and later `add` rejects.
    */
   constructor(consume: (body: Readable) => Promise<unknown>, private readonly options: ArchiveWriterOptions) {
-    const count = new Transform({
-      highWaterMark: BUFFER_BYTES,
-      transform: (chunk: Buffer, _encoding, done) => {
-        this.hash.update(chunk);
-        this.size += chunk.length;
-        this.options.onBytes?.(this.size);
-        done(null, chunk);
-      },
-    });
-    const body = new PassThrough({ highWaterMark: BUFFER_BYTES });
-    const gzip = createGzip({ level: options.gzipLevel ?? 6, chunkSize: 256 * 1024 });
-    this.piped = pipeline(this.pack, batch(BUFFER_BYTES / 2), gzip, count, body);
-    // A consumer that stops reading closes the stream early; its own error says why, so let it arrive first.
-    this.piped.catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ERR_STREAM_PREMATURE_CLOSE') setImmediate(() => this.fail(err));
-      else this.fail(err);
-    });
-    // Failures reach callers through their waits; a destroyed pack must not also raise an unhandled 'error' event.
-    this.pack.on('error', () => undefined);
-    this.consumed = consume(body);
+    this.headers = new TarHeaders(options.mtime);
+    // Failures reach callers through their waits; a destroyed body must not also raise an unhandled 'error' event.
+    this.body.on('error', () => undefined);
+    this.consumed = consume(this.body);
     this.consumed.catch((err: Error) => {
       this.fail(err);
-      this.pack.destroy(err);
-      body.destroy();
+      this.body.destroy();
     });
   }
 
@@ -138,31 +106,104 @@ export class ArchiveWriter {
 
   /** Adds one file entry; resolves when the archive has taken it (backpressure), rejects once the archive failed. */
   async add(path: string, data: Uint8Array | string): Promise<void> {
+    await this.addCopies([path], [typeof data === 'string' ? Buffer.from(data, 'utf8') : data]);
+  }
+
+  /**
+   * Adds the same content under each of `paths` (an item and its preferred-version copy), the content given
+   * as parts written one after the other; resolves when the archive has taken them, rejects once it failed.
+   */
+  async addCopies(paths: readonly string[], parts: readonly Uint8Array[]): Promise<void> {
     if (this.failure) throw this.failure;
-    if (this.finished) throw new ArchiveWriteError(`cannot add ${path}: the archive is finished`);
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    await this.wait(new Promise<void>((resolve, reject) => {
-      const entry = this.pack.entry({ name: path, size: bytes.length, mtime: this.options.mtime, mode: 0o644, type: 'file', uid: 0, gid: 0 },
-        bytes, (err?: Error | null) => (err ? reject(err) : resolve()));
-      // The callback reports the entry's failure; the entry stream must not raise it again as an unhandled event.
-      entry.on('error', () => undefined);
-    }));
+    if (this.finished) throw new ArchiveWriteError(`cannot add ${paths[0]}: the archive is finished`);
+    let size = 0;
+    for (const part of parts) size += part.length;
+    const padding = tarPaddingSize(size);
+    let needed = 0;
+    for (const path of paths) needed += this.headers.sizeOf(path) + size + padding;
+    if (this.batchBytes + needed > this.batch.length) {
+      this.flushBatch();
+      if (needed > this.batch.length) this.batch = Buffer.allocUnsafe(needed);
+    }
+    const batch = this.batch;
+    let at = this.batchBytes;
+    for (const path of paths) {
+      at += this.headers.write(batch, at, path, size);
+      for (const part of parts) { batch.set(part, at); at += part.length; }
+      batch.fill(0, at, at + padding);
+      at += padding;
+    }
+    this.batchBytes = at;
+    if (this.batchBytes >= BATCH_BYTES) this.flushBatch();
+    if (this.queue.length > MAX_QUEUED) await this.wait(new Promise<void>((resolve) => this.spaceWaiters.push(resolve)));
+  }
+
+  /** Sends the gathered bytes to be compressed as one member, and makes sure they are written in order. */
+  private flushBatch(): void {
+    if (this.batchBytes === 0) return;
+    const input = this.batch.subarray(0, this.batchBytes);
+    this.batch = Buffer.allocUnsafe(BATCH_BYTES);
+    this.batchBytes = 0;
+    const member = new Promise<Buffer>((resolve, reject) => {
+      gzip(input, { level: this.options.gzipLevel ?? 6 }, (err, out) => (err ? reject(err) : resolve(out)));
+    });
+    member.catch(() => undefined);
+    this.queue.push(member);
+    // NOTE: pump clears `pumping` in the same step as it finds the queue empty, so no member is left unwritten.
+    this.pumping ??= this.pump();
+  }
+
+  /** Writes compressed members to the consumer in order, waiting while it is behind. */
+  private async pump(): Promise<void> {
+    try {
+      while (this.queue.length > 0 && !this.failure) {
+        const out = await this.queue[0]!;
+        this.queue.shift();
+        this.releaseSpace();
+        if (this.failure) return;
+        this.hash.update(out);
+        this.size += out.length;
+        this.options.onBytes?.(this.size);
+        if (!this.body.write(out)) await this.wait(new Promise<void>((resolve) => this.body.once('drain', resolve)));
+      }
+    } catch (err) {
+      this.fail(err as Error);
+      this.body.destroy(err as Error);
+    } finally {
+      this.pumping = undefined;
+    }
+  }
+
+  private releaseSpace(): void {
+    if (this.queue.length > MAX_QUEUED) return;
+    const waiting = this.spaceWaiters;
+    this.spaceWaiters = [];
+    for (const resolve of waiting) resolve();
   }
 
   /** Ends the archive and waits for the consumer; returns the compressed size and SHA-256. */
   async finish(): Promise<WrittenFile> {
     if (!this.finished) {
+      if (this.failure) throw this.failure;
       this.finished = true;
-      this.pack.finalize();
+      if (this.batchBytes + TAR_END.length > this.batch.length) this.flushBatch();
+      this.batch.set(TAR_END, this.batchBytes);
+      this.batchBytes += TAR_END.length;
+      this.flushBatch();
+      await this.wait(this.pumping ?? Promise.resolve());
+      if (this.failure) throw this.failure;
+      this.body.end();
     }
-    await this.wait(Promise.all([this.piped, this.consumed]));
+    await this.wait(this.consumed);
     return { size: this.size, sha256: this.hash.digest('hex') };
   }
 
   /** Gives up: the stream fails with `reason`, so the consumer (a multipart upload) aborts; waits for it to settle. */
   async abort(reason: Error): Promise<void> {
     this.fail(reason);
-    this.pack.destroy(reason);
-    await Promise.allSettled([this.piped, this.consumed]);
+    this.queue.length = 0;
+    this.releaseSpace();
+    this.body.destroy(reason);
+    await Promise.allSettled([this.pumping, this.consumed]);
   }
 }

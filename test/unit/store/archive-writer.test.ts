@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { gunzipSync } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { ArchiveWriteError, ArchiveWriter } from '../../../lib/store/archive-writer.js';
@@ -42,6 +42,25 @@ describe('ArchiveWriter', () => {
       { name: 'resources/configmaps/namespaces/shop/settings.json', mtime: MTIME, body: '{"kind":"ConfigMap"}' },
       { name: long, mtime: MTIME, body: '{}' },
     ]);
+  });
+
+  it('writes one content under several paths, across many gzip members, and a streaming gunzip reads it whole', async () => {
+    let received: Buffer = Buffer.alloc(0);
+    const writer = new ArchiveWriter(async (body) => { received = await readAll(body); }, { mtime: MTIME, gzipLevel: 1 });
+    const expected: { name: string; mtime?: Date; body: string }[] = [];
+    // About 6 MiB of tar: several batches, each compressed as its own member.
+    for (let i = 0; i < 1500; i++) {
+      const body = `{"n":${i},"pad":"${randomBytes(900).toString('hex')}"}`;
+      const paths = [`resources/configmaps/namespaces/ns/c-${i}.json`, `resources/configmaps/v1-preferredversion/namespaces/ns/c-${i}.json`];
+      await writer.addCopies(paths, [Buffer.from(body.slice(0, 10)), Buffer.from(body.slice(10))]);
+      for (const name of paths) expected.push({ name, mtime: MTIME, body });
+    }
+    await writer.finish();
+    const members = received.reduce((n, b, i) => n + (b === 0x1f && received[i + 1] === 0x8b && received[i + 2] === 8 ? 1 : 0), 0);
+    expect(members).toBeGreaterThan(2);
+    const streamed = await readAll(Readable.from([received]).pipe(createGunzip()));
+    expect(streamed.equals(gunzipSync(received))).toBe(true);
+    expect(await entriesOf(received)).toEqual(expected);
   });
 
   it('reports the compressed bytes as they are written', async () => {
