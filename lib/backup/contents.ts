@@ -1,10 +1,11 @@
 import { groupResource, isRecord, type KubeObject } from '../model/object.js';
 import { itemPath } from '../store/archive-paths.js';
+import type { RawItem } from './list-items.js';
 import type { ResourceType } from './select.js';
 
-/** Where items go: one archive entry at a time (an ArchiveWriter). */
+/** Where items go: one content under several archive paths at a time (an ArchiveWriter). */
 export interface EntrySink {
-  add(path: string, data: Uint8Array | string): Promise<void>;
+  addCopies(paths: readonly string[], parts: readonly Uint8Array[]): Promise<void>;
 }
 
 /** Why an item could not be written (its name cannot be a path, ...); the run goes on. */
@@ -41,7 +42,26 @@ export class BackupContents {
   async write(type: ResourceType, obj: KubeObject): Promise<boolean> {
     const namespace = type.resource.namespaced ? obj.metadata.namespace ?? '' : '';
     const name = obj.metadata.name ?? '';
-    if (this.has(type, namespace, name)) return false;
+    const paths = this.claim(type, namespace, name);
+    if (!paths) return false;
+    await this.sink.addCopies(paths, [Buffer.from(JSON.stringify(obj), 'utf8')]);
+    this.note(type, namespace, () => obj);
+    return true;
+  }
+
+  /** As `write`, for an item kept as the bytes the server sent (see splitList). */
+  async writeRaw(type: ResourceType, item: RawItem): Promise<boolean> {
+    const namespace = type.resource.namespaced ? item.namespace : '';
+    const paths = this.claim(type, namespace, item.name);
+    if (!paths) return false;
+    await this.sink.addCopies(paths, item.parts);
+    this.note(type, namespace, item.object);
+    return true;
+  }
+
+  /** The item's two archive paths, marked as written; undefined when it was written already. */
+  private claim(type: ResourceType, namespace: string, name: string): [string, string] | undefined {
+    if (this.has(type, namespace, name)) return undefined;
     let paths: [string, string];
     try {
       const item = { groupResource: type.groupResource, namespace, name };
@@ -50,11 +70,7 @@ export class BackupContents {
       throw new ItemError(`${type.groupResource} ${namespace ? `${namespace}/` : ''}${name}: ${(err as Error).message}`, { cause: err });
     }
     this.mark(type, namespace, name);
-    const bytes = Buffer.from(JSON.stringify(obj), 'utf8');
-    await this.sink.add(paths[0], bytes);
-    await this.sink.add(paths[1], bytes);
-    this.note(type, obj, namespace);
-    return true;
+    return paths;
   }
 
   private mark(type: ResourceType, namespace: string, name: string): void {
@@ -69,10 +85,12 @@ export class BackupContents {
     this.total++;
   }
 
-  private note(type: ResourceType, obj: KubeObject, namespace: string): void {
+  /** Keeps what the related pass needs; `object` is only called for claims, whose bound volume it needs. */
+  private note(type: ResourceType, namespace: string, object: () => KubeObject): void {
     if (namespace) this.namespacesWithItems.add(namespace);
-    if (type.groupResource === 'persistentvolumeclaims' && isRecord(obj.spec) && typeof obj.spec.volumeName === 'string' && obj.spec.volumeName) {
-      this.volumeNames.add(obj.spec.volumeName);
+    if (type.groupResource === 'persistentvolumeclaims') {
+      const spec = object().spec;
+      if (isRecord(spec) && typeof spec.volumeName === 'string' && spec.volumeName) this.volumeNames.add(spec.volumeName);
     }
     // CRD groups always hold a dot; built-in groups without one (apps, batch, ...) are never custom.
     if (type.resource.group.includes('.')) {

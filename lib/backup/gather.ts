@@ -1,11 +1,29 @@
-import type { ApiResource, Cluster } from '../kube/cluster.js';
+import type { ApiResource, Cluster, ListOptions } from '../kube/cluster.js';
 import { ClusterError, NotFound } from '../kube/errors.js';
 import { joinApiVersion, type KubeObject } from '../model/object.js';
 import { addMessage, type RunResults } from '../model/results.js';
-import { listAll, runBounded } from './collect.js';
+import { listAll, listPages, pageOptions, runBounded, type ListAllOptions } from './collect.js';
 import { ItemError, type BackupContents } from './contents.js';
+import { ListFormatError, splitList, type RawItem } from './list-items.js';
+import { EXCLUDE_FROM_BACKUP_LABEL } from './never-backed-up.js';
 import { isExcludedByLabel, matchesSelectors, type BackupPlan, type ResourceType } from './select.js';
 import type { BackupLog, BackupOptions } from './types.js';
+
+/** One LIST of a backup: a type, in one namespace or all, with one label selector (`""` for none). */
+interface TypeList {
+  type: ResourceType;
+  namespace?: string;
+  labelSelector: string;
+}
+
+/** A cluster adapter that can also return a LIST page's undecoded bytes (KubeCluster does). */
+export interface RawLister {
+  listPageBytes(resource: ApiResource, options?: ListOptions): Promise<Uint8Array>;
+}
+
+function rawListerOf(cluster: Cluster): RawLister | undefined {
+  return typeof (cluster as Partial<RawLister>).listPageBytes === 'function' ? cluster as Cluster & RawLister : undefined;
+}
 
 /** How the listing went: types attempted and types that failed. */
 export interface GatherStats {
@@ -37,36 +55,82 @@ export class Gatherer {
     return this.plan.namespaced.length + this.plan.clusterScoped.length;
   }
 
-  /** Lists every planned type, then the related objects; returns how the listing went. */
+  /**
+   * Lists every planned type, then the related objects; returns how the listing went. Each type is listed per
+   * namespace and label selector; those lists run `concurrency` at a time, whatever their type.
+   */
   async run(): Promise<GatherStats> {
     const types = [...this.plan.namespaced, ...this.plan.clusterScoped];
-    await runBounded(types, this.options.concurrency, (type) => this.gatherType(type));
+    const lists: TypeList[] = [];
+    const left = new Map<ResourceType, number>();
+    for (const type of types) {
+      const scopes = type.resource.namespaced && this.plan.namespaces ? this.plan.namespaces : [undefined];
+      for (const namespace of scopes) for (const labelSelector of this.plan.selectors) lists.push({ type, namespace, labelSelector });
+      left.set(type, scopes.length * this.plan.selectors.length);
+    }
+    this.stats.typesListed = types.length;
+    const failed = new Set<ResourceType>();
+    const finishList = (type: ResourceType) => {
+      const n = left.get(type)! - 1;
+      left.set(type, n);
+      if (n > 0) return;
+      this.typesDone++;
+      this.progress?.(this.typesDone, this.typesTotal, type.groupResource);
+    };
+    for (const type of types) if (left.get(type) === 0) finishList(type);
+    await runBounded(lists, this.options.concurrency, async (list) => {
+      try {
+        // A type that failed in one namespace is not listed in the others: its failure is recorded once.
+        if (!failed.has(list.type)) await this.gatherList(list);
+      } catch (err) {
+        if (!(err instanceof ClusterError)) throw err;
+        if (!failed.has(list.type)) this.recordTypeFailure(list.type, err);
+        failed.add(list.type);
+      } finally {
+        finishList(list.type);
+      }
+    });
     await this.gatherRelated();
     return { ...this.stats };
   }
 
-  private async gatherType(type: ResourceType): Promise<void> {
-    this.stats.typesListed++;
-    const scopes = type.resource.namespaced && this.plan.namespaces ? this.plan.namespaces : [undefined];
-    try {
-      for (const namespace of scopes) {
-        for (const labelSelector of this.plan.selectors) {
-          const pages = listAll(this.cluster, type.resource, {
-            ...(namespace ? { namespace } : {}), labelSelector, pageSize: this.options.pageSize, maxRestarts: this.options.maxListRestarts,
-            onRestart: (attempt) => this.log?.warn(`the list of ${type.groupResource} expired; starting it over`, { groupResource: type.groupResource, attempt }),
-          });
-          for await (const items of pages) {
-            for (const obj of items) await this.writeListed(type, obj);
-            this.progress?.(this.typesDone, this.typesTotal);
-          }
+  private async gatherList({ type, namespace, labelSelector }: TypeList): Promise<void> {
+    const options: ListAllOptions = {
+      ...(namespace ? { namespace } : {}), labelSelector, pageSize: this.options.pageSize, maxRestarts: this.options.maxListRestarts,
+      onRestart: (attempt) => this.log?.warn(`the list of ${type.groupResource} expired; starting it over`, { groupResource: type.groupResource, attempt }),
+    };
+    const raw = rawListerOf(this.cluster);
+    if (raw) {
+      const apiVersion = joinApiVersion(type.resource.group, type.resource.version);
+      const pages = listPages(async (token) => {
+        const body = await raw.listPageBytes(type.resource, pageOptions(options, token));
+        try {
+          return splitList(body, apiVersion, type.resource.kind);
+        } catch (err) {
+          if (!(err instanceof ListFormatError)) throw err;
+          throw new ClusterError(`list ${type.groupResource}: the answer is not a JSON list: ${err.message}`, 0, undefined, { cause: err });
         }
+      }, options);
+      for await (const page of pages) {
+        for (const item of page.items) await this.writeRawItem(type, item);
+        this.progress?.(this.typesDone, this.typesTotal);
       }
+      return;
+    }
+    for await (const items of listAll(this.cluster, type.resource, options)) {
+      for (const obj of items) await this.writeListed(type, obj);
+      this.progress?.(this.typesDone, this.typesTotal);
+    }
+  }
+
+  private async writeRawItem(type: ResourceType, item: RawItem): Promise<void> {
+    if (type.resource.namespaced && !this.plan.includesNamespace(item.namespace)) return;
+    if (item.labels[EXCLUDE_FROM_BACKUP_LABEL] === 'true') return;
+    try {
+      await this.contents.writeRaw(type, item);
     } catch (err) {
-      if (!(err instanceof ClusterError)) throw err;
-      this.recordTypeFailure(type, err);
-    } finally {
-      this.typesDone++;
-      this.progress?.(this.typesDone, this.typesTotal, type.groupResource);
+      if (!(err instanceof ItemError)) throw err;
+      addMessage(this.results.errors, type.resource.namespaced ? item.namespace : '', err.message);
     }
   }
 

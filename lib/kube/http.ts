@@ -26,6 +26,8 @@ export interface KubeRequest {
   query?: Record<string, string | number | undefined>;
   body?: unknown;
   contentType?: string;
+  /** The Accept header; `application/json` when absent. */
+  accept?: string;
 }
 
 /** Counters of what a client sent and how often the server pushed back. */
@@ -56,6 +58,11 @@ export class KubeHttp {
 
   /** Sends a request with rate limiting and retries; returns the parsed JSON body of a 2xx answer. */
   async json<T>(req: KubeRequest, what: string): Promise<T> {
+    return JSON.parse((await this.bytes(req, what)).toString('utf8')) as T;
+  }
+
+  /** Sends a request with rate limiting and retries; returns the undecoded body of a 2xx answer. */
+  async bytes(req: KubeRequest, what: string): Promise<Buffer> {
     const { body } = await withRetry(async () => {
       await this.limiter.take();
       this.stats.requests++;
@@ -66,7 +73,7 @@ export class KubeHttp {
       this.stats.retries++;
       if (err instanceof TooManyRequests) this.stats.throttled++;
     });
-    return JSON.parse(body.toString('utf8')) as T;
+    return body;
   }
 
   /** Closes idle connections. */
@@ -80,7 +87,7 @@ export class KubeHttp {
     const opts: https.RequestOptions = {
       method: req.method, protocol: url.protocol, hostname: url.hostname, port: url.port,
       path: url.pathname + url.search, agent: this.agent, timeout: this.limits.timeoutMs,
-      headers: { Accept: 'application/json' },
+      headers: { Accept: req.accept ?? 'application/json' },
     };
     await this.kc.applyToHTTPSOptions(opts);
     // NOTE: applyToHTTPSOptions replaces opts.agent with a new Agent on every call; without ours back, no

@@ -16,6 +16,20 @@ interface ApiResourceList {
   resources: { name: string; kind: string; namespaced: boolean; verbs: string[] }[];
 }
 
+const AGGREGATED_DISCOVERY = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json';
+
+/** apidiscovery.k8s.io/v2 APIGroupDiscoveryList, the fields Ferry reads. */
+interface AggregatedDiscovery {
+  kind?: string;
+  items?: {
+    metadata?: { name?: string };
+    versions?: {
+      version: string;
+      resources?: { resource: string; responseKind?: { kind: string }; scope: string; verbs?: string[] }[];
+    }[];
+  }[];
+}
+
 /** Loads a kubeconfig file (and optionally a context) with @kubernetes/client-node. */
 export function loadKubeConfig(file: string, context?: string): KubeConfig {
   const kc = new KubeConfig();
@@ -51,6 +65,18 @@ export class KubeCluster implements Cluster {
     // NOTE: items in a LIST answer carry no apiVersion and kind; the list's own type names them.
     const items = (list.items ?? []).map((item) => ({ ...item, apiVersion, kind: resource.kind }));
     return { items, continueToken: list.metadata?.continue || undefined, resourceVersion: list.metadata?.resourceVersion };
+  }
+
+  /**
+   * One LIST page as the server's undecoded JSON (`{"kind":"...List","metadata":{...},"items":[...]}`), for
+   * callers that pass items on without decoding them; errors as listPage.
+   */
+  async listPageBytes(resource: ApiResource, options: ListOptions = {}): Promise<Buffer> {
+    const path = resourcePath(resource, options.namespace);
+    return this.http.bytes({
+      method: 'GET', path,
+      query: { limit: options.limit, continue: options.continueToken, labelSelector: options.labelSelector },
+    }, `list ${path}`);
   }
 
   async read(apiVersion: string, kind: string, name: string, namespace?: string): Promise<KubeObject | undefined> {
@@ -111,8 +137,40 @@ export class KubeCluster implements Cluster {
     return found;
   }
 
+  /**
+   * Aggregated discovery (Kubernetes 1.30+ by default): /api and /apis each answer every group, version and
+   * resource in one request, instead of one request per group version. Older servers answer a plain group list
+   * to this Accept header; they are asked the classic way.
+   */
   private async fetchDiscovery(): Promise<Discovery> {
-    const version = await this.http.json<{ gitVersion: string }>({ method: 'GET', path: '/version' }, 'discovery /version');
+    const [version, core, apis] = await Promise.all([
+      this.http.json<{ gitVersion: string }>({ method: 'GET', path: '/version' }, 'discovery /version'),
+      this.http.json<AggregatedDiscovery>({ method: 'GET', path: '/api', accept: AGGREGATED_DISCOVERY }, 'discovery /api'),
+      this.http.json<AggregatedDiscovery>({ method: 'GET', path: '/apis', accept: AGGREGATED_DISCOVERY }, 'discovery /apis'),
+    ]);
+    if (core.kind !== 'APIGroupDiscoveryList' || apis.kind !== 'APIGroupDiscoveryList') return this.fetchDiscoveryByGroup(version.gitVersion);
+    const groups: Discovery['groups'] = [];
+    const resources: ApiResource[] = [];
+    for (const g of [...(core.items ?? []), ...(apis.items ?? [])]) {
+      const name = g.metadata?.name ?? '';
+      // Versions come in order of preference, the preferred one first.
+      const versions = (g.versions ?? []).map((v) => v.version);
+      if (versions.length === 0) continue;
+      groups.push({ name, versions, preferredVersion: versions[0]! });
+      for (const v of g.versions ?? []) {
+        for (const r of v.resources ?? []) {
+          resources.push({
+            group: name, version: v.version, resource: r.resource, kind: r.responseKind?.kind ?? '',
+            namespaced: r.scope === 'Namespaced', verbs: r.verbs ?? [],
+          });
+        }
+      }
+    }
+    return { serverVersion: version.gitVersion, groups, resources };
+  }
+
+  /** Classic discovery: /api, /apis, then one request per group version. */
+  private async fetchDiscoveryByGroup(serverVersion: string): Promise<Discovery> {
     const core = await this.http.json<{ versions: string[] }>({ method: 'GET', path: '/api' }, 'discovery /api');
     const apis = await this.http.json<{ groups: { name: string; versions: { version: string }[]; preferredVersion: { version: string } }[] }>(
       { method: 'GET', path: '/apis' }, 'discovery /apis');
@@ -136,7 +194,7 @@ export class KubeCluster implements Cluster {
         .filter((r) => !r.name.includes('/'))
         .map((r) => ({ group, version, resource: r.name, kind: r.kind, namespaced: r.namespaced, verbs: r.verbs }));
     });
-    return { serverVersion: version.gitVersion, groups, resources };
+    return { serverVersion, groups, resources };
   }
 }
 

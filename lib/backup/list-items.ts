@@ -1,0 +1,212 @@
+import type { KubeObject } from '../model/object.js';
+
+/**
+ * One item of a LIST answer kept as the server's bytes, with the few fields a backup decides on. Parsing a page
+ * into objects and encoding every object again for the archive cost most of a backup's CPU; the bytes of an item
+ * go to the archive as they came instead.
+ */
+export interface RawItem {
+  name: string;
+  /** `""` when the answer has none (cluster-scoped objects). */
+  namespace: string;
+  labels: Record<string, string>;
+  /** The item's JSON with `apiVersion` and `kind` first (LIST items carry neither), in parts to write in order. */
+  parts: Uint8Array[];
+  /** Total bytes of `parts`. */
+  size: number;
+  /** The whole object, parsed on demand (for the few types whose content matters, such as claims). */
+  object(): KubeObject;
+}
+
+/** One LIST page split into its items. */
+export interface RawListPage {
+  items: RawItem[];
+  continueToken?: string;
+  resourceVersion?: string;
+}
+
+/** Thrown when a LIST answer is not the JSON list it should be. */
+export class ListFormatError extends Error {
+  override name = 'ListFormatError';
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+
+/**
+ * Splits the bytes of a LIST answer (`{"kind":"ConfigMapList","metadata":{...},"items":[...]}`) into its items
+ * without decoding them: a scan that skips strings with indexOf and counts brackets. Each item's name, namespace
+ * and labels are read from its metadata; `apiVersion` and `kind` are written in front of each item unless the
+ * item has its own (custom resources do), whose values the list's type then replaces as a parsed list would.
+ */
+export function splitList(body: Uint8Array, apiVersion: string, kind: string): RawListPage {
+  const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const scan = new Scanner(buf);
+  const page: RawListPage = { items: [] };
+  const typePrefix = Buffer.from(`{"apiVersion":${JSON.stringify(apiVersion)},"kind":${JSON.stringify(kind)}`, 'utf8');
+  scan.objectKeys(scan.skipWs(0), (key, at) => {
+    if (key === 'metadata') {
+      const end = scan.skipValue(at);
+      const meta = JSON.parse(buf.toString('utf8', at, end)) as { continue?: string; resourceVersion?: string };
+      if (meta.continue) page.continueToken = meta.continue;
+      if (meta.resourceVersion) page.resourceVersion = meta.resourceVersion;
+      return end;
+    }
+    if (key !== 'items' || buf[at] !== OPEN_BRACKET) return scan.skipValue(at);
+    return scan.arrayElements(at, (start) => {
+      const item = scan.item(start);
+      page.items.push(rawItem(buf, start, item, typePrefix, apiVersion, kind));
+      return item.end;
+    });
+  });
+  return page;
+}
+
+interface ScannedItem {
+  end: number;
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  hasType: boolean;
+  empty: boolean;
+}
+
+function rawItem(buf: Buffer, start: number, item: ScannedItem, typePrefix: Buffer, apiVersion: string, kind: string): RawItem {
+  const object = (): KubeObject => ({ ...(JSON.parse(buf.toString('utf8', start, item.end)) as KubeObject), apiVersion, kind });
+  let parts: Uint8Array[];
+  if (item.hasType) {
+    // Rare (custom resources): encode it again so that the list's apiVersion and kind win, as in a parsed list.
+    parts = [Buffer.from(JSON.stringify(object()), 'utf8')];
+  } else {
+    const rest = buf.subarray(start + 1, item.end);
+    parts = item.empty ? [typePrefix, rest] : [typePrefix, COMMA_BYTES, rest];
+  }
+  return { name: item.name, namespace: item.namespace, labels: item.labels, parts, size: parts.reduce((n, p) => n + p.length, 0), object };
+}
+
+const COMMA_BYTES = Buffer.from(',');
+
+/** A forward-only reader of JSON bytes that finds where values end without decoding them. */
+class Scanner {
+  constructor(private readonly buf: Buffer) {}
+
+  skipWs(i: number): number {
+    const buf = this.buf;
+    for (;;) {
+      const c = buf[i];
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+      else return i;
+    }
+  }
+
+  /** `i` at an opening quote; returns the index after the closing one. */
+  skipString(i: number): number {
+    const buf = this.buf;
+    let j = buf.indexOf(QUOTE, i + 1);
+    for (;;) {
+      if (j < 0) throw new ListFormatError(`unterminated string at byte ${i}`);
+      let slashes = 0;
+      for (let k = j - 1; buf[k] === BACKSLASH; k--) slashes++;
+      if (slashes % 2 === 0) return j + 1;
+      j = buf.indexOf(QUOTE, j + 1);
+    }
+  }
+
+  /** The string value at `i` (an opening quote), decoded. */
+  readString(i: number): [string, number] {
+    const end = this.skipString(i);
+    const raw = this.buf.toString('utf8', i + 1, end - 1);
+    return [raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw, end];
+  }
+
+  /** Returns the index after the value starting at `i`. */
+  skipValue(i: number): number {
+    const buf = this.buf;
+    const c = buf[i];
+    if (c === QUOTE) return this.skipString(i);
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      let depth = 0;
+      for (let k = i; k < buf.length;) {
+        const b = buf[k];
+        if (b === QUOTE) { k = this.skipString(k); continue; }
+        if (b === OPEN_BRACE || b === OPEN_BRACKET) depth++;
+        else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
+          depth--;
+          if (depth === 0) return k + 1;
+        }
+        k++;
+      }
+      throw new ListFormatError(`unterminated value at byte ${i}`);
+    }
+    // A number, true, false or null.
+    let k = i;
+    while (k < buf.length) {
+      const b = buf[k];
+      if (b === COMMA || b === CLOSE_BRACE || b === CLOSE_BRACKET || b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) break;
+      k++;
+    }
+    if (k === i) throw new ListFormatError(`a value was expected at byte ${i}`);
+    return k;
+  }
+
+  /** Walks an object's members; `member` gets each key and where its value starts, and returns where it ends. */
+  objectKeys(i: number, member: (key: string, at: number) => number): number {
+    const buf = this.buf;
+    if (buf[i] !== OPEN_BRACE) throw new ListFormatError(`an object was expected at byte ${i}`);
+    i = this.skipWs(i + 1);
+    if (buf[i] === CLOSE_BRACE) return i + 1;
+    for (;;) {
+      if (buf[i] !== QUOTE) throw new ListFormatError(`a key was expected at byte ${i}`);
+      const [key, afterKey] = this.readString(i);
+      i = this.skipWs(afterKey);
+      if (buf[i] !== COLON) throw new ListFormatError(`a colon was expected at byte ${i}`);
+      i = this.skipWs(member(key, this.skipWs(i + 1)));
+      if (buf[i] === COMMA) i = this.skipWs(i + 1);
+      else if (buf[i] === CLOSE_BRACE) return i + 1;
+      else throw new ListFormatError(`a comma or a closing brace was expected at byte ${i}`);
+    }
+  }
+
+  /** Walks an array's elements; `element` gets where each starts and returns where it ends. */
+  arrayElements(i: number, element: (at: number) => number): number {
+    const buf = this.buf;
+    i = this.skipWs(i + 1);
+    if (buf[i] === CLOSE_BRACKET) return i + 1;
+    for (;;) {
+      i = this.skipWs(element(i));
+      if (buf[i] === COMMA) i = this.skipWs(i + 1);
+      else if (buf[i] === CLOSE_BRACKET) return i + 1;
+      else throw new ListFormatError(`a comma or a closing bracket was expected at byte ${i}`);
+    }
+  }
+
+  /** Scans one item object: its end, whether it names its own type, and its metadata's name, namespace and labels. */
+  item(start: number): ScannedItem {
+    const out: ScannedItem = { end: 0, name: '', namespace: '', labels: {}, hasType: false, empty: true };
+    out.end = this.objectKeys(start, (key, at) => {
+      out.empty = false;
+      if (key === 'apiVersion' || key === 'kind') out.hasType = true;
+      if (key !== 'metadata' || this.buf[at] !== OPEN_BRACE) return this.skipValue(at);
+      return this.objectKeys(at, (field, v) => {
+        if ((field === 'name' || field === 'namespace') && this.buf[v] === QUOTE) {
+          const [value, end] = this.readString(v);
+          out[field] = value;
+          return end;
+        }
+        if (field === 'labels' && this.buf[v] === OPEN_BRACE) {
+          const end = this.skipValue(v);
+          out.labels = JSON.parse(this.buf.toString('utf8', v, end)) as Record<string, string>;
+          return end;
+        }
+        return this.skipValue(v);
+      });
+    });
+    return out;
+  }
+}
