@@ -28,6 +28,12 @@ export async function runBackup(spec: BackupSpec, deps: BackupDeps): Promise<Bac
   return new BackupRun(spec, deps).run();
 }
 
+/** Waits for every promise; then rejects with the first failure, if any. */
+async function settleAll(work: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(work)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 class BackupRun {
   private readonly options;
   private readonly startedAt: Date;
@@ -78,14 +84,16 @@ class BackupRun {
         cluster: this.deps.cluster, clock: this.deps.clock, results: this.results,
         ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}), ...(this.deps.log ? { log: this.deps.log } : {}),
       });
-      await Promise.all([
+      // The results are final here: the status and the other files go up at once; only the manifest waits for them.
+      const phase: BackupPhase = countMessages(this.results.errors) > 0 ? 'PartiallyFailed' : 'Completed';
+      const completedAt = this.deps.clock();
+      // allSettled: a failure is recorded in velero-backup.json only once no other write of it is in flight.
+      await settleAll([
         ...volumeFiles.map(([file, body]) => this.putFile(file, body, 'application/gzip')),
         this.putFile('resourceList', gzipSync(JSON.stringify(this.contents.resourceList())), 'application/gzip'),
         this.putFile('results', gzipSync(JSON.stringify({ errors: this.results.errors, warnings: this.results.warnings })), 'application/gzip'),
+        this.putFile('backup', this.veleroBackupJson(phase, completedAt), 'application/json', this.claimEtag),
       ]);
-      const phase: BackupPhase = countMessages(this.results.errors) > 0 ? 'PartiallyFailed' : 'Completed';
-      const completedAt = this.deps.clock();
-      await this.putFile('backup', this.veleroBackupJson(phase, completedAt), 'application/json', this.claimEtag);
       const manifest = buildManifest(this.spec.name, this.files, this.deps.clock());
       await this.deps.store.put(this.key('manifest'), JSON.stringify(manifest, null, 2), { contentType: 'application/json', ifNoneMatch: '*' });
       this.deps.log?.info(`backup ${this.spec.name} ${phase}`, { items: this.contents.itemCount, bytes: this.files[this.fileName('tarball')]?.size });

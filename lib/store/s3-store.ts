@@ -7,6 +7,9 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { NotFoundError, PreconditionFailedError, StoreError } from './errors.js';
 import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.js';
 
+/** S3's smallest multipart part: the upload buffers about queueSize + 1 parts, so the smallest holds least. */
+const MIN_PART_SIZE = 5 * 1024 * 1024;
+
 /** Where a bucket is and how to reach it. */
 export interface S3Location {
   bucket: string;
@@ -56,7 +59,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async upload(key: string, body: Readable, options: { contentType?: string } = {}): Promise<{ etag: string }> {
     const upload = new Upload({
-      client: this.client, queueSize: 2, partSize: this.location.partSize ?? 8 * 1024 * 1024, leavePartsOnError: false,
+      client: this.client, queueSize: 2, partSize: this.location.partSize ?? MIN_PART_SIZE, leavePartsOnError: false,
       params: { Bucket: this.location.bucket, Key: key, Body: body, ContentType: options.contentType, ...this.sse },
     });
     // A failing source must abort the multipart upload, never complete it with what was read so far.
