@@ -103,7 +103,27 @@ async function childFerry(size: number, tag: string, options: Partial<BackupOpti
     for (const [k, v] of Object.entries(process.memoryUsage())) peaks[k] = Math.max(peaks[k] ?? 0, Math.round(v / 1048576));
   }, 20) : undefined;
   const started = performance.now();
-  const outcome = await runBackup(spec, { store: stackStore(), layout: new BucketLayout(`${PREFIX}/${tag}`), cluster, clock: () => new Date(), options });
+  const store = stackStore();
+  // FERRY_BENCH_TRACE=1 prints when each bucket call and discovery start and end (ms since the run started).
+  if (process.env.FERRY_BENCH_TRACE) {
+    const trace = <T extends object>(target: T, names: string[]) => {
+      for (const name of names) {
+        const fn = (target as Record<string, (...a: unknown[]) => unknown>)[name]!.bind(target);
+        (target as Record<string, unknown>)[name] = (...args: unknown[]) => {
+          const t0 = performance.now() - started;
+          const out = fn(...args);
+          if (out instanceof Promise) {
+            void out.finally(() => console.error(`[trace] ${name} ${String(args[0]).slice(-40)} ${t0.toFixed(0)}-${(performance.now() - started).toFixed(0)} ms`)).catch(() => undefined);
+          }
+          return out;
+        };
+      }
+    };
+    trace(store, ['put', 'upload']);
+    trace(cluster, ['discover']);
+  }
+  const outcome = await runBackup(spec, { store, layout: new BucketLayout(`${PREFIX}/${tag}`), cluster, clock: () => new Date(), options });
+  if (process.env.FERRY_BENCH_TRACE) console.error(`[trace] done ${(performance.now() - started).toFixed(0)} ms`);
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
   cluster.close();
@@ -221,6 +241,7 @@ async function main(argv: string[]): Promise<void> {
   }
   runId = Date.now().toString(36);
   const tag = `run-${runId}`;
+  if (argv.includes('--keep')) console.error(`[bench] run ${runId}: remove what it keeps with --cleanup-run ${runId} --sizes ${sizes.join(',')}`);
   const rows: string[] = [];
   const script = await bundle();
   for (const size of sizes) {

@@ -1,5 +1,5 @@
 import { groupResource, isRecord, type KubeObject } from '../model/object.js';
-import { itemPath } from '../store/archive-paths.js';
+import { itemPath, PREFERRED_VERSION_SUFFIX } from '../store/archive-paths.js';
 import type { RawItem } from './list-items.js';
 import type { ResourceType } from './select.js';
 
@@ -64,8 +64,10 @@ export class BackupContents {
     if (this.has(type, namespace, name)) return undefined;
     let paths: [string, string];
     try {
-      const item = { groupResource: type.groupResource, namespace, name };
-      paths = [itemPath(item), itemPath({ ...item, preferredVersion: type.resource.version })];
+      // itemPath checks the segments; the preferred-version copy differs only by its folder (as itemPath puts it).
+      const path = itemPath({ groupResource: type.groupResource, namespace, name });
+      const folder = `resources/${type.groupResource}/`;
+      paths = [path, `${folder}${type.resource.version}${PREFERRED_VERSION_SUFFIX}/${path.slice(folder.length)}`];
     } catch (err) {
       throw new ItemError(`${type.groupResource} ${namespace ? `${namespace}/` : ''}${name}: ${(err as Error).message}`, { cause: err });
     }

@@ -50,15 +50,15 @@ export function splitList(body: Uint8Array, apiVersion: string, kind: string): R
   const scan = new Scanner(buf);
   const page: RawListPage = { items: [] };
   const typePrefix = Buffer.from(`{"apiVersion":${JSON.stringify(apiVersion)},"kind":${JSON.stringify(kind)}`, 'utf8');
-  scan.objectKeys(scan.skipWs(0), (key, at) => {
-    if (key === 'metadata') {
+  scan.objectKeys(scan.skipWs(0), (ks, ke, at) => {
+    if (scan.keyIs(ks, ke, 'metadata')) {
       const end = scan.skipValue(at);
       const meta = JSON.parse(buf.toString('utf8', at, end)) as { continue?: string; resourceVersion?: string };
       if (meta.continue) page.continueToken = meta.continue;
       if (meta.resourceVersion) page.resourceVersion = meta.resourceVersion;
       return end;
     }
-    if (key !== 'items' || buf[at] !== OPEN_BRACKET) return scan.skipValue(at);
+    if (!scan.keyIs(ks, ke, 'items') || buf[at] !== OPEN_BRACKET) return scan.skipValue(at);
     return scan.arrayElements(at, (start) => {
       const item = scan.item(start);
       page.items.push(rawItem(buf, start, item, typePrefix, apiVersion, kind));
@@ -108,6 +108,13 @@ class Scanner {
   /** `i` at an opening quote; returns the index after the closing one. */
   skipString(i: number): number {
     const buf = this.buf;
+    // Most strings (keys, names) are short: a loop is cheaper than a native call; long ones go to indexOf.
+    const stop = Math.min(i + 48, buf.length);
+    for (let k = i + 1; k < stop; k++) {
+      const c = buf[k];
+      if (c === QUOTE) return k + 1;
+      if (c === BACKSLASH) k++;
+    }
     let j = buf.indexOf(QUOTE, i + 1);
     for (;;) {
       if (j < 0) throw new ListFormatError(`unterminated string at byte ${i}`);
@@ -155,18 +162,29 @@ class Scanner {
     return k;
   }
 
-  /** Walks an object's members; `member` gets each key and where its value starts, and returns where it ends. */
-  objectKeys(i: number, member: (key: string, at: number) => number): number {
+  /** True when the key whose quotes are at `start` and `end - 1` is `name` (ASCII, no escapes): no decoding. */
+  keyIs(start: number, end: number, name: string): boolean {
+    if (end - start - 2 !== name.length) return false;
+    for (let k = 0; k < name.length; k++) if (this.buf[start + 1 + k] !== name.charCodeAt(k)) return false;
+    return true;
+  }
+
+  /**
+   * Walks an object's members; `member` gets where each key starts and ends (quotes included, see keyIs) and
+   * where its value starts, and returns where the value ends.
+   */
+  objectKeys(i: number, member: (keyStart: number, keyEnd: number, at: number) => number): number {
     const buf = this.buf;
     if (buf[i] !== OPEN_BRACE) throw new ListFormatError(`an object was expected at byte ${i}`);
     i = this.skipWs(i + 1);
     if (buf[i] === CLOSE_BRACE) return i + 1;
     for (;;) {
       if (buf[i] !== QUOTE) throw new ListFormatError(`a key was expected at byte ${i}`);
-      const [key, afterKey] = this.readString(i);
+      const keyStart = i;
+      const afterKey = this.skipString(i);
       i = this.skipWs(afterKey);
       if (buf[i] !== COLON) throw new ListFormatError(`a colon was expected at byte ${i}`);
-      i = this.skipWs(member(key, this.skipWs(i + 1)));
+      i = this.skipWs(member(keyStart, afterKey, this.skipWs(i + 1)));
       if (buf[i] === COMMA) i = this.skipWs(i + 1);
       else if (buf[i] === CLOSE_BRACE) return i + 1;
       else throw new ListFormatError(`a comma or a closing brace was expected at byte ${i}`);
@@ -189,17 +207,18 @@ class Scanner {
   /** Scans one item object: its end, whether it names its own type, and its metadata's name, namespace and labels. */
   item(start: number): ScannedItem {
     const out: ScannedItem = { end: 0, name: '', namespace: '', labels: {}, hasType: false, empty: true };
-    out.end = this.objectKeys(start, (key, at) => {
+    out.end = this.objectKeys(start, (ks, ke, at) => {
       out.empty = false;
-      if (key === 'apiVersion' || key === 'kind') out.hasType = true;
-      if (key !== 'metadata' || this.buf[at] !== OPEN_BRACE) return this.skipValue(at);
-      return this.objectKeys(at, (field, v) => {
-        if ((field === 'name' || field === 'namespace') && this.buf[v] === QUOTE) {
+      if (this.keyIs(ks, ke, 'apiVersion') || this.keyIs(ks, ke, 'kind')) out.hasType = true;
+      if (!this.keyIs(ks, ke, 'metadata') || this.buf[at] !== OPEN_BRACE) return this.skipValue(at);
+      return this.objectKeys(at, (fs, fe, v) => {
+        const field = this.keyIs(fs, fe, 'name') ? 'name' : this.keyIs(fs, fe, 'namespace') ? 'namespace' : undefined;
+        if (field && this.buf[v] === QUOTE) {
           const [value, end] = this.readString(v);
           out[field] = value;
           return end;
         }
-        if (field === 'labels' && this.buf[v] === OPEN_BRACE) {
+        if (this.keyIs(fs, fe, 'labels') && this.buf[v] === OPEN_BRACE) {
           const end = this.skipValue(v);
           out.labels = JSON.parse(this.buf.toString('utf8', v, end)) as Record<string, string>;
           return end;

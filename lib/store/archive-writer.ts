@@ -5,6 +5,11 @@ import { TarHeaders, tarPaddingSize, TAR_END } from './tar-headers.js';
 
 /** Uncompressed bytes gathered before they are compressed as one gzip member. */
 const BATCH_BYTES = 1024 * 1024;
+/**
+ * zlib's output chunk: its default 16 KiB cost a thread-pool round trip and a callback on this thread each; a
+ * chunk as large as a batch left most of a MiB unused per member, kept until a GC.
+ */
+const GZIP_CHUNK_BYTES = 256 * 1024;
 /** gzip members being compressed (on libuv's thread pool) or waiting to be written, at most. */
 const MAX_QUEUED = 3;
 /** Bytes the stream to the consumer buffers. */
@@ -44,7 +49,9 @@ export class ArchiveWriter {
   private readonly body = new PassThrough({ highWaterMark: BODY_BUFFER_BYTES });
   private readonly consumed: Promise<unknown>;
   private readonly headers: TarHeaders;
-  private batch = Buffer.allocUnsafe(BATCH_BYTES);
+  /** Batch buffers whose compression is done, for reuse: fresh ones would wait for a GC to be freed. */
+  private readonly spare: Buffer[] = [];
+  private batch: Buffer = Buffer.allocUnsafe(BATCH_BYTES);
   private batchBytes = 0;
   /** Compressed members in archive order, oldest first. */
   private readonly queue: Promise<Buffer>[] = [];
@@ -141,11 +148,16 @@ export class ArchiveWriter {
   /** Sends the gathered bytes to be compressed as one member, and makes sure they are written in order. */
   private flushBatch(): void {
     if (this.batchBytes === 0) return;
-    const input = this.batch.subarray(0, this.batchBytes);
-    this.batch = Buffer.allocUnsafe(BATCH_BYTES);
+    const full = this.batch;
+    const input = full.subarray(0, this.batchBytes);
+    this.batch = this.spare.pop() ?? Buffer.allocUnsafe(BATCH_BYTES);
     this.batchBytes = 0;
     const member = new Promise<Buffer>((resolve, reject) => {
-      gzip(input, { level: this.options.gzipLevel ?? 6 }, (err, out) => (err ? reject(err) : resolve(out)));
+      gzip(input, { level: this.options.gzipLevel ?? 6, chunkSize: GZIP_CHUNK_BYTES }, (err, out) => {
+        if (full.length === BATCH_BYTES && this.spare.length < MAX_QUEUED) this.spare.push(full);
+        if (err) reject(err);
+        else resolve(out);
+      });
     });
     member.catch(() => undefined);
     this.queue.push(member);
