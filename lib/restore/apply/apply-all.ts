@@ -39,7 +39,8 @@ export async function applyAll(cluster: Cluster, groups: readonly ApplyGroup[], 
   const plan = await planNamespaces(cluster, all);
   if (!options.dryRun) {
     // Namespaces the backup brings are created in their own priority group, with their own labels.
-    for (const ns of plan.missing) if (!plan.brought.has(ns)) await createNamespace(cluster, ns, options.namespaceLabels);
+    const create = [...plan.missing].filter((ns) => !plan.brought.has(ns)).sort();
+    await runPool(create, options.concurrency, (ns) => createNamespace(cluster, ns, options.namespaceLabels));
   }
   let done = Object.keys(options.done).length;
   for (const group of groups) {

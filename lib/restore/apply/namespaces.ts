@@ -1,6 +1,7 @@
 import type { Cluster } from '../../kube/cluster.js';
 import { AlreadyExists } from '../../kube/errors.js';
 import type { KubeObject } from '../../model/object.js';
+import { runPool } from './pool.js';
 
 /** The namespaces a restore writes into that the target lacks, and which of them the restore brings itself. */
 export interface NamespacePlan {
@@ -23,7 +24,9 @@ export async function planNamespaces(cluster: Cluster, objects: Iterable<KubeObj
     }
   }
   const missing = new Set<string>();
-  for (const ns of wanted) if (!(await cluster.read('v1', 'Namespace', ns))) missing.add(ns);
+  await runPool([...wanted].sort(), 8, async (ns) => {
+    if (!(await cluster.read('v1', 'Namespace', ns))) missing.add(ns);
+  });
   return { missing, brought };
 }
 
