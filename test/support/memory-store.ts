@@ -1,5 +1,6 @@
-// An in-memory ObjectStore with S3's conditional-write semantics, a call log, object-lock protection and a hook
-// that runs before a write (to simulate a concurrent writer): a fake that records, for unit tests.
+// An in-memory ObjectStore with S3's conditional-write semantics, a call log, object-lock protection, a hook
+// that runs before a write (to simulate a concurrent writer) and injected failures (a put refused, a streamed
+// upload broken midway): a fake that records, for unit tests.
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { NotFoundError, PreconditionFailedError, StoreError } from '../../lib/store/errors.js';
@@ -18,9 +19,18 @@ export class MemoryStore implements ObjectStore {
   beforePut?: (key: string, options: PutOptions) => Promise<void> | void;
   /** Bytes per chunk of a streamed get. */
   chunkSize = 4096;
+  /** Keys written, in order (puts and completed uploads). */
+  readonly writes: string[] = [];
+  /** Keys whose streamed upload failed and was aborted. */
+  readonly aborted: string[] = [];
+  /** A streamed upload fails once it has read more than this many bytes. */
+  failUploadAfter?: number;
+  /** Puts of matching keys fail. */
+  failPutOf?: RegExp;
 
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<{ etag: string }> {
     this.calls.push(`put ${key}`);
+    if (this.failPutOf?.test(key)) throw new StoreError('put', key, { cause: new Error('injected failure') });
     await this.beforePut?.(key, options);
     const existing = this.objects.get(key);
     if (options.ifNoneMatch === '*' && existing) throw new PreconditionFailedError(key);
@@ -34,7 +44,17 @@ export class MemoryStore implements ObjectStore {
   async upload(key: string, body: Readable): Promise<{ etag: string }> {
     this.calls.push(`upload ${key}`);
     const chunks: Buffer[] = [];
-    for await (const c of body) chunks.push(Buffer.from(c as Uint8Array));
+    let size = 0;
+    try {
+      for await (const c of body) {
+        size += (c as Uint8Array).length;
+        if (this.failUploadAfter !== undefined && size > this.failUploadAfter) throw new StoreError('upload', key, { cause: new Error('connection reset by the bucket') });
+        chunks.push(Buffer.from(c as Uint8Array));
+      }
+    } catch (err) {
+      this.aborted.push(key);
+      throw err;
+    }
     return this.store(key, Buffer.concat(chunks));
   }
 
@@ -80,9 +100,20 @@ export class MemoryStore implements ObjectStore {
     return this.require(key).bytes.toString('utf8');
   }
 
+  /** The stored bytes of a key. */
+  bytes(key: string): Buffer {
+    return this.require(key).bytes;
+  }
+
+  /** A stored JSON object, parsed. */
+  json(key: string): Record<string, unknown> {
+    return JSON.parse(this.text(key)) as Record<string, unknown>;
+  }
+
   private store(key: string, bytes: Buffer): { etag: string } {
     const etag = `"${createHash('md5').update(bytes).digest('hex')}"`;
     this.objects.set(key, { bytes, etag, lastModified: new Date() });
+    this.writes.push(key);
     return { etag };
   }
 

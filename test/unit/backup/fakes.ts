@@ -1,13 +1,10 @@
-// Recording fakes of the cluster and object-store ports for backup tests: real paging, selectors, conditions.
-import { createHash } from 'node:crypto';
+// A recording fake of the cluster port for backup tests (real paging, selectors, 410s), and archive helpers; the store fake is test/support/memory-store.ts.
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import type { ApiResource, Cluster, Discovery, ListOptions, ListPage } from '../../../lib/kube/cluster.js';
 import { ClusterError, Expired } from '../../../lib/kube/errors.js';
 import { splitApiVersion, type KubeObject } from '../../../lib/model/object.js';
-import { NotFoundError, PreconditionFailedError, StoreError } from '../../../lib/store/errors.js';
-import type { ObjectInfo, ObjectStore, PutOptions } from '../../../lib/store/object-store.js';
 
 const r = (group: string, version: string, resource: string, kind: string, namespaced: boolean, verbs = ['list', 'get', 'create']): ApiResource =>
   ({ group, version, resource, kind, namespaced, verbs });
@@ -112,84 +109,6 @@ function matchesQuery(query: string, labels: Record<string, string>): boolean {
     if (part.startsWith('!')) return !(part.slice(1) in labels);
     return part in labels;
   });
-}
-
-/** An in-memory bucket with S3's conditional writes; `failUploadAfter` breaks streamed uploads midway. */
-export class FakeStore implements ObjectStore {
-  readonly objects = new Map<string, { bytes: Buffer; etag: string }>();
-  readonly aborted: string[] = [];
-  readonly writes: string[] = [];
-  failUploadAfter?: number;
-  failPutOf?: RegExp;
-  private version = 0;
-
-  async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<{ etag: string }> {
-    if (this.failPutOf?.test(key)) throw new StoreError('put', key, { cause: new Error('injected failure') });
-    const existing = this.objects.get(key);
-    if (options.ifNoneMatch === '*' && existing) throw new PreconditionFailedError(key);
-    if (options.ifMatch && existing?.etag !== options.ifMatch) throw new PreconditionFailedError(key);
-    return this.store(key, Buffer.from(body));
-  }
-
-  async upload(key: string, body: Readable): Promise<{ etag: string }> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    try {
-      for await (const chunk of body) {
-        size += (chunk as Buffer).length;
-        if (this.failUploadAfter !== undefined && size > this.failUploadAfter) throw new StoreError('upload', key, { cause: new Error('connection reset by the bucket') });
-        chunks.push(chunk as Buffer);
-      }
-    } catch (err) {
-      this.aborted.push(key);
-      throw err;
-    }
-    return this.store(key, Buffer.concat(chunks));
-  }
-
-  async get(key: string): Promise<{ body: Readable; etag: string; size: number }> {
-    const o = this.objects.get(key);
-    if (!o) throw new NotFoundError(key);
-    return { body: Readable.from([o.bytes]), etag: o.etag, size: o.bytes.length };
-  }
-
-  async getBytes(key: string): Promise<{ bytes: Uint8Array; etag: string }> {
-    const o = this.objects.get(key);
-    if (!o) throw new NotFoundError(key);
-    return { bytes: o.bytes, etag: o.etag };
-  }
-
-  async head(key: string): Promise<ObjectInfo | undefined> {
-    const o = this.objects.get(key);
-    return o ? { key, size: o.bytes.length, etag: o.etag } : undefined;
-  }
-
-  async *list(prefix: string): AsyncIterable<ObjectInfo> {
-    for (const key of [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort()) yield (await this.head(key))!;
-  }
-
-  async delete(key: string): Promise<void> {
-    this.objects.delete(key);
-  }
-
-  /** The stored object's bytes. */
-  bytes(key: string): Buffer {
-    const o = this.objects.get(key);
-    if (!o) throw new Error(`no object ${key}; have ${[...this.objects.keys()].join(', ')}`);
-    return o.bytes;
-  }
-
-  /** A stored JSON object, parsed. */
-  json(key: string): Record<string, unknown> {
-    return JSON.parse(this.bytes(key).toString('utf8')) as Record<string, unknown>;
-  }
-
-  private store(key: string, bytes: Buffer): { etag: string } {
-    const etag = `"${createHash('md5').update(bytes).digest('hex')}-${++this.version}"`;
-    this.objects.set(key, { bytes, etag });
-    this.writes.push(key);
-    return { etag };
-  }
 }
 
 /** The entries of a tar.gz, by path, with their bodies as text. */

@@ -4,7 +4,8 @@ import type { ApiResource, ListOptions } from '../../../lib/kube/cluster.js';
 import type { KubeObject } from '../../../lib/model/object.js';
 import { parseBackupSpec } from '../../../lib/spec/backup-spec.js';
 import { BucketLayout } from '../../../lib/store/layout.js';
-import { FakeCluster, FakeStore, obj, steppingClock, tarEntries } from './fakes.js';
+import { FakeCluster, obj, steppingClock, tarEntries } from './fakes.js';
+import { MemoryStore } from '../../support/memory-store.js';
 
 const layout = new BucketLayout('ferry');
 
@@ -39,7 +40,7 @@ function world(): KubeObject[] {
 }
 
 async function backup(cluster: FakeCluster) {
-  const store = new FakeStore();
+  const store = new MemoryStore();
   const spec = parseBackupSpec({ apiVersion: 'ferry.dev/v1', kind: 'ApplicationBackup', metadata: { name: 'b' }, spec: { includedNamespaces: ['default'] } }, 'test');
   const outcome = await runBackup(spec, { cluster, store, layout, clock: steppingClock(), options: { pageSize: 3 } });
   const entries = await tarEntries(store.bytes(layout.backupKey('b', 'tarball')));

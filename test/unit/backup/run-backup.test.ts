@@ -8,7 +8,8 @@ import { ClusterError } from '../../../lib/kube/errors.js';
 import { parseBackupSpec, type BackupSpec } from '../../../lib/spec/backup-spec.js';
 import { BucketLayout } from '../../../lib/store/layout.js';
 import { parseManifest } from '../../../lib/store/manifest.js';
-import { FakeCluster, FakeStore, obj, steppingClock, tarEntries } from './fakes.js';
+import { FakeCluster, obj, steppingClock, tarEntries } from './fakes.js';
+import { MemoryStore } from '../../support/memory-store.js';
 
 const layout = new BucketLayout('ferry');
 const key = (name: string, file: Parameters<BucketLayout['backupKey']>[1]) => layout.backupKey(name, file);
@@ -39,17 +40,17 @@ function spec(fields: Record<string, unknown>, name = 'nginx-backup'): BackupSpe
   return parseBackupSpec({ apiVersion: 'csdr.alibabacloud.com/v1beta1', kind: 'ApplicationBackup', metadata: { name, namespace: 'csdr' }, spec: fields }, 'test');
 }
 
-function deps(cluster: FakeCluster, store: FakeStore, extra: Partial<BackupDeps> = {}): BackupDeps {
+function deps(cluster: FakeCluster, store: MemoryStore, extra: Partial<BackupDeps> = {}): BackupDeps {
   return { cluster, store, layout, clock: steppingClock(), storageLocation: 'vault', ...extra };
 }
 
-async function paths(store: FakeStore, name = 'nginx-backup'): Promise<string[]> {
+async function paths(store: MemoryStore, name = 'nginx-backup'): Promise<string[]> {
   return [...(await tarEntries(store.bytes(key(name, 'tarball')))).keys()].filter((p) => !p.includes('-preferredversion/')).sort();
 }
 
 describe('runBackup', () => {
   it('backs up the seed namespace with the PV of its claim, the CRD of its custom resource and its Namespace, and commits it with a manifest', async () => {
-    const store = new FakeStore();
+    const store = new MemoryStore();
     const outcome = await runBackup(spec({ includedNamespaces: ['default'], backupType: 'AppBackup' }), deps(new FakeCluster(world()), store));
     expect(outcome).toMatchObject({ phase: 'Completed', itemsBackedUp: 9, errors: 0, warnings: 0, manifestKey: key('nginx-backup', 'manifest') });
     expect(await paths(store)).toEqual([
@@ -67,7 +68,7 @@ describe('runBackup', () => {
   });
 
   it('writes every item twice, the second time under <version>-preferredversion, with apiVersion and kind', async () => {
-    const store = new FakeStore();
+    const store = new MemoryStore();
     await runBackup(spec({ includedNamespaces: ['default'] }), deps(new FakeCluster(world()), store));
     const entries = await tarEntries(store.bytes(key('nginx-backup', 'tarball')));
     expect(entries.get('metadata/version')).toBe('1.1.0');
@@ -77,7 +78,7 @@ describe('runBackup', () => {
   });
 
   it('commits with a manifest written last that records the size and SHA-256 of every other file', async () => {
-    const store = new FakeStore();
+    const store = new MemoryStore();
     await runBackup(spec({ includedNamespaces: ['default'] }), deps(new FakeCluster(world()), store));
     const manifestKey = key('nginx-backup', 'manifest');
     expect(store.writes.at(-1)).toBe(manifestKey);
@@ -90,7 +91,7 @@ describe('runBackup', () => {
   });
 
   it('writes Velero\'s Backup object, resource list and results', async () => {
-    const store = new FakeStore();
+    const store = new MemoryStore();
     await runBackup(spec({ includedNamespaces: ['default'], ttl: '24h', labelSelector: { matchLabels: { app: 'nginx' } } }), deps(new FakeCluster(world()), store));
     const backup = store.json(key('nginx-backup', 'backup'));
     expect(backup).toMatchObject({
@@ -133,7 +134,7 @@ describe('runBackup', () => {
     ['events are backed up when named, though never by default', { includedNamespaces: ['default'], includedResources: ['events'] },
       ['resources/events/namespaces/default/web.123.json']],
   ])('%s', async (_name, fields, expected) => {
-    const store = new FakeStore();
+    const store = new MemoryStore();
     const outcome = await runBackup(spec(fields), deps(new FakeCluster(world()), store));
     expect(outcome.phase).toBe('Completed');
     expect((await paths(store)).filter((p) => p !== 'metadata/version')).toEqual(expected);
@@ -143,7 +144,7 @@ describe('runBackup', () => {
     const objects = Array.from({ length: 7 }, (_, i) => obj('v1', 'ConfigMap', `cm-${i}`, 'default', {}, { app: 'nginx' }));
     const cluster = new FakeCluster(objects);
     const outcome = await runBackup(spec({ includedNamespaces: ['default'], includedResources: ['configmaps'], labelSelector: { matchLabels: { app: 'nginx' } } }),
-      deps(cluster, new FakeStore(), { options: { pageSize: 3 } }));
+      deps(cluster, new MemoryStore(), { options: { pageSize: 3 } }));
     expect(outcome.itemsBackedUp).toBe(7);
     expect(cluster.calls.map((c) => c.options)).toEqual([
       { namespace: 'default', labelSelector: 'app=nginx', limit: 3 },
@@ -156,7 +157,7 @@ describe('runBackup', () => {
     const objects = Array.from({ length: 7 }, (_, i) => obj('v1', 'ConfigMap', `cm-${i}`, 'default'));
     const cluster = new FakeCluster(objects);
     cluster.expiries.set('configmaps', 2);
-    const store = new FakeStore();
+    const store = new MemoryStore();
     const outcome = await runBackup(spec({ includedNamespaces: ['default'], includedResources: ['configmaps'] }), deps(cluster, store, { options: { pageSize: 3 } }));
     expect(outcome).toMatchObject({ phase: 'Completed', itemsBackedUp: 7 });
     const entries = [...(await tarEntries(store.bytes(key('nginx-backup', 'tarball')))).keys()];
@@ -167,7 +168,7 @@ describe('runBackup', () => {
   it('fails a type whose list keeps expiring, names it in the results and ends PartiallyFailed with a manifest', async () => {
     const cluster = new FakeCluster(Array.from({ length: 4 }, (_, i) => obj('v1', 'ConfigMap', `cm-${i}`, 'default')).concat(world().filter((o) => o.kind === 'Secret')));
     cluster.expiries.set('configmaps', 10);
-    const store = new FakeStore();
+    const store = new MemoryStore();
     const outcome = await runBackup(spec({ includedNamespaces: ['default'], includedResources: ['configmaps', 'secrets'] }), deps(cluster, store, { options: { pageSize: 2, maxListRestarts: 2 } }));
     expect(outcome.phase).toBe('PartiallyFailed');
     expect(outcome.results.errors.velero).toEqual([expect.stringMatching(/could not list configmaps: .*too old/)]);
@@ -178,7 +179,7 @@ describe('runBackup', () => {
   it('records a type the server refuses to list as an error and keeps the rest of the backup', async () => {
     const cluster = new FakeCluster(world());
     cluster.failures.set('secrets', new ClusterError('list secrets: 403 Forbidden: secrets is forbidden', 403, 'Forbidden'));
-    const store = new FakeStore();
+    const store = new MemoryStore();
     const outcome = await runBackup(spec({ includedNamespaces: ['default'] }), deps(cluster, store));
     expect(outcome).toMatchObject({ phase: 'PartiallyFailed', itemsBackedUp: 8, errors: 1 });
     const results = JSON.parse(gunzipSync(store.bytes(key('nginx-backup', 'results'))).toString());
@@ -187,13 +188,13 @@ describe('runBackup', () => {
 
   it('records an item whose name cannot be an archive path as an error of its namespace', async () => {
     const objects = [obj('v1', 'ConfigMap', 'ok', 'default'), obj('v1', 'ConfigMap', 'bad name', 'default')];
-    const outcome = await runBackup(spec({ includedNamespaces: ['default'], includedResources: ['configmaps'] }), deps(new FakeCluster(objects), new FakeStore()));
+    const outcome = await runBackup(spec({ includedNamespaces: ['default'], includedResources: ['configmaps'] }), deps(new FakeCluster(objects), new MemoryStore()));
     expect(outcome).toMatchObject({ phase: 'PartiallyFailed', itemsBackedUp: 1 });
     expect(outcome.results.errors.namespaces?.default).toEqual([expect.stringMatching(/configmaps default\/bad name: unsafe archive path segment/)]);
   });
 
   it('warns about an included namespace that does not exist, and an AppAndPvBackup without claims adds no volume warning', async () => {
-    const outcome = await runBackup(spec({ includedNamespaces: ['default', 'typo'], backupType: 'AppAndPvBackup', includedResources: ['namespaces'] }), deps(new FakeCluster(world()), new FakeStore()));
+    const outcome = await runBackup(spec({ includedNamespaces: ['default', 'typo'], backupType: 'AppAndPvBackup', includedResources: ['namespaces'] }), deps(new FakeCluster(world()), new MemoryStore()));
     expect(outcome.phase).toBe('Completed');
     expect(outcome.results.warnings).toEqual({
       namespaces: { typo: ['namespace typo is included but does not exist'] },
@@ -202,13 +203,13 @@ describe('runBackup', () => {
 
   it('lists at most `concurrency` resource types at once', async () => {
     const cluster = new FakeCluster(world(), undefined, 5);
-    await runBackup(spec({}), deps(cluster, new FakeStore(), { options: { concurrency: 2 } }));
+    await runBackup(spec({}), deps(cluster, new MemoryStore(), { options: { concurrency: 2 } }));
     expect(cluster.maxRunning).toBe(2);
   });
 
   it('reports progress by resource type and bytes written', async () => {
     const seen: BackupProgress[] = [];
-    await runBackup(spec({ includedNamespaces: ['default'] }), deps(new FakeCluster(world()), new FakeStore(), { onProgress: (p) => seen.push(p) }));
+    await runBackup(spec({ includedNamespaces: ['default'] }), deps(new FakeCluster(world()), new MemoryStore(), { onProgress: (p) => seen.push(p) }));
     const last = seen.at(-1)!;
     expect(last.byResource).toMatchObject({ configmaps: 2, 'statefulsets.apps': 1 });
     expect(seen.some((p) => p.bytesWritten > 0)).toBe(true);
@@ -216,14 +217,14 @@ describe('runBackup', () => {
   });
 
   it('refuses a name the bucket already holds and writes nothing', async () => {
-    const store = new FakeStore();
+    const store = new MemoryStore();
     await store.put(key('nginx-backup', 'tarball'), 'old');
     await expect(runBackup(spec({}), deps(new FakeCluster(world()), store))).rejects.toThrow(BackupExistsError);
     expect(store.writes).toEqual([key('nginx-backup', 'tarball')]);
   });
 
   it('refuses the name when another run claims it first', async () => {
-    const store = new FakeStore();
+    const store = new MemoryStore();
     const cluster = new FakeCluster(world(), undefined, 5);
     const [first, second] = await Promise.allSettled([
       runBackup(spec({ includedNamespaces: ['default'] }), deps(cluster, store)),
@@ -236,7 +237,7 @@ describe('runBackup', () => {
   it('fails when discovery fails: a Failed velero-backup.json, no tarball, no manifest', async () => {
     const cluster = new FakeCluster(world());
     cluster.discoveryError = new ClusterError('discovery /version: connect ECONNREFUSED', 0);
-    const store = new FakeStore();
+    const store = new MemoryStore();
     const outcome = await runBackup(spec({}), deps(cluster, store));
     expect(outcome).toMatchObject({ phase: 'Failed', failureReason: expect.stringMatching(/cluster cannot be used.*ECONNREFUSED/), files: {} });
     expect([...store.objects.keys()]).toEqual([key('nginx-backup', 'backup')]);
@@ -246,7 +247,7 @@ describe('runBackup', () => {
   it('fails when no type can be listed at all, aborting the tarball upload', async () => {
     const cluster = new FakeCluster(world());
     for (const r of ['configmaps', 'secrets']) cluster.failures.set(r, new ClusterError(`list ${r}: connect ECONNRESET`, 0));
-    const store = new FakeStore();
+    const store = new MemoryStore();
     const outcome = await runBackup(spec({ includedNamespaces: ['default'], includedResources: ['configmaps', 'secrets'] }), deps(cluster, store));
     expect(outcome.phase).toBe('Failed');
     expect(store.aborted).toEqual([key('nginx-backup', 'tarball')]);
@@ -255,7 +256,7 @@ describe('runBackup', () => {
 
   it('fails when the bucket breaks midway through the tarball: upload aborted, no manifest', async () => {
     const objects = Array.from({ length: 300 }, (_, i) => obj('v1', 'Secret', `s-${i}`, 'default', { data: { k: randomBytes(1500).toString('base64') } }));
-    const store = new FakeStore();
+    const store = new MemoryStore();
     store.failUploadAfter = 64 * 1024;
     const outcome = await runBackup(spec({ includedNamespaces: ['default'], includedResources: ['secrets'] }), deps(new FakeCluster(objects), store, { options: { pageSize: 50 } }));
     expect(outcome).toMatchObject({ phase: 'Failed', failureReason: expect.stringMatching(/connection reset by the bucket/) });
@@ -265,7 +266,7 @@ describe('runBackup', () => {
   });
 
   it('writes no manifest when a file after the tarball cannot be written', async () => {
-    const store = new FakeStore();
+    const store = new MemoryStore();
     store.failPutOf = /-results\.gz$/;
     const outcome = await runBackup(spec({ includedNamespaces: ['default'] }), deps(new FakeCluster(world()), store));
     expect(outcome.phase).toBe('Failed');

@@ -6,8 +6,9 @@ import { BackupFailedError } from '../../../lib/backup/errors.js';
 import type { FerryConfig } from '../../../lib/spec/config.js';
 import { BucketLayout } from '../../../lib/store/layout.js';
 import { loadEvent } from '../../support/events.js';
-import { FakeCluster, FakeStore, obj } from '../backup/fakes.js';
+import { FakeCluster, obj } from '../backup/fakes.js';
 import { problemsOf } from '../../support/problems.js';
+import { MemoryStore } from '../../support/memory-store.js';
 
 const CONFIG: FerryConfig = {
   clusters: { source: { type: 'kubeconfig', file: 'source.kubeconfig' }, target: { type: 'kubeconfig', file: 'target.kubeconfig' } },
@@ -15,7 +16,7 @@ const CONFIG: FerryConfig = {
 };
 
 function deps(cluster = new FakeCluster([obj('v1', 'Namespace', 'default'), obj('v1', 'ConfigMap', 'c', 'default'), obj('v1', 'ConfigMap', 'x', 'other')])) {
-  const store = new FakeStore();
+  const store = new MemoryStore();
   const opened: string[] = [];
   const lines: string[] = [];
   const d: BackupHandlerDeps = {
