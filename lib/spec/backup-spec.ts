@@ -3,7 +3,7 @@ import { parseSingleDocument } from './documents.js';
 import { parseLabelSelector, type LabelSelector } from './label-selector.js';
 import { joinPath, ProblemCollector, SpecError } from './problems.js';
 import {
-  describeValue, isDns1123Label, readBoolean, readNamespaceGlobs, readResourceList, readString, readStringMap,
+  describeValue, readBoolean, readObjectMetadata, readNamespaceGlobs, readResourceList, readString, readStringMap,
   rejectUnknownFields,
 } from './restore-fields.js';
 import { formatGoDuration, parseGoDuration, parseSchedule, type Schedule } from './schedule.js';
@@ -84,9 +84,6 @@ export interface BackupScheduleSpec {
 export type BackupDocument = { type: 'backup'; backup: BackupSpec } | { type: 'schedule'; schedule: BackupScheduleSpec };
 
 const TOP_LEVEL = ['apiVersion', 'kind', 'metadata', 'spec', 'status'];
-const METADATA = ['name', 'namespace', 'labels', 'annotations', 'generateName', 'uid', 'resourceVersion', 'generation',
-  'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'finalizers', 'ownerReferences',
-  'managedFields', 'selfLink'];
 /** Velero and ACK fields about volumes: recorded, acted on by the volume issue. */
 const VOLUME_FIELDS = ['pvBackup', 'snapshotVolumes', 'defaultVolumesToRestic', 'defaultVolumesToFsBackup',
   'volumeSnapshotLocations', 'snapshotMoveData', 'datamover', 'csiSnapshotTimeout', 'itemOperationTimeout',
@@ -98,7 +95,6 @@ const TEMPLATE_FIELDS = ['includedNamespaces', 'excludedNamespaces', 'includedRe
 const UNSUPPORTED_FIELDS = ['includedClusterScopedResources', 'excludedClusterScopedResources',
   'includedNamespaceScopedResources', 'excludedNamespaceScopedResources'];
 const SCHEDULE_FIELDS = ['schedule', 'paused', 'useOwnerReferencesInBackup', 'skipImmediately'];
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** Validates one parsed document as a backup or a schedule; throws a SpecError naming every problem. */
 export function parseBackupDocument(doc: unknown, label: string): BackupDocument {
@@ -149,7 +145,7 @@ function readDocument(doc: unknown, problems: ProblemCollector): BackupDocument 
     problems.add(doc.apiVersion === undefined ? 'apiVersion' : 'kind',
       `expected one of ${typeNames([...BACKUP_SPEC_TYPES, ...SCHEDULE_SPEC_TYPES])}; got ${describeValue(doc.apiVersion)} ${describeValue(doc.kind)}`);
   }
-  const meta = readMetadata(doc.metadata, problems);
+  const meta = readObjectMetadata(doc.metadata, problems, 'the backup needs a name (it names its folder in the bucket)');
   const raw = doc.spec;
   if (!isRecord(raw)) {
     problems.add('spec', `expected an object, got ${describeValue(raw)}`);
@@ -226,24 +222,6 @@ function readTemplate(raw: Record<string, unknown>, base: string, problems: Prob
   }
   checkCrossField(template, raw, base, problems);
   return template;
-}
-
-function readMetadata(value: unknown, problems: ProblemCollector): { name?: string; namespace?: string } {
-  if (!isRecord(value)) {
-    problems.add('metadata', `expected an object with at least a name, got ${describeValue(value)}`);
-    return {};
-  }
-  rejectUnknownFields(value, METADATA, 'metadata', problems);
-  const name = readString(value.name, 'metadata.name', problems);
-  if (value.name === undefined) problems.add('metadata.name', 'required: the backup needs a name (it names its folder in the bucket)');
-  else if (name !== undefined && (name.length > 253 || !DNS1123_SUBDOMAIN.test(name))) {
-    problems.add('metadata.name', `expected a name of lowercase letters, digits, "-" and "." (at most 253), got ${JSON.stringify(name)}`);
-  }
-  const namespace = readString(value.namespace, 'metadata.namespace', problems);
-  if (namespace !== undefined && !isDns1123Label(namespace)) problems.add('metadata.namespace', `expected a namespace name, got ${JSON.stringify(namespace)}`);
-  readStringMap(value.labels, 'metadata.labels', problems, { allowEmptyValue: true });
-  readStringMap(value.annotations, 'metadata.annotations', problems, { allowEmptyValue: true });
-  return { name, namespace };
 }
 
 function readTtl(value: unknown, path: string, problems: ProblemCollector): { ttl: string; ttlMs: number } {

@@ -2,7 +2,7 @@ import { isRecord } from '../model/object.js';
 import { checkGlob } from './glob.js';
 import { joinPath, type ProblemCollector } from './problems.js';
 
-// Field readers for the restore spec: each validates one untrusted value, records every problem under its
+// Field readers for the backup and restore specs: each validates one untrusted value, records every problem under its
 // path and returns what it could read (undefined when the field is absent or wrong).
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -135,4 +135,44 @@ export function describeValue(value: unknown): string {
   const json = JSON.stringify(value);
   if (json === undefined) return typeof value;
   return json.length > 60 ? `${json.slice(0, 57)}...` : json;
+}
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** The metadata fields a spec document may carry (the server-set ones included, as kubectl get -o yaml writes them). */
+export const OBJECT_METADATA_FIELDS = ['name', 'namespace', 'labels', 'annotations', 'generateName', 'uid', 'resourceVersion',
+  'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'finalizers', 'ownerReferences',
+  'managedFields', 'selfLink'];
+
+/** A problem message for a string that is not an object name (a DNS subdomain of at most 253), or undefined. */
+export function checkObjectName(v: string): string | undefined {
+  return v.length <= 253 && DNS1123_SUBDOMAIN.test(v) ? undefined
+    : `expected an object name (lowercase letters, digits, "-" and ".", at most 253), got ${JSON.stringify(v)}`;
+}
+
+/** A problem message for a string that is not a namespace name (a DNS label), or undefined. */
+export function checkNamespaceName(v: string): string | undefined {
+  return isDns1123Label(v) ? undefined : `expected a namespace name (lowercase letters, digits and "-", at most 63), got ${JSON.stringify(v)}`;
+}
+
+/**
+ * Reads a spec document's metadata: a required name, an optional namespace, string labels and annotations.
+ * `whyNameRequired` ends the message for a missing name ("the backup needs a name (it names its folder)").
+ */
+export function readObjectMetadata(value: unknown, problems: ProblemCollector, whyNameRequired: string): { name?: string; namespace?: string } {
+  if (!isRecord(value)) {
+    problems.add('metadata', `expected an object with at least a name, got ${describeValue(value)}`);
+    return {};
+  }
+  rejectUnknownFields(value, OBJECT_METADATA_FIELDS, 'metadata', problems);
+  const name = readString(value.name, 'metadata.name', problems);
+  const nameProblem = name === undefined ? undefined : checkObjectName(name);
+  if (value.name === undefined) problems.add('metadata.name', `required: ${whyNameRequired}`);
+  else if (nameProblem) problems.add('metadata.name', nameProblem);
+  const namespace = readString(value.namespace, 'metadata.namespace', problems);
+  const namespaceProblem = namespace === undefined ? undefined : checkNamespaceName(namespace);
+  if (namespaceProblem) problems.add('metadata.namespace', namespaceProblem);
+  readStringMap(value.labels, 'metadata.labels', problems, { allowEmptyValue: true });
+  readStringMap(value.annotations, 'metadata.annotations', problems, { allowEmptyValue: true });
+  return { name, namespace };
 }

@@ -3,7 +3,8 @@ import { parseSingleDocument } from './documents.js';
 import { parseLabelSelector, type LabelSelector } from './label-selector.js';
 import { joinPath, ProblemCollector } from './problems.js';
 import {
-  checkQualifiedKey, describeValue, isDns1123Label, readBoolean, readNamespaceGlobs, readResourceList, readString,
+  checkNamespaceName, checkObjectName, checkQualifiedKey, describeValue, readBoolean, readNamespaceGlobs, readObjectMetadata,
+  readResourceList, readString,
   readStringList, readStringMap, rejectUnknownFields,
 } from './restore-fields.js';
 
@@ -86,22 +87,14 @@ export interface RestoreSpec {
 }
 
 const TOP_LEVEL = ['apiVersion', 'kind', 'metadata', 'spec', 'status'];
-const METADATA = ['name', 'namespace', 'labels', 'annotations', 'generateName', 'uid', 'resourceVersion', 'generation',
-  'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'finalizers', 'ownerReferences',
-  'managedFields', 'selfLink'];
 const SPEC_FIELDS = ['backupName', 'scheduleName', 'includedNamespaces', 'excludedNamespaces', 'includedResources',
   'excludedResources', 'includeClusterResources', 'labelSelector', 'orLabelSelectors', 'namespaceMapping',
   'storageClassMapping', 'imageRegistryMapping', 'serviceAnnotations', 'ingressAnnotations', 'ingressClassMapping',
   'preserveNodePorts', 'restoreStatus', 'existingResourcePolicy', 'resourceModifier', 'targetCluster', 'dryRun',
   'restorePVs', 'flexVolumeDrivers', 'csiDriverMapping', 'hooks', 'itemOperationTimeout', 'uploaderConfig'];
 const DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const IMAGE_PREFIX = /^[^\s@]+$/;
 
-const namespaceName = (v: string): string | undefined =>
-  isDns1123Label(v) ? undefined : `expected a namespace name (lowercase letters, digits and "-", at most 63), got ${JSON.stringify(v)}`;
-const objectName = (v: string): string | undefined =>
-  v.length <= 253 && DNS1123_SUBDOMAIN.test(v) ? undefined : `expected an object name (a DNS subdomain), got ${JSON.stringify(v)}`;
 const imagePrefix = (v: string): string | undefined =>
   IMAGE_PREFIX.test(v) ? undefined : `expected an image prefix such as "registry.example.com/team" (no spaces, no "@"), got ${JSON.stringify(v)}`;
 
@@ -135,7 +128,7 @@ function readRestoreSpec(doc: unknown, problems: ProblemCollector): RestoreSpec 
     problems.add(doc.apiVersion === undefined ? 'apiVersion' : 'kind', `expected one of ${RESTORE_SPEC_TYPES
       .map((t) => `${t.apiVersion} ${t.kind}`).join(', ')}; got ${describeValue(doc.apiVersion)} ${describeValue(doc.kind)}`);
   }
-  const meta = readMetadata(doc.metadata, problems);
+  const meta = readObjectMetadata(doc.metadata, problems, 'the restore needs a name (it labels every restored object)');
   const raw = doc.spec;
   if (!isRecord(raw)) {
     problems.add('spec', `expected an object, got ${describeValue(raw)}`);
@@ -156,12 +149,12 @@ function readRestoreSpec(doc: unknown, problems: ProblemCollector): RestoreSpec 
     includeClusterResources: readBoolean(raw.includeClusterResources, at('includeClusterResources'), problems),
     labelSelector: parseLabelSelector(raw.labelSelector, at('labelSelector'), problems),
     orLabelSelectors: readSelectors(raw.orLabelSelectors, at('orLabelSelectors'), problems),
-    namespaceMapping: readStringMap(raw.namespaceMapping, at('namespaceMapping'), problems, { key: namespaceName, value: namespaceName }) ?? {},
-    storageClassMapping: readStringMap(raw.storageClassMapping, at('storageClassMapping'), problems, { key: objectName, value: objectName }) ?? {},
+    namespaceMapping: readStringMap(raw.namespaceMapping, at('namespaceMapping'), problems, { key: checkNamespaceName, value: checkNamespaceName }) ?? {},
+    storageClassMapping: readStringMap(raw.storageClassMapping, at('storageClassMapping'), problems, { key: checkObjectName, value: checkObjectName }) ?? {},
     imageRegistryMapping: readStringMap(raw.imageRegistryMapping, at('imageRegistryMapping'), problems, { key: imagePrefix, value: imagePrefix }) ?? {},
     serviceAnnotations: readAnnotationRewrite(raw.serviceAnnotations, at('serviceAnnotations'), problems),
     ingressAnnotations: readAnnotationRewrite(raw.ingressAnnotations, at('ingressAnnotations'), problems),
-    ingressClassMapping: readStringMap(raw.ingressClassMapping, at('ingressClassMapping'), problems, { key: objectName, value: objectName }) ?? {},
+    ingressClassMapping: readStringMap(raw.ingressClassMapping, at('ingressClassMapping'), problems, { key: checkObjectName, value: checkObjectName }) ?? {},
     preserveNodePorts: readBoolean(raw.preserveNodePorts, at('preserveNodePorts'), problems) ?? false,
     restoreStatus: readRestoreStatus(raw.restoreStatus, at('restoreStatus'), problems),
     existingResourcePolicy: readPolicy(raw.existingResourcePolicy, at('existingResourcePolicy'), problems),
@@ -170,7 +163,7 @@ function readRestoreSpec(doc: unknown, problems: ProblemCollector): RestoreSpec 
     dryRun: readBoolean(raw.dryRun, at('dryRun'), problems) ?? false,
     restorePVs: readBoolean(raw.restorePVs, at('restorePVs'), problems),
     flexVolumeDrivers: readFlexDrivers(raw.flexVolumeDrivers, at('flexVolumeDrivers'), problems),
-    ...optionalMap('csiDriverMapping', readStringMap(raw.csiDriverMapping, at('csiDriverMapping'), problems, { key: objectName, value: objectName })),
+    ...optionalMap('csiDriverMapping', readStringMap(raw.csiDriverMapping, at('csiDriverMapping'), problems, { key: checkObjectName, value: checkObjectName })),
     hooks: readObject(raw.hooks, at('hooks'), problems),
     itemOperationTimeout: readString(raw.itemOperationTimeout, at('itemOperationTimeout'), problems),
     uploaderConfig: readObject(raw.uploaderConfig, at('uploaderConfig'), problems),
@@ -181,22 +174,6 @@ function readRestoreSpec(doc: unknown, problems: ProblemCollector): RestoreSpec 
 
 function optionalMap<K extends string>(field: K, value: Record<string, string> | undefined): { [F in K]?: Record<string, string> } {
   return (value ? { [field]: value } : {}) as { [F in K]?: Record<string, string> };
-}
-
-function readMetadata(value: unknown, problems: ProblemCollector): { name?: string; namespace?: string } {
-  if (!isRecord(value)) {
-    problems.add('metadata', `expected an object with at least a name, got ${describeValue(value)}`);
-    return {};
-  }
-  rejectUnknownFields(value, METADATA, 'metadata', problems);
-  const name = readString(value.name, 'metadata.name', problems);
-  if (value.name === undefined) problems.add('metadata.name', 'required: the restore needs a name (it labels every restored object)');
-  else if (name !== undefined && objectName(name)) problems.add('metadata.name', objectName(name)!);
-  const namespace = readString(value.namespace, 'metadata.namespace', problems);
-  if (namespace !== undefined && namespaceName(namespace)) problems.add('metadata.namespace', namespaceName(namespace)!);
-  readStringMap(value.labels, 'metadata.labels', problems, { allowEmptyValue: true });
-  readStringMap(value.annotations, 'metadata.annotations', problems, { allowEmptyValue: true });
-  return { name, namespace };
 }
 
 function readSelectors(value: unknown, path: string, problems: ProblemCollector): LabelSelector[] | undefined {
@@ -262,7 +239,7 @@ function readModifierSource(value: unknown, path: string, problems: ProblemColle
   const name = readString(value.name, joinPath(path, 'name'), problems);
   if (value.name === undefined) problems.add(joinPath(path, 'name'), 'required: the name of the ConfigMap holding the rules');
   const namespace = readString(value.namespace, joinPath(path, 'namespace'), problems);
-  if (namespace !== undefined && namespaceName(namespace)) problems.add(joinPath(path, 'namespace'), namespaceName(namespace)!);
+  if (namespace !== undefined && checkNamespaceName(namespace)) problems.add(joinPath(path, 'namespace'), checkNamespaceName(namespace)!);
   if (name === undefined || value.kind !== 'ConfigMap') return undefined;
   return namespace === undefined ? { kind: 'ConfigMap', name } : { kind: 'ConfigMap', name, namespace };
 }
