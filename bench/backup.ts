@@ -22,7 +22,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { runBackup } from '../lib/backup/run-backup.js';
-import { runBounded } from '../lib/backup/collect.js';
 import { DEFAULT_BACKUP_OPTIONS, type BackupOptions } from '../lib/backup/types.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { AlreadyExists } from '../lib/kube/errors.js';
@@ -32,6 +31,7 @@ import type { KubeObject } from '../lib/model/object.js';
 import { parseBackupSpec } from '../lib/spec/backup-spec.js';
 import { BucketLayout } from '../lib/store/layout.js';
 import { kubeconfigPath, stackDir, stackEnv, stackStore } from '../test/support/stack.js';
+import { runPool } from '../lib/pool.js';
 
 const NAMESPACES = 20;
 const KINDS = ['configmaps', 'secrets', 'deployments'] as const;
@@ -77,18 +77,18 @@ function seedingCluster(): KubeCluster {
 async function seed(size: number): Promise<void> {
   const cluster = seedingCluster();
   const ignore = (err: unknown) => { if (!(err instanceof AlreadyExists)) throw err; };
-  await runBounded(namespacesOf(size), 8, async (name) => { await cluster.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }).catch(ignore); });
+  await runPool(namespacesOf(size), 8, async (name) => { await cluster.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }).catch(ignore); });
   const started = Date.now();
-  await runBounded(objectsFor(size), 32, async (o) => { await cluster.create(o).catch(ignore); });
+  await runPool(objectsFor(size), 32, async (o) => { await cluster.create(o).catch(ignore); });
   console.error(`[bench] seeded ${size} objects in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   cluster.close();
 }
 
 async function cleanup(size: number): Promise<void> {
   const cluster = seedingCluster();
-  await runBounded(objectsFor(size), 32, (o) => cluster.delete(o.apiVersion, o.kind, o.metadata.name!, o.metadata.namespace));
+  await runPool(objectsFor(size), 32, (o) => cluster.delete(o.apiVersion, o.kind, o.metadata.name!, o.metadata.namespace));
   // Without a controller-manager a deleted namespace stays Terminating; its objects are gone already.
-  await runBounded(namespacesOf(size), 8, (name) => cluster.delete('v1', 'Namespace', name));
+  await runPool(namespacesOf(size), 8, (name) => cluster.delete('v1', 'Namespace', name));
   cluster.close();
 }
 
@@ -146,7 +146,7 @@ async function childLimit(size: number, tag: string): Promise<ChildResult> {
   let bytes = 0;
   let objects = 0;
   const paths = KINDS.flatMap((kind) => namespacesOf(size).map((ns) => (kind === 'deployments' ? `/apis/apps/v1/namespaces/${ns}/deployments` : `/api/v1/namespaces/${ns}/${kind}`)));
-  await runBounded(paths, DEFAULT_BACKUP_OPTIONS.concurrency, async (path) => {
+  await runPool(paths, DEFAULT_BACKUP_OPTIONS.concurrency, async (path) => {
     let token: string | undefined;
     do {
       const raw = await get(kc, server, agent, `${path}?limit=${DEFAULT_BACKUP_OPTIONS.pageSize}${token ? `&continue=${encodeURIComponent(token)}` : ''}`);
@@ -276,7 +276,7 @@ async function deletePrefix(prefix: string): Promise<void> {
   const store = stackStore();
   const keys: string[] = [];
   for await (const o of store.list(prefix)) keys.push(o.key);
-  await runBounded(keys, 8, (k) => store.delete(k));
+  await runPool(keys, 8, (k) => store.delete(k));
 }
 
 function describeMachine(): string {

@@ -13,13 +13,13 @@ import { indexBackup } from '../lib/catalog/index-backup.js';
 import { KubeCluster, loadKubeConfig } from '../lib/kube/kube-cluster.js';
 import { DEFAULT_LIMITS } from '../lib/kube/http.js';
 import type { KubeObject } from '../lib/model/object.js';
-import { runPool } from '../lib/restore/apply/pool.js';
 import { runRestore } from '../lib/restore/run-restore.js';
 import { parseRestoreSpec } from '../lib/spec/restore-spec.js';
 import { parseBackupSpec } from '../lib/spec/backup-spec.js';
 import { BucketLayout } from '../lib/store/layout.js';
 import { benchObjects, peakRssMb } from './objects.js';
 import { kubeconfigPath, stackStore } from '../test/support/stack.js';
+import { runPool } from '../lib/pool.js';
 
 const LIMITS = { ...DEFAULT_LIMITS, qps: 5000, burst: 5000, maxSockets: 64 };
 const layout = new BucketLayout('bench');

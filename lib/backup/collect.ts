@@ -66,14 +66,3 @@ export async function* listPages<P extends { continueToken?: string }>(
   }
 }
 
-/** Runs `work` over `items` with at most `limit` running at once; resolves when all have settled. */
-export async function runBounded<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-}

@@ -2,12 +2,13 @@ import type { ApiResource, Cluster, ListOptions } from '../kube/cluster.js';
 import { ClusterError, NotFound } from '../kube/errors.js';
 import { joinApiVersion, type KubeObject } from '../model/object.js';
 import { addMessage, type RunResults } from '../model/results.js';
-import { listAll, listPages, pageOptions, runBounded, type ListAllOptions } from './collect.js';
+import { listAll, listPages, pageOptions, type ListAllOptions } from './collect.js';
 import { ItemError, type BackupContents } from './contents.js';
 import { ListFormatError, splitList, type RawItem } from './list-items.js';
 import { EXCLUDE_FROM_BACKUP_LABEL } from './never-backed-up.js';
 import { isExcludedByLabel, matchesSelectors, type BackupPlan, type ResourceType } from './select.js';
 import type { BackupLog, BackupOptions } from './types.js';
+import { runPool } from '../pool.js';
 
 /** One LIST of a backup: a type, in one namespace or all, with one label selector (`""` for none). */
 interface TypeList {
@@ -78,7 +79,7 @@ export class Gatherer {
       this.progress?.(this.typesDone, this.typesTotal, type.groupResource);
     };
     for (const type of types) if (left.get(type) === 0) finishList(type);
-    await runBounded(lists, this.options.concurrency, async (list) => {
+    await runPool(lists, this.options.concurrency, async (list) => {
       try {
         // A type that failed in one namespace is not listed in the others: its failure is recorded once.
         if (!failed.has(list.type)) await this.gatherList(list);
@@ -166,12 +167,12 @@ export class Gatherer {
     if (namespaces) await this.gatherNamespaces(namespaces);
     const limit = this.options.concurrency;
     if (persistentVolumes) {
-      await runBounded(this.contents.boundVolumeNames(), limit, (name) =>
+      await runPool(this.contents.boundVolumeNames(), limit, (name) =>
         this.gatherOne(persistentVolumes, name, (missing) => `PersistentVolume ${name}, bound to a backed-up claim, ${missing}`));
     }
     if (customResourceDefinitions) {
       // A dotted built-in group (networking.k8s.io, ...) has no CRD: not finding one is expected, not a warning.
-      await runBounded(this.contents.candidateCrdNames(), limit, (name) => this.gatherOne(customResourceDefinitions, name));
+      await runPool(this.contents.candidateCrdNames(), limit, (name) => this.gatherOne(customResourceDefinitions, name));
     }
   }
 
@@ -181,7 +182,7 @@ export class Gatherer {
       && (matchesSelectors(this.plan, ns) || holding.has(ns.metadata.name ?? ''));
     try {
       if (this.plan.namespaces) {
-        await runBounded(this.plan.namespaces, this.options.concurrency, async (name) => {
+        await runPool(this.plan.namespaces, this.options.concurrency, async (name) => {
           const ns = await this.read(type.resource, name);
           if (!ns) addMessage(this.results.warnings, name, `namespace ${name} is included but does not exist`);
           else if (wanted(ns)) await this.writeItem(type, ns);

@@ -4,13 +4,14 @@ import { ClusterError } from '../../kube/errors.js';
 import { splitApiVersion, type KubeObject } from '../../model/object.js';
 import { addMessage, type RunResults } from '../../model/results.js';
 import type { BackupFile } from '../../store/layout.js';
-import { listAll, runBounded } from '../collect.js';
+import { listAll } from '../collect.js';
 import type { BackupLog } from '../types.js';
 import { chooseSnapshotClass, classifyClaim, SNAPSHOT_API_VERSION, type ClaimVerdict, type SnapshotCandidate } from './claims.js';
 import type { BackupSpec } from '../../spec/backup-spec.js';
 import { volumeBackupOptions, type VolumeBackupOptions } from './options.js';
 import { podVolumeWarnings } from './pod-volumes.js';
 import { SnapshotError, takeSnapshot, type SnapshotTiming } from './snapshot.js';
+import { runPool } from '../../pool.js';
 
 /** What the snapshot pass needs besides the claims: the cluster, time, and where problems go. */
 export interface VolumeBackupDeps {
@@ -66,7 +67,7 @@ export async function backupVolumes(backup: string, claims: readonly string[], o
   // Claims are read concurrently but judged in order, so that the warnings read the same on every run.
   const sorted = [...claims].sort();
   const verdicts = new Map<string, ClaimVerdict | { error: string }>();
-  await runBounded(sorted, limit, async (key) => {
+  await runPool(sorted, limit, async (key) => {
     const [namespace = '', claim = ''] = key.split('/');
     try {
       const pvc = await deps.cluster.read('v1', 'PersistentVolumeClaim', claim, namespace);
@@ -103,7 +104,7 @@ export async function backupVolumes(backup: string, claims: readonly string[], o
   };
   const used = new Map<string, KubeObject>();
   const taken: { key: string; snapshot: KubeObject; content: KubeObject }[] = [];
-  await runBounded(candidates, limit, async (candidate) => {
+  await runPool(candidates, limit, async (candidate) => {
     const chosen = chooseSnapshotClass(candidate, classes, options.classByDriver);
     if ('problem' in chosen) return fail(candidate.namespace, candidate.claim, chosen.problem);
     const className = chosen.snapshotClass.metadata.name ?? '';
@@ -166,7 +167,7 @@ export async function backupSelectedVolumes(input: SelectedVolumesInput, deps: O
 /** Warns, in each pod's namespace, about the pod volumes no snapshot covers (hostPath, emptyDir, ...). */
 async function warnAboutPodVolumes(pods: readonly string[], deps: Pick<VolumeBackupDeps, 'cluster' | 'results' | 'concurrency'>): Promise<void> {
   const found = new Map<string, string[]>();
-  await runBounded([...pods].sort(), deps.concurrency ?? 4, async (key) => {
+  await runPool([...pods].sort(), deps.concurrency ?? 4, async (key) => {
     const [namespace = '', name = ''] = key.split('/');
     const pod = await deps.cluster.read('v1', 'Pod', name, namespace).catch((err: unknown) => {
       if (err instanceof ClusterError) return undefined;

@@ -4,7 +4,7 @@ import { applyItem, type ExistingResourcePolicy } from './apply-item.js';
 import { waitForCrds, type CrdWaitOptions } from './crds.js';
 import { createNamespace, planNamespaces } from './namespaces.js';
 import { itemKey, outcomeFor, type ItemOutcome } from './outcome.js';
-import { runPool } from './pool.js';
+import { runPool } from '../../pool.js';
 
 /** Objects of one priority group; groups are applied in order, the objects of one group concurrently. */
 export interface ApplyGroup {

@@ -5,21 +5,17 @@ const SERVER_METADATA = ['uid', 'resourceVersion', 'generation', 'creationTimest
   'deletionTimestamp', 'deletionGracePeriodSeconds', 'ownerReferences'];
 
 /**
- * True when every field the desired object sets has the same value in the live object. Fields only the live
- * object has (server defaults, controller additions) do not count; `status` and server metadata are ignored.
+ * The path of the first field the desired object sets differently from the live one, or undefined when every
+ * field it sets matches. Fields only the live object has (server defaults, controller additions) do not count;
+ * `status` and server metadata are ignored.
  */
-export function matchesLive(desired: KubeObject, live: KubeObject): boolean {
-  return firstDifference(desired, live) === undefined;
-}
-
-/** The path of the first field the desired object sets differently from the live one, or undefined. */
 export function firstDifference(desired: KubeObject, live: KubeObject): string | undefined {
   for (const [key, value] of Object.entries(desired)) {
     if (key === 'status' || key === 'apiVersion' || key === 'kind') continue;
     if (key === 'metadata') {
       for (const [mk, mv] of Object.entries(desired.metadata)) {
         if (SERVER_METADATA.includes(mk)) continue;
-        const diff = subsetDiff(mk === 'labels' ? withoutRestoreName(mv) : mv, live.metadata?.[mk], `metadata.${mk}`);
+        const diff = subsetDiff(mk === 'labels' ? withoutRestoreLabels(mv) : mv, live.metadata?.[mk], `metadata.${mk}`);
         if (diff) return diff;
       }
       continue;
@@ -31,7 +27,7 @@ export function firstDifference(desired: KubeObject, live: KubeObject): string |
 }
 
 // An object restored earlier carries that restore's and that backup's names: that alone is no difference (Velero too).
-function withoutRestoreName(labels: unknown): unknown {
+function withoutRestoreLabels(labels: unknown): unknown {
   if (!isRecord(labels)) return labels;
   const { 'velero.io/restore-name': _restore, 'velero.io/backup-name': _backup, ...rest } = labels;
   return rest;

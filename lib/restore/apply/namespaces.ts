@@ -1,7 +1,7 @@
 import type { Cluster } from '../../kube/cluster.js';
 import { AlreadyExists } from '../../kube/errors.js';
 import type { KubeObject } from '../../model/object.js';
-import { runPool } from './pool.js';
+import { runPool } from '../../pool.js';
 
 /** The namespaces a restore writes into that the target lacks, and which of them the restore brings itself. */
 export interface NamespacePlan {

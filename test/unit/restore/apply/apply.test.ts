@@ -4,8 +4,8 @@ import type { KubeObject } from '../../../../lib/model/object.js';
 import { applyAll, type ApplyAllOptions, type ApplyGroup } from '../../../../lib/restore/apply/apply-all.js';
 import { applyItem } from '../../../../lib/restore/apply/apply-item.js';
 import { firstDifference } from '../../../../lib/restore/apply/compare.js';
-import { runPool } from '../../../../lib/restore/apply/pool.js';
 import { FakeCluster } from '../../../support/fake-cluster.js';
+import { runPool } from '../../../../lib/pool.js';
 
 const ns = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
 const cm = (name: string, data: Record<string, string>, namespace = 'app'): KubeObject =>
