@@ -1,16 +1,33 @@
-import { groupResource, isRecord, type KubeObject } from '../model/object.js';
-import { itemPath, PREFERRED_VERSION_SUFFIX } from '../store/archive-paths.js';
+import { compareStrings, groupResource, isRecord, type KubeObject } from '../model/object.js';
+import { isSafeSegment, PREFERRED_VERSION_SUFFIX } from '../store/archive-paths.js';
 import type { RawItem } from './list-items.js';
 import type { ResourceType } from './select.js';
 
-/** Where items go: one content under several archive paths at a time (an ArchiveWriter). */
+/** Where items go: one content under several archive paths at a time, with backpressure (an ArchiveWriter). */
 export interface EntrySink {
-  addCopies(paths: readonly string[], parts: readonly Uint8Array[]): Promise<void>;
+  /** Takes the content at once; throws once the sink failed. */
+  append(paths: readonly string[], parts: readonly Uint8Array[]): void;
+  /** True while the sink is behind: wait for `ready()` before appending more. */
+  readonly mustWait: boolean;
+  ready(): Promise<void>;
 }
 
 /** Why an item could not be written (its name cannot be a path, ...); the run goes on. */
 export class ItemError extends Error {
   override name = 'ItemError';
+}
+
+/** What a backup holds of one type so far; the folders are computed once, not per item. */
+interface TypeItems {
+  /** `<namespace>/<name>` (`/<name>` when cluster-scoped) of the items written. */
+  seen: Set<string>;
+  /** The resource list's key: `apps/v1/Deployment`. */
+  listKey: string;
+  /** The resource list's entries: `<namespace>/<name>`, or `<name>` when cluster-scoped. */
+  listed: string[];
+  /** `resources/<gr>/`, and its preferred-version folder. */
+  folder: string;
+  preferredFolder: string;
 }
 
 /**
@@ -19,9 +36,9 @@ export class ItemError extends Error {
  * Only names are kept per item, never the objects.
  */
 export class BackupContents {
-  private readonly seen = new Map<string, Set<string>>();
-  private readonly listed = new Map<string, string[]>();
-  private readonly counts = new Map<string, number>();
+  private readonly types = new Map<string, TypeItems>();
+  /** Namespaces already checked as safe path segments. */
+  private readonly safeNamespaces = new Set<string>();
   private readonly volumeNames = new Set<string>();
   private readonly namespacesWithItems = new Set<string>();
   private readonly customTypes = new Map<string, { resource: string; group: string }>();
@@ -31,7 +48,7 @@ export class BackupContents {
 
   /** True when an item of this type with this namespace and name is already in the backup. */
   has(type: ResourceType, namespace: string, name: string): boolean {
-    return this.seen.get(type.groupResource)?.has(`${namespace}/${name}`) ?? false;
+    return this.types.get(type.groupResource)?.seen.has(`${namespace}/${name}`) ?? false;
   }
 
   /**
@@ -39,52 +56,68 @@ export class BackupContents {
    * when it was already written (a restarted list, or a second label selector). Throws ItemError for an item
    * whose name cannot be an archive path.
    */
-  async write(type: ResourceType, obj: KubeObject): Promise<boolean> {
+  write(type: ResourceType, obj: KubeObject): boolean {
     const namespace = type.resource.namespaced ? obj.metadata.namespace ?? '' : '';
     const name = obj.metadata.name ?? '';
     const paths = this.claim(type, namespace, name);
     if (!paths) return false;
-    await this.sink.addCopies(paths, [Buffer.from(JSON.stringify(obj), 'utf8')]);
+    this.sink.append(paths, [Buffer.from(JSON.stringify(obj), 'utf8')]);
     this.note(type, namespace, () => obj);
     return true;
   }
 
   /** As `write`, for an item kept as the bytes the server sent (see splitList). */
-  async writeRaw(type: ResourceType, item: RawItem): Promise<boolean> {
+  writeRaw(type: ResourceType, item: RawItem): boolean {
     const namespace = type.resource.namespaced ? item.namespace : '';
     const paths = this.claim(type, namespace, item.name);
     if (!paths) return false;
-    await this.sink.addCopies(paths, item.parts);
+    this.sink.append(paths, item.parts);
     this.note(type, namespace, item.object);
     return true;
   }
 
-  /** The item's two archive paths, marked as written; undefined when it was written already. */
-  private claim(type: ResourceType, namespace: string, name: string): [string, string] | undefined {
-    if (this.has(type, namespace, name)) return undefined;
-    let paths: [string, string];
-    try {
-      // itemPath checks the segments; the preferred-version copy differs only by its folder (as itemPath puts it).
-      const path = itemPath({ groupResource: type.groupResource, namespace, name });
-      const folder = `resources/${type.groupResource}/`;
-      paths = [path, `${folder}${type.resource.version}${PREFERRED_VERSION_SUFFIX}/${path.slice(folder.length)}`];
-    } catch (err) {
-      throw new ItemError(`${type.groupResource} ${namespace ? `${namespace}/` : ''}${name}: ${(err as Error).message}`, { cause: err });
-    }
-    this.mark(type, namespace, name);
-    return paths;
+  /**
+   * What to wait for before writing more: a promise while the archive is behind, else undefined. Writes are
+   * synchronous and callers check this after each item, so at most one item is written past the bound.
+   */
+  backpressure(): Promise<void> | undefined {
+    return this.sink.mustWait ? this.sink.ready() : undefined;
   }
 
-  private mark(type: ResourceType, namespace: string, name: string): void {
-    let names = this.seen.get(type.groupResource);
-    if (!names) this.seen.set(type.groupResource, (names = new Set()));
-    names.add(`${namespace}/${name}`);
-    const key = `${type.resource.group ? `${type.resource.group}/` : ''}${type.resource.version}/${type.resource.kind}`;
-    let list = this.listed.get(key);
-    if (!list) this.listed.set(key, (list = []));
-    list.push(namespace ? `${namespace}/${name}` : name);
-    this.counts.set(type.groupResource, (this.counts.get(type.groupResource) ?? 0) + 1);
+  /** The item's two archive paths (as itemPath makes them), marked as written; undefined when it was written already. */
+  private claim(type: ResourceType, namespace: string, name: string): [string, string] | undefined {
+    const items = this.types.get(type.groupResource) ?? this.newType(type);
+    const key = `${namespace}/${name}`;
+    if (items?.seen.has(key)) return undefined;
+    const unsafe = !items ? type.groupResource : !isSafeSegment(name) ? name : namespace && !this.isSafeNamespace(namespace) ? namespace : undefined;
+    if (!items || unsafe !== undefined) {
+      throw new ItemError(`${type.groupResource} ${namespace ? `${namespace}/` : ''}${name}: unsafe archive path segment "${unsafe}"`);
+    }
+    const rest = namespace ? `namespaces/${namespace}/${name}.json` : `cluster/${name}.json`;
+    items.seen.add(key);
+    items.listed.push(namespace ? key : name);
     this.total++;
+    return [items.folder + rest, items.preferredFolder + rest];
+  }
+
+  /** The state of a type's first item; undefined when its group-resource cannot be a path segment. */
+  private newType(type: ResourceType): TypeItems | undefined {
+    if (!isSafeSegment(type.groupResource)) return undefined;
+    const { group, version, kind } = type.resource;
+    const folder = `resources/${type.groupResource}/`;
+    const items: TypeItems = {
+      seen: new Set(), listKey: `${group ? `${group}/` : ''}${version}/${kind}`, listed: [],
+      folder, preferredFolder: `${folder}${version}${PREFERRED_VERSION_SUFFIX}/`,
+    };
+    this.types.set(type.groupResource, items);
+    return items;
+  }
+
+  private isSafeNamespace(namespace: string): boolean {
+    if (this.safeNamespaces.has(namespace)) return true;
+    if (!isSafeSegment(namespace)) return false;
+    this.safeNamespaces.add(namespace);
+    return true;
   }
 
   /** Keeps what the related pass needs; `object` is only called for claims, whose bound volume it needs. */
@@ -107,12 +140,18 @@ export class BackupContents {
 
   /** Items written, by groupResource. */
   countsByResource(): Record<string, number> {
-    return Object.fromEntries([...this.counts].sort(([a], [b]) => a.localeCompare(b)));
+    const counts: [string, number][] = [];
+    for (const [gr, items] of this.types) if (items.listed.length > 0) counts.push([gr, items.listed.length]);
+    return Object.fromEntries(counts.sort(([a], [b]) => compareStrings(a, b)));
   }
 
   /** Velero's resource list: `{"apps/v1/Deployment": ["ns/name"], "v1/PersistentVolume": ["name"]}`, sorted. */
   resourceList(): Record<string, string[]> {
-    return Object.fromEntries([...this.listed].sort(([a], [b]) => a.localeCompare(b)).map(([k, names]) => [k, [...names].sort()]));
+    const lists = new Map<string, string[]>();
+    for (const items of this.types.values()) {
+      if (items.listed.length > 0) lists.set(items.listKey, [...(lists.get(items.listKey) ?? []), ...items.listed]);
+    }
+    return Object.fromEntries([...lists].sort(([a], [b]) => compareStrings(a, b)).map(([k, names]) => [k, names.sort()]));
   }
 
   /** PersistentVolume names that backed-up PVCs are bound to. */

@@ -113,7 +113,11 @@ export class Gatherer {
         }
       }, options);
       for await (const page of pages) {
-        for (const item of page.items) await this.writeRawItem(type, item);
+        for (const item of page.items) {
+          this.writeRawItem(type, item);
+          const behind = this.contents.backpressure();
+          if (behind) await behind;
+        }
         this.progress?.(this.typesDone, this.typesTotal);
       }
       return;
@@ -124,11 +128,11 @@ export class Gatherer {
     }
   }
 
-  private async writeRawItem(type: ResourceType, item: RawItem): Promise<void> {
+  private writeRawItem(type: ResourceType, item: RawItem): void {
     if (type.resource.namespaced && !this.plan.includesNamespace(item.namespace)) return;
     if (item.labels[EXCLUDE_FROM_BACKUP_LABEL] === 'true') return;
     try {
-      await this.contents.writeRaw(type, item);
+      this.contents.writeRaw(type, item);
     } catch (err) {
       if (!(err instanceof ItemError)) throw err;
       addMessage(this.results.errors, type.resource.namespaced ? item.namespace : '', err.message);
@@ -143,11 +147,12 @@ export class Gatherer {
 
   private async writeItem(type: ResourceType, obj: KubeObject): Promise<void> {
     try {
-      await this.contents.write(type, obj);
+      this.contents.write(type, obj);
     } catch (err) {
       if (!(err instanceof ItemError)) throw err;
       addMessage(this.results.errors, type.resource.namespaced ? obj.metadata.namespace ?? '' : '', err.message);
     }
+    await this.contents.backpressure();
   }
 
   private recordTypeFailure(type: ResourceType, err: ClusterError): void {

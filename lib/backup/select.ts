@@ -1,5 +1,5 @@
 import type { ApiResource, Discovery } from '../kube/cluster.js';
-import { groupResource, type KubeObject } from '../model/object.js';
+import { compareStrings, groupResource, type KubeObject } from '../model/object.js';
 import type { BackupTemplate } from '../spec/backup-spec.js';
 import { namespaceFilter, matchesResourceEntry, resourceFilter } from '../spec/include-exclude.js';
 import { formatLabelSelector, matchesLabelSelector, type LabelSelector } from '../spec/label-selector.js';
@@ -87,7 +87,7 @@ export function planBackup(discovery: Discovery, spec: BackupTemplate): BackupPl
     }
     allowed.push({ resource, groupResource: gr });
   }
-  allowed.sort((a, b) => a.groupResource.localeCompare(b.groupResource));
+  allowed.sort((a, b) => compareStrings(a.groupResource, b.groupResource));
 
   const wholeCluster = spec.includeClusterResources === true
     || (spec.includeClusterResources === undefined && selectsAllNamespaces(spec));

@@ -116,33 +116,59 @@ export class ArchiveWriter {
     await this.addCopies([path], [typeof data === 'string' ? Buffer.from(data, 'utf8') : data]);
   }
 
-  /**
-   * Adds the same content under each of `paths` (an item and its preferred-version copy), the content given
-   * as parts written one after the other; resolves when the archive has taken them, rejects once it failed.
-   */
+  /** As `append`, then waits while the archive is behind (see `mustWait`). */
   async addCopies(paths: readonly string[], parts: readonly Uint8Array[]): Promise<void> {
+    this.append(paths, parts);
+    if (this.mustWait) await this.ready();
+  }
+
+  /**
+   * True while more gzip members wait than the bound allows: a producer should await `ready()` before it adds
+   * more. A getter rather than a promise per entry: most entries need no wait, and a promise for each of them
+   * cost a backup more than the check.
+   */
+  get mustWait(): boolean {
+    return this.queue.length > MAX_QUEUED;
+  }
+
+  /** Resolves once the archive can take more (at once when it can); rejects once the archive failed. */
+  ready(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (!this.mustWait) return Promise.resolve();
+    return this.wait(new Promise<void>((resolve) => this.spaceWaiters.push(resolve)));
+  }
+
+  /**
+   * Adds the same content under each of `paths` (an item and its preferred-version copy), the content given as
+   * parts written one after the other, at once; throws once the archive failed or finished. It never waits:
+   * callers check `mustWait` (or use `addCopies`), so that memory stays bounded.
+   */
+  append(paths: readonly string[], parts: readonly Uint8Array[]): void {
     if (this.failure) throw this.failure;
     if (this.finished) throw new ArchiveWriteError(`cannot add ${paths[0]}: the archive is finished`);
     let size = 0;
-    for (const part of parts) size += part.length;
+    for (let p = 0; p < parts.length; p++) size += parts[p]!.length;
     const padding = tarPaddingSize(size);
     let needed = 0;
-    for (const path of paths) needed += this.headers.sizeOf(path) + size + padding;
+    for (let i = 0; i < paths.length; i++) needed += this.headers.sizeOf(paths[i]!) + size + padding;
     if (this.batchBytes + needed > this.batch.length) {
       this.flushBatch();
       if (needed > this.batch.length) this.batch = Buffer.allocUnsafe(needed);
     }
     const batch = this.batch;
     let at = this.batchBytes;
-    for (const path of paths) {
-      at += this.headers.write(batch, at, path, size);
-      for (const part of parts) { batch.set(part, at); at += part.length; }
+    for (let i = 0; i < paths.length; i++) {
+      at += this.headers.write(batch, at, paths[i]!, size);
+      for (let p = 0; p < parts.length; p++) {
+        const part = parts[p]!;
+        batch.set(part, at);
+        at += part.length;
+      }
       batch.fill(0, at, at + padding);
       at += padding;
     }
     this.batchBytes = at;
     if (this.batchBytes >= BATCH_BYTES) this.flushBatch();
-    if (this.queue.length > MAX_QUEUED) await this.wait(new Promise<void>((resolve) => this.spaceWaiters.push(resolve)));
   }
 
   /** Sends the gathered bytes to be compressed as one member, and makes sure they are written in order. */

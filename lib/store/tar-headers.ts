@@ -15,14 +15,23 @@ export function tarPaddingSize(size: number): number {
   return (TAR_BLOCK - (size % TAR_BLOCK)) % TAR_BLOCK;
 }
 
+/** The smallest size the 11 octal digits of ustar's size field cannot hold (8 GiB). */
+const MAX_OCTAL_SIZE = 8 ** 11;
+
 function octal(value: number, digits: number): string {
   const s = value.toString(8);
   return s.length > digits ? '7'.repeat(digits) : s.padStart(digits, '0');
 }
 
+/** True when every character of `s` is ASCII (one byte each in UTF-8): a loop, cheaper than a native call. */
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
 /** Splits a path into ustar's prefix (155 bytes at most) and name (100 at most), or undefined when it cannot be. */
 function splitUstar(path: string): [prefix: string, name: string] | undefined {
-  if (Buffer.byteLength(path) !== path.length) return undefined;
+  if (!isAscii(path)) return undefined;
   if (path.length <= 100) return ['', path];
   // The name is what follows the first slash that leaves at most 100 bytes after it.
   for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
@@ -66,13 +75,15 @@ export class TarHeaders {
 
   /** Bytes the header(s) of `path` take: one block, or three and a PAX record's blocks when ustar cannot hold it. */
   sizeOf(path: string): number {
-    if (splitUstar(path)) return TAR_BLOCK;
+    if ((path.length <= 100 && isAscii(path)) || splitUstar(path)) return TAR_BLOCK;
     const pax = paxRecord('path', path).length;
     return 2 * TAR_BLOCK + pax + tarPaddingSize(pax);
   }
 
   /** Writes the header(s) of a file of `size` bytes at `path` into `target` at `offset`; returns the bytes written. */
   write(target: Buffer, offset: number, path: string, size: number): number {
+    // The common case (a short ASCII path) without the split's array.
+    if (path.length <= 100 && isAscii(path)) return this.block(target, offset, '', path, size, 0x30);
     const split = splitUstar(path);
     if (split) return this.block(target, offset, split[0], split[1], size, 0x30);
     const pax = paxRecord('path', path);
@@ -86,12 +97,12 @@ export class TarHeaders {
   }
 
   private block(target: Buffer, offset: number, prefix: string, name: string, size: number, type: number): number {
-    this.template.copy(target, offset);
+    target.set(this.template, offset);
     let sum = this.templateSum + type;
     target[offset + 156] = type;
     sum += writeAscii(target, offset, name);
     if (prefix) sum += writeAscii(target, offset + 345, prefix);
-    if (size.toString(8).length > 11) {
+    if (size >= MAX_OCTAL_SIZE) {
       // Base-256 for sizes of 8 GiB and more.
       target[offset + 124] = 0x80;
       sum += 0x80;
@@ -103,17 +114,39 @@ export class TarHeaders {
         n = Math.floor(n / 256);
       }
     } else {
-      sum += writeAscii(target, offset + 124, `${octal(size, 11)} `);
+      sum += writeOctal(target, offset + 124, size, 11);
+      target[offset + 135] = 0x20;
+      sum += 0x20;
     }
-    target.write(`${octal(sum, 6)} `, offset + 148, 'latin1');
+    writeOctal(target, offset + 148, sum, 6);
+    target[offset + 154] = 0x20;
     return TAR_BLOCK;
   }
 }
 
-/** Writes an ASCII string (latin1 holds it byte for byte) and returns the sum of its bytes. */
+/**
+ * Writes an ASCII string and returns the sum of its bytes. A loop: the headers' fields are short, and a native
+ * write per field cost more than the loop (two headers per backed-up item).
+ */
 function writeAscii(target: Buffer, offset: number, s: string): number {
-  target.write(s, offset, 'latin1');
   let sum = 0;
-  for (let i = 0; i < s.length; i++) sum += s.charCodeAt(i);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    target[offset + i] = c;
+    sum += c;
+  }
+  return sum;
+}
+
+/** Writes `value` as `digits` octal digits, zero-padded, and returns the sum of their bytes (value < 8 ** digits). */
+function writeOctal(target: Buffer, offset: number, value: number, digits: number): number {
+  let sum = 0;
+  let n = value;
+  for (let i = digits - 1; i >= 0; i--) {
+    const c = 0x30 + (n % 8);
+    target[offset + i] = c;
+    sum += c;
+    n = Math.floor(n / 8);
+  }
   return sum;
 }
