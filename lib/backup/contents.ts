@@ -72,7 +72,7 @@ export class BackupContents {
     const paths = this.claim(type, namespace, item.name);
     if (!paths) return false;
     this.sink.append(paths, item.parts);
-    this.note(type, namespace, item.object);
+    this.note(type, namespace, () => item.object());
     return true;
   }
 

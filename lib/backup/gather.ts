@@ -5,7 +5,6 @@ import { addMessage, type RunResults } from '../model/results.js';
 import { listAll, listPages, pageOptions, type ListAllOptions } from './collect.js';
 import { ItemError, type BackupContents } from './contents.js';
 import { ListFormatError, splitList, type RawItem } from './list-items.js';
-import { EXCLUDE_FROM_BACKUP_LABEL } from './never-backed-up.js';
 import { isExcludedByLabel, matchesSelectors, type BackupPlan, type ResourceType } from './select.js';
 import type { BackupLog, BackupOptions } from './types.js';
 import { runPool } from '../pool.js';
@@ -130,7 +129,7 @@ export class Gatherer {
 
   private writeRawItem(type: ResourceType, item: RawItem): void {
     if (type.resource.namespaced && !this.plan.includesNamespace(item.namespace)) return;
-    if (item.labels[EXCLUDE_FROM_BACKUP_LABEL] === 'true') return;
+    if (item.excludedFromBackup) return;
     try {
       this.contents.writeRaw(type, item);
     } catch (err) {

@@ -1,4 +1,5 @@
 import type { KubeObject } from '../model/object.js';
+import { EXCLUDE_FROM_BACKUP_LABEL } from './never-backed-up.js';
 
 /**
  * One item of a LIST answer kept as the server's bytes, with the few fields a backup decides on. Parsing a page
@@ -9,7 +10,10 @@ export interface RawItem {
   name: string;
   /** `""` when the answer has none (cluster-scoped objects). */
   namespace: string;
-  labels: Record<string, string>;
+  /** The item's labels, decoded on first use. */
+  readonly labels: Record<string, string>;
+  /** True when the item carries `velero.io/exclude-from-backup: "true"`. */
+  readonly excludedFromBackup: boolean;
   /** The item's JSON with `apiVersion` and `kind` first (LIST items carry neither), in parts to write in order. */
   parts: Uint8Array[];
   /** Total bytes of `parts`. */
@@ -61,7 +65,7 @@ export function splitList(body: Uint8Array, apiVersion: string, kind: string): R
     if (!scan.keyIs(ks, ke, 'items') || buf[at] !== OPEN_BRACKET) return scan.skipValue(at);
     return scan.arrayElements(at, (start) => {
       const item = scan.item(start);
-      page.items.push(rawItem(buf, start, item, typePrefix, apiVersion, kind));
+      page.items.push(new ListedItem(buf, start, item, typePrefix, apiVersion, kind));
       return item.end;
     });
   });
@@ -72,25 +76,70 @@ interface ScannedItem {
   end: number;
   name: string;
   namespace: string;
-  labels: Record<string, string>;
+  /** Where metadata.labels' object starts and ends; both 0 when the item has none. */
+  labelsStart: number;
+  labelsEnd: number;
   hasType: boolean;
   empty: boolean;
 }
 
-function rawItem(buf: Buffer, start: number, item: ScannedItem, typePrefix: Buffer, apiVersion: string, kind: string): RawItem {
-  const object = (): KubeObject => ({ ...(JSON.parse(buf.toString('utf8', start, item.end)) as KubeObject), apiVersion, kind });
-  let parts: Uint8Array[];
-  if (item.hasType) {
-    // Rare (custom resources): encode it again so that the list's apiVersion and kind win, as in a parsed list.
-    parts = [Buffer.from(JSON.stringify(object()), 'utf8')];
-  } else {
-    const rest = buf.subarray(start + 1, item.end);
-    parts = item.empty ? [typePrefix, rest] : [typePrefix, COMMA_BYTES, rest];
-  }
-  return { name: item.name, namespace: item.namespace, labels: item.labels, parts, size: parts.reduce((n, p) => n + p.length, 0), object };
-}
-
+/** The exclusion label's key as the API server writes it (Go's encoder escapes no character of it). */
+const EXCLUDE_KEY = Buffer.from(JSON.stringify(EXCLUDE_FROM_BACKUP_LABEL), 'utf8');
 const COMMA_BYTES = Buffer.from(',');
+
+/** An item of a page: the page's bytes and where the item and its labels are in them. */
+class ListedItem implements RawItem {
+  readonly parts: Uint8Array[];
+  readonly size: number;
+  readonly excludedFromBackup: boolean;
+  private decodedLabels?: Record<string, string>;
+
+  constructor(private readonly buf: Buffer, private readonly start: number, private readonly scanned: ScannedItem,
+    typePrefix: Buffer, private readonly apiVersion: string, private readonly kind: string) {
+    if (scanned.hasType) {
+      // Rare (custom resources): encode it again so that the list's apiVersion and kind win, as in a parsed list.
+      this.parts = [Buffer.from(JSON.stringify(this.object()), 'utf8')];
+    } else {
+      const rest = buf.subarray(start + 1, scanned.end);
+      this.parts = scanned.empty ? [typePrefix, rest] : [typePrefix, COMMA_BYTES, rest];
+    }
+    let size = 0;
+    for (const part of this.parts) size += part.length;
+    this.size = size;
+    this.excludedFromBackup = this.findExclusion();
+  }
+
+  get name(): string {
+    return this.scanned.name;
+  }
+
+  get namespace(): string {
+    return this.scanned.namespace;
+  }
+
+  get labels(): Record<string, string> {
+    const { labelsStart, labelsEnd } = this.scanned;
+    this.decodedLabels ??= labelsEnd > labelsStart ? JSON.parse(this.buf.toString('utf8', labelsStart, labelsEnd)) as Record<string, string> : {};
+    return this.decodedLabels;
+  }
+
+  object(): KubeObject {
+    return { ...(JSON.parse(this.buf.toString('utf8', this.start, this.scanned.end)) as KubeObject), apiVersion: this.apiVersion, kind: this.kind };
+  }
+
+  /**
+   * Whether the exclusion label is set, without decoding the labels of every item: only labels that hold its
+   * key (quoted, so not as part of a longer key) or any escape are decoded.
+   */
+  private findExclusion(): boolean {
+    const { labelsStart, labelsEnd } = this.scanned;
+    if (labelsEnd <= labelsStart) return false;
+    // A view of the labels alone: a search of the whole page from here would cost a page per item.
+    const labels = this.buf.subarray(labelsStart, labelsEnd);
+    if (labels.indexOf(EXCLUDE_KEY) < 0 && labels.indexOf(BACKSLASH) < 0) return false;
+    return this.labels[EXCLUDE_FROM_BACKUP_LABEL] === 'true';
+  }
+}
 
 /** A forward-only reader of JSON bytes that finds where values end without decoding them. */
 class Scanner {
@@ -226,7 +275,7 @@ class Scanner {
 
   /** Scans one item object: its end, whether it names its own type, and its metadata's name, namespace and labels. */
   item(start: number): ScannedItem {
-    const out: ScannedItem = { end: 0, name: '', namespace: '', labels: {}, hasType: false, empty: true };
+    const out: ScannedItem = { end: 0, name: '', namespace: '', labelsStart: 0, labelsEnd: 0, hasType: false, empty: true };
     out.end = this.objectKeys(start, (ks, ke, at) => {
       out.empty = false;
       if (this.keyIs(ks, ke, 'apiVersion') || this.keyIs(ks, ke, 'kind')) out.hasType = true;
@@ -239,9 +288,9 @@ class Scanner {
           return end;
         }
         if (this.keyIs(fs, fe, 'labels') && this.buf[v] === OPEN_BRACE) {
-          const end = this.skipValue(v);
-          out.labels = JSON.parse(this.buf.toString('utf8', v, end)) as Record<string, string>;
-          return end;
+          out.labelsStart = v;
+          out.labelsEnd = this.skipValue(v);
+          return out.labelsEnd;
         }
         return this.skipValue(v);
       });

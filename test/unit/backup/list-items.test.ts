@@ -40,6 +40,20 @@ describe('splitList', () => {
     ]);
   });
 
+  it.each([
+    ['the label set to "true"', '{"velero.io/exclude-from-backup":"true","app":"web"}', true],
+    ['the label set to "false"', '{"velero.io/exclude-from-backup":"false"}', false],
+    ['the key written with an escape, as another encoder may', '{"velero.io\\u002fexclude-from-backup":"true"}', true],
+    ['the key as another label\'s value', '{"note":"velero.io/exclude-from-backup"}', false],
+    ['a longer key that ends with it', '{"x.velero.io/exclude-from-backup":"true"}', false],
+    ['no labels at all', undefined, false],
+  ])('tells whether an item is excluded from the backup: %s', (_case, labels, excluded) => {
+    const meta = labels === undefined ? '{"name":"a"}' : `{"name":"a","labels":${labels}}`;
+    const [item] = splitList(Buffer.from(`{"items":[{"metadata":${meta}},{"metadata":{"name":"b","labels":{"velero.io/exclude-from-backup":"true"}}}]}`), 'v1', 'ConfigMap').items;
+    expect(item!.excludedFromBackup).toBe(excluded);
+    expect(item!.labels['velero.io/exclude-from-backup'] === 'true').toBe(excluded);
+  });
+
   it('puts the list\'s apiVersion and kind in place of an item\'s own, as a parsed list does (custom resources carry them)', () => {
     const body = JSON.stringify({ apiVersion: 'example.com/v1', kind: 'WidgetList', items: [{ apiVersion: 'example.com/v1beta1', kind: 'Widget', metadata: { name: 'w' }, spec: { size: 2 } }] });
     const [item] = splitList(Buffer.from(body), 'example.com/v1', 'Widget').items;
