@@ -9,14 +9,16 @@
  *   ferry  a Ferry backup of those namespaces and kinds (runBackup with the default client limits and options)
  *   limit  the same paged LISTs (same page size and concurrency), raw response bytes streamed into one upload,
  *          with no parsing, no gzip and no other processing
- * and prints objects/s of both (median of the runs), their ratio, and each process's peak RSS.
+ * and prints objects/s of both (median of the runs), their ratio, each process's peak RSS, and the CPU seconds
+ * each spent and the stack's servers (API server, etcd, S3 server) spent meanwhile (medians): on a machine whose
+ * cores the servers share, the client's CPU time is what the ratio turns on.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { PassThrough } from 'node:stream';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +39,13 @@ const NAMESPACES = 20;
 const KINDS = ['configmaps', 'secrets', 'deployments'] as const;
 const PREFIX = 'ferry-bench';
 
-interface ChildResult { mode: 'ferry' | 'limit'; objects: number; seconds: number; bytes: number; maxRssMiB: number; phase?: string; failureReason?: string }
+interface ChildResult {
+  mode: 'ferry' | 'limit'; objects: number; seconds: number; bytes: number; maxRssMiB: number; phase?: string; failureReason?: string;
+  /** CPU time of the child's whole process (every thread: compression, JIT, GC) during the timed window. */
+  cpuSeconds: number;
+  /** CPU time of the stack's servers (source API server, etcd, S3 server) during the child's run; set by the parent. */
+  serverCpuSeconds?: number;
+}
 
 /** Namespaces are named per run: deleted ones stay Terminating (the stack runs no namespace controller). */
 let runId = process.env.FERRY_BENCH_RUN ?? Date.now().toString(36);
@@ -103,6 +111,7 @@ async function childFerry(size: number, tag: string, options: Partial<BackupOpti
     for (const [k, v] of Object.entries(process.memoryUsage())) peaks[k] = Math.max(peaks[k] ?? 0, Math.round(v / 1048576));
   }, 20) : undefined;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const store = stackStore();
   // FERRY_BENCH_TRACE=1 prints when each bucket call and discovery start and end (ms since the run started).
   if (process.env.FERRY_BENCH_TRACE) {
@@ -113,24 +122,26 @@ async function childFerry(size: number, tag: string, options: Partial<BackupOpti
           const t0 = performance.now() - started;
           const out = fn(...args);
           if (out instanceof Promise) {
-            void out.finally(() => console.error(`[trace] ${name} ${String(args[0]).slice(-40)} ${t0.toFixed(0)}-${(performance.now() - started).toFixed(0)} ms`)).catch(() => undefined);
+            const what = typeof args[0] === 'object' && args[0] ? `${(args[0] as { resource?: string }).resource ?? ''} ${(args[1] as { namespace?: string } | undefined)?.namespace ?? ''}` : String(args[0]);
+            void out.finally(() => console.error(`[trace] ${name} ${what.slice(-40)} ${t0.toFixed(0)}-${(performance.now() - started).toFixed(0)} ms`)).catch(() => undefined);
           }
           return out;
         };
       }
     };
     trace(store, ['put', 'upload']);
-    trace(cluster, ['discover']);
+    trace(cluster, ['discover', 'listPageBytes']);
   }
   const outcome = await runBackup(spec, { store, layout: new BucketLayout(`${PREFIX}/${tag}`), cluster, clock: () => new Date(), options });
   if (process.env.FERRY_BENCH_TRACE) console.error(`[trace] done ${(performance.now() - started).toFixed(0)} ms`);
   const seconds = (performance.now() - started) / 1000;
+  const cpuSeconds = cpuSecondsSince(cpu);
   clearInterval(sampler);
   cluster.close();
   if (process.env.FERRY_BENCH_MEMORY) console.error(JSON.stringify({ peaks }));
   const tarball = Object.entries(outcome.files).find(([f]) => f.endsWith('.tar.gz'))?.[1]?.size ?? 0;
   const objects = KINDS.reduce((n, k) => n + (outcome.byResource[k === 'deployments' ? 'deployments.apps' : k] ?? 0), 0);
-  return { mode: 'ferry', objects, seconds, bytes: tarball, maxRssMiB: process.resourceUsage().maxRSS / 1024, phase: outcome.phase,
+  return { mode: 'ferry', objects, seconds, cpuSeconds, bytes: tarball, maxRssMiB: process.resourceUsage().maxRSS / 1024, phase: outcome.phase,
     ...(outcome.failureReason ? { failureReason: outcome.failureReason } : {}) };
 }
 
@@ -142,6 +153,7 @@ async function childLimit(size: number, tag: string): Promise<ChildResult> {
   const body = new PassThrough();
   const store = stackStore();
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const upload = store.upload(`${PREFIX}/${tag}/limit-${size}.json`, body);
   let bytes = 0;
   let objects = 0;
@@ -161,8 +173,27 @@ async function childLimit(size: number, tag: string): Promise<ChildResult> {
   body.end();
   await upload;
   const seconds = (performance.now() - started) / 1000;
+  const cpuSeconds = cpuSecondsSince(cpu);
   agent.destroy();
-  return { mode: 'limit', objects, seconds, bytes, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
+  return { mode: 'limit', objects, seconds, cpuSeconds, bytes, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
+}
+
+function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const { user, system } = process.cpuUsage(start);
+  return (user + system) / 1e6;
+}
+
+/** CPU seconds the stack's servers (source API server, etcd, S3 server) have used so far, from /proc. */
+function serverCpuSeconds(): number {
+  const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  let total = 0;
+  for (const server of ['source', 'etcd', 'versitygw']) {
+    const pid = readFileSync(join(stackDir(), `${server}.pid`), 'utf8').trim();
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    total += (Number(fields[11]) + Number(fields[12])) / ticks;
+  }
+  return total;
 }
 
 /** Counts items by their `"uid":` keys (one per object); a cheap scan, not a parse. */
@@ -211,9 +242,19 @@ function runChild(script: string, mode: 'ferry' | 'limit', size: number, tag: st
   });
 }
 
+/** A child run, with the servers' CPU time during it (which includes the child's start, a few idle milliseconds). */
+async function runMeasured(script: string, mode: 'ferry' | 'limit', size: number, tag: string): Promise<ChildResult> {
+  const before = serverCpuSeconds();
+  const result = await runChild(script, mode, size, tag);
+  return { ...result, serverCpuSeconds: serverCpuSeconds() - before };
+}
+
 function credentialsEnv(): Record<string, string> {
   const env = stackEnv();
-  return { AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID!, AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY!, NODE_NO_WARNINGS: '1' };
+  return {
+    AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID!, AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY!, NODE_NO_WARNINGS: '1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -251,24 +292,25 @@ async function main(argv: string[]): Promise<void> {
       // Alternate the order so that neither side always runs on a warmer server.
       const order: ('ferry' | 'limit')[] = r % 2 === 0 ? ['limit', 'ferry'] : ['ferry', 'limit'];
       for (const mode of order) {
-        let result = await runChild(script, mode, size, `${tag}-${r}`).catch((err: Error) => ({ mode, objects: 0, seconds: 0, bytes: 0, maxRssMiB: 0, phase: 'Failed', failureReason: err.message }));
+        let result: ChildResult = await runMeasured(script, mode, size, `${tag}-${r}`).catch((err: Error) => ({ mode, objects: 0, seconds: 0, cpuSeconds: 0, bytes: 0, maxRssMiB: 0, phase: 'Failed', failureReason: err.message }));
         // The shared stack's S3 server restarts now and then (other test suites reconfigure it): run again once.
         if (result.phase && result.phase !== 'Completed') {
           console.error(`[bench] ${mode} ended ${result.phase} (${result.failureReason ?? 'no reason'}); running it again`);
-          result = await runChild(script, mode, size, `${tag}-${r}b`);
+          result = await runMeasured(script, mode, size, `${tag}-${r}b`);
         }
-        console.error(`[bench] N=${size} run ${r + 1} ${mode}: ${result.objects} objects in ${result.seconds.toFixed(2)} s, ${(result.bytes / 1048576).toFixed(1)} MiB, peak RSS ${result.maxRssMiB.toFixed(0)} MiB${result.phase ? `, ${result.phase}` : ''}`);
+        console.error(`[bench] N=${size} run ${r + 1} ${mode}: ${result.objects} objects in ${result.seconds.toFixed(2)} s, ${(result.bytes / 1048576).toFixed(1)} MiB, peak RSS ${result.maxRssMiB.toFixed(0)} MiB, CPU ${result.cpuSeconds.toFixed(2)} s + servers ${(result.serverCpuSeconds ?? 0).toFixed(2)} s${result.phase ? `, ${result.phase}` : ''}`);
         results.push(result);
       }
     }
     const of = (mode: string) => results.filter((x) => x.mode === mode);
     const ferryRate = median(of('ferry').map((x) => x.objects / x.seconds));
     const limitRate = median(of('limit').map((x) => x.objects / x.seconds));
-    rows.push(`| ${size.toLocaleString('en')} | ${ferryRate.toFixed(0)} | ${limitRate.toFixed(0)} | ${(ferryRate / limitRate).toFixed(2)} | ${Math.max(...of('ferry').map((x) => x.maxRssMiB)).toFixed(0)} MiB | ${Math.max(...of('limit').map((x) => x.maxRssMiB)).toFixed(0)} MiB |`);
+    const cpu = (mode: string) => `${median(of(mode).map((x) => x.cpuSeconds)).toFixed(2)} + ${median(of(mode).map((x) => x.serverCpuSeconds ?? 0)).toFixed(2)}`;
+    rows.push(`| ${size.toLocaleString('en')} | ${ferryRate.toFixed(0)} | ${limitRate.toFixed(0)} | ${(ferryRate / limitRate).toFixed(2)} | ${Math.max(...of('ferry').map((x) => x.maxRssMiB)).toFixed(0)} MiB | ${Math.max(...of('limit').map((x) => x.maxRssMiB)).toFixed(0)} MiB | ${cpu('ferry')} | ${cpu('limit')} |`);
     if (!argv.includes('--keep')) await cleanup(size);
   }
   await deletePrefix(`${PREFIX}/${tag}`);
-  console.log(`| objects | Ferry objects/s | limit objects/s | ratio | Ferry peak RSS | limit peak RSS |\n|---:|---:|---:|---:|---:|---:|\n${rows.join('\n')}`);
+  console.log(`| objects | Ferry objects/s | limit objects/s | ratio | Ferry peak RSS | limit peak RSS | Ferry CPU-s (own + servers) | limit CPU-s (own + servers) |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n${rows.join('\n')}`);
   console.log(`\n(median of ${runs} runs each; ${describeMachine()})`);
 }
 
