@@ -17,14 +17,17 @@ export class ItemError extends Error {
   override name = 'ItemError';
 }
 
-/** What a backup holds of one type so far; the folders are computed once, not per item. */
+/**
+ * What a backup holds of one type so far; the folders are computed once, not per item. Names are kept by
+ * namespace (`""` for cluster-scoped items), in the order written: the item's own name string and a set entry,
+ * the least a backup can keep for its resource list (about 60 bytes an item; a `<namespace>/<name>` string per
+ * item took three times that).
+ */
 interface TypeItems {
-  /** `<namespace>/<name>` (`/<name>` when cluster-scoped) of the items written. */
-  seen: Set<string>;
+  names: Map<string, Set<string>>;
+  count: number;
   /** The resource list's key: `apps/v1/Deployment`. */
   listKey: string;
-  /** The resource list's entries: `<namespace>/<name>`, or `<name>` when cluster-scoped. */
-  listed: string[];
   /** `resources/<gr>/`, and its preferred-version folder. */
   folder: string;
   preferredFolder: string;
@@ -48,7 +51,7 @@ export class BackupContents {
 
   /** True when an item of this type with this namespace and name is already in the backup. */
   has(type: ResourceType, namespace: string, name: string): boolean {
-    return this.types.get(type.groupResource)?.seen.has(`${namespace}/${name}`) ?? false;
+    return this.types.get(type.groupResource)?.names.get(namespace)?.has(name) ?? false;
   }
 
   /**
@@ -87,16 +90,17 @@ export class BackupContents {
   /** The item's two archive paths (as itemPath makes them), marked as written; undefined when it was written already. */
   private claim(type: ResourceType, namespace: string, name: string): [string, string] | undefined {
     const items = this.types.get(type.groupResource) ?? this.newType(type);
-    const key = `${namespace}/${name}`;
-    if (items?.seen.has(key)) return undefined;
+    if (items?.names.get(namespace)?.has(name)) return undefined;
     const unsafe = !items ? type.groupResource : !isSafeSegment(name) ? name : namespace && !this.isSafeNamespace(namespace) ? namespace : undefined;
     if (!items || unsafe !== undefined) {
       throw new ItemError(`${type.groupResource} ${namespace ? `${namespace}/` : ''}${name}: unsafe archive path segment "${unsafe}"`);
     }
-    const rest = namespace ? `namespaces/${namespace}/${name}.json` : `cluster/${name}.json`;
-    items.seen.add(key);
-    items.listed.push(namespace ? key : name);
+    let names = items.names.get(namespace);
+    if (!names) items.names.set(namespace, (names = new Set()));
+    names.add(name);
+    items.count++;
     this.total++;
+    const rest = namespace ? `namespaces/${namespace}/${name}.json` : `cluster/${name}.json`;
     return [items.folder + rest, items.preferredFolder + rest];
   }
 
@@ -106,7 +110,7 @@ export class BackupContents {
     const { group, version, kind } = type.resource;
     const folder = `resources/${type.groupResource}/`;
     const items: TypeItems = {
-      seen: new Set(), listKey: `${group ? `${group}/` : ''}${version}/${kind}`, listed: [],
+      names: new Map(), count: 0, listKey: `${group ? `${group}/` : ''}${version}/${kind}`,
       folder, preferredFolder: `${folder}${version}${PREFERRED_VERSION_SUFFIX}/`,
     };
     this.types.set(type.groupResource, items);
@@ -141,7 +145,7 @@ export class BackupContents {
   /** Items written, by groupResource. */
   countsByResource(): Record<string, number> {
     const counts: [string, number][] = [];
-    for (const [gr, items] of this.types) if (items.listed.length > 0) counts.push([gr, items.listed.length]);
+    for (const [gr, items] of this.types) if (items.count > 0) counts.push([gr, items.count]);
     return Object.fromEntries(counts.sort(([a], [b]) => compareStrings(a, b)));
   }
 
@@ -149,7 +153,10 @@ export class BackupContents {
   resourceList(): Record<string, string[]> {
     const lists = new Map<string, string[]>();
     for (const items of this.types.values()) {
-      if (items.listed.length > 0) lists.set(items.listKey, [...(lists.get(items.listKey) ?? []), ...items.listed]);
+      if (items.count === 0) continue;
+      const list = lists.get(items.listKey) ?? [];
+      for (const [namespace, names] of items.names) for (const name of names) list.push(namespace ? `${namespace}/${name}` : name);
+      lists.set(items.listKey, list);
     }
     return Object.fromEntries([...lists].sort(([a], [b]) => compareStrings(a, b)).map(([k, names]) => [k, names.sort()]));
   }
