@@ -1,14 +1,14 @@
 /**
- * The `index` function: triggered by S3 ObjectCreated events under the backups prefix, it judges each backup an
- * event names and writes its catalog entry. Records are routed to the storage location whose bucket and prefix
+ * The `index` function: triggered by S3 ObjectCreated events under the backups prefix (S3's own notifications, or
+ * EventBridge's, or either through SQS or SNS), it judges each backup an event names and writes its catalog entry. Records are routed to the storage location whose bucket and prefix
  * hold their key; records no location holds are ignored with a log line.
  */
 import { IndexRunError } from '../lib/catalog/errors.js';
 import { indexEvent, type IndexOutcome } from '../lib/catalog/index-backup.js';
+import { unwrapS3Event } from '../lib/catalog/event-envelopes.js';
 import type { S3EventLike, S3EventRecord } from '../lib/catalog/s3-event.js';
 import { decodeEventKey } from '../lib/catalog/s3-event.js';
 import type { Log, ValidationLimits } from '../lib/catalog/types.js';
-import { isRecord } from '../lib/model/object.js';
 import { BucketLayout } from '../lib/store/layout.js';
 import type { ObjectStore } from '../lib/store/object-store.js';
 import type { Runtime } from './compose.js';
@@ -36,17 +36,23 @@ export interface IndexResponse {
   ignored: number;
 }
 
-/** Accepts an S3 event notification (or S3's test event, which is then ignored). */
+/**
+ * Accepts an S3 event notification (S3's test event included, which is then ignored), an S3 EventBridge event, or
+ * SQS messages or SNS notifications holding either (see unwrapS3Event).
+ */
 export function parseIndexEvent(event: Record<string, unknown>): S3EventLike {
-  if (Array.isArray(event.Records)) return event;
-  if (typeof event.Event === 'string' && event.Event.endsWith('TestEvent')) return event;
-  throw new Error('expected an S3 event notification with Records');
+  const { recognized, skipped } = unwrapS3Event(event);
+  if (!recognized) {
+    throw new Error(`expected an S3 event notification with Records, an S3 EventBridge event, or SQS or SNS messages holding one (${skipped.join('; ')})`);
+  }
+  return event;
 }
 
-/** The core: routes records to locations and indexes each location's backups. */
+/** The core: unwraps the event, routes its records to locations and indexes each location's backups. */
 export async function indexHandlerCore(event: S3EventLike, deps: IndexHandlerDeps): Promise<IndexResponse> {
-  const records = isRecord(event) && Array.isArray(event.Records) ? event.Records as S3EventRecord[] : [];
-  if (records.length === 0) deps.log.info('ignored an event without records (a test event?)');
+  const { event: { Records: records }, skipped } = unwrapS3Event(event);
+  for (const reason of skipped) deps.log.info(`ignored ${reason}`);
+  if (records.length === 0 && skipped.length === 0) deps.log.info('ignored an event without records');
   const routed = new Map<IndexLocation, S3EventRecord[]>();
   let ignored = 0;
   for (const record of records) {

@@ -1,5 +1,6 @@
-// The index function on the real stack: S3-shaped events (the events/ fixtures) through the deployed handler
-// (middy, runtime, S3 adapter) against versitygw, and events produced by versitygw's own webhook.
+// The index function on the real stack: S3-shaped events (the events/ fixtures, S3's own, EventBridge's and SQS's)
+// through the deployed handler (middy, runtime, S3 adapter) against versitygw, and events produced by versitygw's
+// own webhook.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIndexHandler, indexHandlerCore } from '../../functions/index.js';
 import { readCatalogEntry } from '../../lib/catalog/catalog-entry.js';
@@ -43,6 +44,25 @@ describe('the index function on the stack', () => {
       name, phase: 'Completed', verified: true, sourceCluster: 'idc', format: 'ferry',
       counts: { items: 4, cluster: 1, byNamespace: { default: 3 } }, expires: '2026-02-09T08:00:00.000Z',
     });
+  });
+
+  it.each<[string, (name: string) => Record<string, unknown>]>([
+    ['an EventBridge event (its key not URL-encoded)', (name) => {
+      const event = loadEvent('eventbridge-backup-committed');
+      const detail = event.detail as { bucket: { name: string }; object: { key: string } };
+      detail.bucket.name = bucket;
+      detail.object.key = `${layout.backupPrefix(name)}ferry-manifest.json`;
+      return event;
+    }],
+    ['SQS messages holding the S3 notification and S3\'s test event', (name) => ({
+      Records: [loadEvent('s3-test-event'), committedEvent(name)].map((body, i) => ({ messageId: `m${i}`, eventSource: 'aws:sqs', body: JSON.stringify(body) })),
+    })],
+  ])('catalogs a backup named by %s', async (_case, eventFor) => {
+    const name = freshName('wrapped');
+    await putBackup(store, layout, name, await buildBackup(name));
+    const response = await handler(eventFor(name), context);
+    expect(response).toEqual({ outcomes: [{ location: 'default', backup: name, action: 'written', phase: 'Completed', problems: [] }], ignored: 0 });
+    expect(await indexed(name)).toMatchObject({ name, phase: 'Completed', verified: true });
   });
 
   it.each<[string, string, RegExp, (name: string) => Promise<BackupFiles>]>([

@@ -22,9 +22,8 @@ function location(name: string, bucket: string, prefix: string, store: MemorySto
 }
 
 describe('parseIndexEvent', () => {
-  it('accepts an S3 event notification and S3\'s test event', () => {
-    expect(parseIndexEvent(loadEvent('s3-backup-committed'))).toHaveProperty('Records');
-    expect(parseIndexEvent(loadEvent('s3-test-event'))).toMatchObject({ Event: 's3:TestEvent' });
+  it.each(['s3-backup-committed', 's3-test-event', 'eventbridge-backup-committed', 'sqs-backup-committed'])('accepts %s as it is', (name) => {
+    expect(parseIndexEvent(loadEvent(name))).toEqual(loadEvent(name));
   });
 
   it('refuses anything else', () => {
@@ -59,6 +58,16 @@ describe('indexHandlerCore', () => {
     const l = location('vault', SAMPLE.bucket, SAMPLE.prefix, new MemoryStore());
     expect(await indexHandlerCore(loadEvent('s3-test-event'), { locations: [l], now, log: recordingLog() })).toEqual({ outcomes: [], ignored: 0 });
     expect(l.opened).toBe(0);
+  });
+
+  it.each(['eventbridge-backup-committed', 'sqs-backup-committed'])('indexes the backup that %s names, once, and logs what it left out', async (name) => {
+    const store = new MemoryStore();
+    const layout = new BucketLayout(SAMPLE.prefix);
+    await putBackup(store, layout, SAMPLE.backup, await buildBackup(SAMPLE.backup));
+    const log = recordingLog();
+    const response = await indexHandlerCore(loadEvent(name), { locations: [location('vault', SAMPLE.bucket, SAMPLE.prefix, store)], now, log });
+    expect(response).toEqual({ outcomes: [{ location: 'vault', backup: SAMPLE.backup, action: 'written', phase: 'Completed', problems: [] }], ignored: 0 });
+    expect(log.lines.filter((l) => l.includes('TestEvent'))).toHaveLength(name.startsWith('sqs') ? 1 : 0);
   });
 
   it('throws an IndexRunError naming location and backup when a backup cannot be indexed, so that the event is retried', async () => {
