@@ -1,6 +1,6 @@
 /**
  * Expiry: deletes every backup whose expiration has passed, then its catalog entry. A backup still being written
- * is never touched. S3 refusing a delete (retention, legal hold) is reported, never forced. The catalog entry
+ * is never touched, unless it is a Ferry backup whose writer is gone (see `abandoned`). S3 refusing a delete (retention, legal hold) is reported, never forced. The catalog entry
  * turns Deleting before the first delete, so an interrupted expiry resumes on the next run even though the
  * commit marker is already gone. A dry run lists what would be deleted and changes nothing.
  */
@@ -74,17 +74,22 @@ async function expireOne(name: string, files: ObjectInfo[], now: Date, deps: Cat
   const expires = info?.expires ?? catalog?.expires;
   const resuming = catalog?.phase === 'Deleting';
   const skip = (reason: string): ExpireAction => ({ backup: name, ...(expires ? { expires } : {}), action: 'skipped', keys: [], protected: [], reason });
+  let abandonment: string | undefined;
 
   if (!resuming) {
     if (!expires) return files.length ? skip('no expiration is known (no readable velero-backup.json or catalog entry)') : undefined;
     if (Date.parse(expires) > now.getTime()) return undefined;
     const running = inProgress(info, catalog, fileNames);
-    if (running) return skip(`still in progress: ${running}`);
+    if (running && !abandoned(info, files, now)) return skip(`still in progress: ${running}`);
+    if (running) {
+      abandonment = `abandoned: ${running}, and no file of it was written for ${ABANDONED_AFTER_HOURS} hours`;
+      deps.log.info(`expire ${name}: ${abandonment}`, { backup: name });
+    }
   }
   const keys = orderForDeletion(files, prefix);
   const catalogKey = layout.catalogKey(name);
   if (options.dryRun) {
-    return { backup: name, ...(expires ? { expires } : {}), action: 'would-delete', keys: catalog ? [...keys, catalogKey] : keys, protected: [] };
+    return { backup: name, ...(expires ? { expires } : {}), action: 'would-delete', keys: catalog ? [...keys, catalogKey] : keys, protected: [], ...(abandonment ? { reason: abandonment } : {}) };
   }
   if (keys.length > 0) {
     await updateCatalogEntry(store, layout, name, async (current) => (current?.phase === 'Deleting' ? { keep: true }
@@ -119,7 +124,21 @@ async function expireOne(name: string, files: ObjectInfo[], now: Date, deps: Cat
   const stillExpired = (e: CatalogEntry) => e.phase === 'Deleting' || (keys.length === 0 && e.expires !== undefined && Date.parse(e.expires) <= now.getTime());
   await updateCatalogEntry(store, layout, name, async (current) => (current === undefined || stillExpired(current) ? { delete: true } : { keep: true }), options);
   deps.log.info(`expire ${name}: deleted ${deleted.length} objects and the catalog entry`, { backup: name, expires });
-  return { backup: name, ...(expires ? { expires } : {}), action: 'deleted', keys: catalog || keys.length ? [...deleted, catalogKey] : deleted, protected: [] };
+  return { backup: name, ...(expires ? { expires } : {}), action: 'deleted', keys: catalog || keys.length ? [...deleted, catalogKey] : deleted, protected: [], ...(abandonment ? { reason: abandonment } : {}) };
+}
+
+/** Hours without a write after which an expired Ferry backup still in progress is taken for abandoned. */
+const ABANDONED_AFTER_HOURS = 6;
+
+/**
+ * True for a Ferry backup whose writer is gone: none of its files changed for ABANDONED_AFTER_HOURS (a backup
+ * function runs 15 minutes at most, and a writer puts files all along). Velero's backups are never taken for
+ * abandoned: Velero's server owns them and fails its own on restart.
+ */
+function abandoned(info: BackupInfo | undefined, files: ObjectInfo[], now: Date): boolean {
+  if (!info?.ferry || files.length === 0) return false;
+  const quietSince = now.getTime() - ABANDONED_AFTER_HOURS * 3_600_000;
+  return files.every((f) => f.lastModified !== undefined && f.lastModified.getTime() <= quietSince);
 }
 
 /** Why a backup counts as still being written, or undefined. */

@@ -74,6 +74,32 @@ describe('expireBackups', () => {
     expect(keysUnder(store, 'busy')).toEqual(keys.sort());
   });
 
+  /** Makes every file of a backup look last written `hours` before NOW. */
+  const quiet = (store: MemoryStore, name: string, hours: number) => {
+    for (const [key, o] of store.objects) if (key.startsWith(`backups/${name}/`)) o.lastModified = new Date(NOW.getTime() - hours * 3_600_000);
+  };
+
+  it('deletes an expired Ferry backup whose writer is gone (still InProgress, nothing written for six hours), saying so', async () => {
+    const store = new MemoryStore();
+    await backup(store, 'dead', { expires: PAST, phase: 'InProgress', skip: ['ferry-manifest.json'], index: false });
+    quiet(store, 'dead', 7);
+    const [action] = (await expireBackups(deps(store), noSleep)).actions;
+    expect(action).toMatchObject({ backup: 'dead', action: 'deleted' });
+    expect(action!.reason).toBe('abandoned: velero-backup.json says phase InProgress, and no file of it was written for 6 hours');
+    expect(keysUnder(store, 'dead')).toEqual([]);
+  });
+
+  it.each<[string, FixtureOptions & { skip?: string[] }, number]>([
+    ['a Ferry backup still InProgress with a file written an hour ago', { phase: 'InProgress', skip: ['ferry-manifest.json'] }, 1],
+    ['a Velero backup still InProgress, untouched for days (Velero\'s server owns it)', { ferry: false, phase: 'InProgress' }, 72],
+  ])('keeps %s, though expired', async (_case, o, hours) => {
+    const store = new MemoryStore();
+    const keys = await backup(store, 'busy', { expires: PAST, index: false, ...o });
+    quiet(store, 'busy', hours);
+    expect((await expireBackups(deps(store), noSleep)).actions).toEqual([expect.objectContaining({ backup: 'busy', action: 'skipped' })]);
+    expect(keysUnder(store, 'busy')).toEqual(keys.sort());
+  });
+
   it('deletes a Ferry backup that failed without a manifest once it expires', async () => {
     const store = new MemoryStore();
     await backup(store, 'failed', { expires: PAST, phase: 'Failed', skip: ['ferry-manifest.json'] });
