@@ -1,11 +1,13 @@
 // The expire function on the real stack: a dry run, then exactly the expired backups deleted; backups in progress
-// kept; objects under an S3 legal hold reported, never forced, and cleaned up once the hold is lifted.
+// kept, but for a Ferry backup whose writer is gone; objects under an S3 legal hold reported, never forced, and
+// cleaned up once the hold is lifted.
 import {
   CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, PutObjectLegalHoldCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createExpireHandler, type ExpireResponse } from '../../functions/expire.js';
 import { readCatalogEntry } from '../../lib/catalog/catalog-entry.js';
+import { expireBackups } from '../../lib/catalog/expire.js';
 import { indexBackup } from '../../lib/catalog/index-backup.js';
 import { silentLog } from '../../lib/catalog/types.js';
 import type { ObjectStore } from '../../lib/store/object-store.js';
@@ -62,6 +64,24 @@ describe('the expire function on the stack', () => {
     expect(real.locations[0]!.report.kept).toBe(1);
     expect(await keysUnder(store, `${prefix}/`)).toEqual(before.filter((k) => !doomed.includes(k)));
     expect(actions.flatMap((a) => a.keys).sort()).toEqual([...doomed].sort());
+  });
+});
+
+describe('expiry of abandoned backups on the stack', () => {
+  it('deletes an expired Ferry backup whose writer is gone once its files are six hours old, as the server dates them', async () => {
+    const prefix = freshName('abandoned');
+    const layout = new BucketLayout(prefix);
+    const store = stackStore();
+    await putIndexed(store, layout, 'ferry-dead', { expires: PAST, phase: 'InProgress', skip: ['ferry-manifest.json'] });
+    await putIndexed(store, layout, 'velero-running', { expires: PAST, ferry: false, phase: 'InProgress' });
+    const at = (hours: number) => ({ store, layout, now: () => new Date(Date.now() + hours * 3_600_000), log: silentLog });
+    const soon = await expireBackups(at(1));
+    expect(soon.actions.map((a) => `${a.backup} ${a.action}`)).toEqual(['ferry-dead skipped', 'velero-running skipped']);
+    const later = await expireBackups(at(7));
+    expect(later.actions.map((a) => `${a.backup} ${a.action}`)).toEqual(['ferry-dead deleted', 'velero-running skipped']);
+    expect(later.actions[0]!.reason).toBe('abandoned: velero-backup.json says phase InProgress, and no file of it was written for 6 hours');
+    expect(await keysUnder(store, `${prefix}/backups/ferry-dead/`)).toEqual([]);
+    expect(await keysUnder(store, `${prefix}/backups/velero-running/`)).not.toEqual([]);
   });
 });
 
