@@ -115,7 +115,13 @@ export async function* readArchive(source: Readable, limits: ArchiveLimits = DEF
       let consumed = false;
       const body = (async function* () {
         consumed = true;
-        for await (const chunk of entry) yield chunk as Buffer;
+        try {
+          for await (const chunk of entry) yield chunk as Buffer;
+        } catch (err) {
+          // The bytes can end or break while the caller reads a body, outside this generator's own loop: the
+          // error is judged the same way there.
+          throw classify(err, stageErrors, path);
+        }
       })();
       yield {
         path, size, type: type === 'directory' ? 'directory' : 'file', stream: body,

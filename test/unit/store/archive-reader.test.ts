@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -97,6 +98,14 @@ describe('readArchive', () => {
     const err = await failure(damage(await buildTarball(archiveEntries())));
     expect(err.problem).toBe('format');
     expect(err.message).toMatch(message);
+  });
+
+  it('reports an archive that ends inside an entry\'s body, while the caller reads that body, as a format problem', async () => {
+    const big = { path: 'resources/configmaps/namespaces/shop/big.json', body: { data: randomBytes(100_000).toString('base64') } };
+    const tgz = await buildTarball([{ path: 'metadata/version', body: '1.1.0' }, big]);
+    const err = await failure(tgz.subarray(0, Math.floor(tgz.length / 2)));
+    expect(err).toMatchObject({ problem: 'format', entry: big.path });
+    expect(err.message).toMatch(/unexpected end of file/);
   });
 
   it('rethrows an error of the source stream unchanged rather than calling the archive damaged', async () => {
