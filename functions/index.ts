@@ -1,7 +1,8 @@
 /**
  * The `index` function: triggered by S3 ObjectCreated events under the backups prefix (S3's own notifications, or
- * EventBridge's, or either through SQS or SNS), it judges each backup an event names and writes its catalog entry. Records are routed to the storage location whose bucket and prefix
- * hold their key; records no location holds are ignored with a log line.
+ * EventBridge's, or either through SQS or SNS), it judges each backup an event names and writes its catalog entry.
+ * Records are routed to the storage location whose bucket and prefix hold their key; records no location holds
+ * are ignored with a log line.
  */
 import { IndexRunError } from '../lib/catalog/errors.js';
 import { indexEvent, type IndexOutcome } from '../lib/catalog/index-backup.js';

@@ -1,8 +1,9 @@
 /**
  * Expiry: deletes every backup whose expiration has passed, then its catalog entry. A backup still being written
- * is never touched, unless it is a Ferry backup whose writer is gone (see `abandoned`). S3 refusing a delete (retention, legal hold) is reported, never forced. The catalog entry
- * turns Deleting before the first delete, so an interrupted expiry resumes on the next run even though the
- * commit marker is already gone. A dry run lists what would be deleted and changes nothing.
+ * is never touched, unless it is a Ferry backup whose writer is gone (see `abandoned`). S3 refusing a delete
+ * (retention, legal hold) is reported, never forced. The catalog entry turns Deleting before the first delete, so
+ * an interrupted expiry resumes on the next run even though the commit marker is already gone. A dry run lists
+ * what would be deleted and changes nothing.
  */
 import { StoreError } from '../store/errors.js';
 import type { ObjectInfo } from '../store/object-store.js';
@@ -131,9 +132,11 @@ async function expireOne(name: string, files: ObjectInfo[], now: Date, deps: Cat
 const ABANDONED_AFTER_HOURS = 6;
 
 /**
- * True for a Ferry backup whose writer is gone: none of its files changed for ABANDONED_AFTER_HOURS (a backup
- * function runs 15 minutes at most, and a writer puts files all along). Velero's backups are never taken for
- * abandoned: Velero's server owns them and fails its own on restart.
+ * True for a Ferry backup whose writer is gone: expired, and none of its files changed for ABANDONED_AFTER_HOURS.
+ * A backup function runs 15 minutes at most; only a `ferry backup` run from a laptop lasting over six hours, of a
+ * backup whose ttl is shorter than that, could be taken for abandoned while alive (its tarball is invisible until
+ * its upload completes). Velero's backups are never taken for abandoned: Velero's server owns them and fails its
+ * own on restart.
  */
 function abandoned(info: BackupInfo | undefined, files: ObjectInfo[], now: Date): boolean {
   if (!info?.ferry || files.length === 0) return false;
