@@ -62,10 +62,11 @@ export interface TransformResult {
  * throw, or collides with an earlier one after mapping is dropped with an error.
  */
 export function transformAll(items: Iterable<TransformItem>, context: TransformContext,
-  stages: readonly Stage[] = STAGES): TransformResult {
+  stages: readonly Stage[] = STAGES, options: TransformOptions = {}): TransformResult {
   const result: TransformResult = { items: [], skipped: [], warnings: {}, errors: {}, problems: [] };
   const seen = new Set<string>();
   for (const input of items) {
+    const skippedSoFar = result.skipped.length;
     const report = reporter(result, input, context);
     const malformed = checkShape(input.object);
     if (malformed) {
@@ -73,6 +74,7 @@ export function transformAll(items: Iterable<TransformItem>, context: TransformC
       continue;
     }
     const kept = runStages(input, context, stages, result, report);
+    if (options.keepOriginals === false) slimSkipped(result, skippedSoFar);
     if (!kept) continue;
     const key = identity(kept);
     if (key && seen.has(key)) {
@@ -80,10 +82,30 @@ export function transformAll(items: Iterable<TransformItem>, context: TransformC
       continue;
     }
     if (key) seen.add(key);
-    result.items.push(kept);
+    result.items.push(options.keepOriginals === false ? { ...kept, original: kept.object } : kept);
   }
   result.items = orderForRestore(result.items);
   return result;
+}
+
+/** How transformAll keeps what it returns. */
+export interface TransformOptions {
+  /**
+   * false: a kept item's `original` is its transformed object, and a skipped item keeps only its apiVersion, kind,
+   * name and namespace, so that each object as it was in the backup can be freed once transformed (a restore, which
+   * holds every object while it orders them, needs no more). `ferry transform --diff` keeps them. Default true.
+   */
+  keepOriginals?: boolean;
+}
+
+/** Replaces the items skipped since `from` by their identity alone. */
+function slimSkipped(result: TransformResult, from: number): void {
+  for (let i = from; i < result.skipped.length; i++) {
+    const { item } = result.skipped[i]!;
+    const { apiVersion, kind, metadata } = item.object;
+    const slim: KubeObject = { apiVersion, kind, metadata: { name: metadata.name, ...(metadata.namespace ? { namespace: metadata.namespace } : {}) } };
+    result.skipped[i] = { ...result.skipped[i]!, item: { ...item, object: slim, original: slim } };
+  }
 }
 
 type Report = (severity: ItemProblem['severity'], stage: string, message: string) => void;

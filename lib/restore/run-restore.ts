@@ -11,7 +11,7 @@ import { applyAll, type ApplyGroup } from './apply/apply-all.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './apply/checkpoint.js';
 import type { ItemOutcome } from './apply/outcome.js';
 import { loadModifiers } from './modifier-source.js';
-import { transformAll } from './pipeline.js';
+import { STAGES, transformAll } from './pipeline.js';
 import { readBackupItems } from './read-backup.js';
 import { countOutcomes, phaseOf, resultsFrom, type RestoreResult } from './result.js';
 import { storeResult, readResult } from './result-store.js';
@@ -151,7 +151,8 @@ async function planRestore(request: RestoreRequest, deps: RestoreDeps,
     spec: request.spec, backupName: backup, restoreName: request.name, resolve: target.resolve, served: target.served,
     ...(modifiers ? { modifiers, crdListMapKeys: crdListMapKeysFrom(crds) } : {}), ...(loaded.volumes ? { volumes: loaded.volumes } : {}),
   };
-  const transformed = withVolumeSnapshots(transformAll(items, context), context);
+  // Each object as it was in the backup is let go once transformed: only the transformed ones are held to order.
+  const transformed = withVolumeSnapshots(transformAll(drain(items), context, STAGES, { keepOriginals: false }), context);
   mergeResult(runResults.warnings, transformed.warnings);
   mergeResult(runResults.errors, transformed.errors);
   return {
@@ -161,6 +162,15 @@ async function planRestore(request: RestoreRequest, deps: RestoreDeps,
     })),
     results: runResults,
   };
+}
+
+/** Yields the items of an array, emptying each slot as it goes, so that what the consumer drops can be freed. */
+function* drain<T>(items: (T | undefined)[]): Generator<T> {
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    items[i] = undefined;
+    yield item;
+  }
 }
 
 /**

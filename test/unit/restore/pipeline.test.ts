@@ -55,6 +55,20 @@ describe('transformAll', () => {
     expect(result.problems).toEqual([]);
   });
 
+  it('keeps neither the backup\'s objects nor the skipped ones\' bodies when told not to (a restore), with the same result otherwise', () => {
+    const input = () => [itemOf(statefulSet), itemOf(obj('v1', 'Secret', 's', 'kube-system', { data: { k: 'dg==' } }))];
+    const ctx = contextWith({ excludedNamespaces: ['kube-system'], namespaceMapping: { default: 'default1' } });
+    const full = transformAll(input(), ctx);
+    const lean = transformAll(input(), ctx, undefined, { keepOriginals: false });
+    expect(lean.items.map((i) => i.object)).toEqual(full.items.map((i) => i.object));
+    expect(lean.items.every((i) => i.original === i.object)).toBe(true);
+    expect(full.items[0]!.original).toBe(statefulSet);
+    expect(lean.skipped).toEqual([{ stage: 'filter', reason: full.skipped[0]!.reason, item: expect.objectContaining({
+      object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'kube-system' } }, backupNamespace: 'kube-system',
+    }) }]);
+    expect(lean.problems).toEqual(full.problems);
+  });
+
   it('drops the second of two objects that land on the same name after mapping, with an error', () => {
     const result = transformAll([itemOf(obj('v1', 'ConfigMap', 'c', 'a')), itemOf(obj('v1', 'ConfigMap', 'c', 'b'))],
       contextWith({ namespaceMapping: { a: 'shared', b: 'shared' } }));
