@@ -82,7 +82,7 @@ export function transformAll(items: Iterable<TransformItem>, context: TransformC
       continue;
     }
     if (key) seen.add(key);
-    result.items.push(options.keepOriginals === false ? { ...kept, original: kept.object } : kept);
+    result.items.push(options.keepOriginals === false ? { ...kept, original: identityOf(kept.original) } : kept);
   }
   result.items = orderForRestore(result.items);
   return result;
@@ -91,9 +91,10 @@ export function transformAll(items: Iterable<TransformItem>, context: TransformC
 /** How transformAll keeps what it returns. */
 export interface TransformOptions {
   /**
-   * false: a kept item's `original` is its transformed object, and a skipped item keeps only its apiVersion, kind,
-   * name and namespace, so that each object as it was in the backup can be freed once transformed (a restore, which
-   * holds every object while it orders them, needs no more). `ferry transform --diff` keeps them. Default true.
+   * false: of each object as it was in the backup only its apiVersion, kind, name and namespace are kept (what
+   * withVolumeSnapshots looks claims up by), and of a skipped object the same, so that the rest can be freed once
+   * transformed (a restore, which holds every transformed object while it orders them, needs no more).
+   * `ferry transform --diff` keeps them whole. Default true.
    */
   keepOriginals?: boolean;
 }
@@ -102,10 +103,14 @@ export interface TransformOptions {
 function slimSkipped(result: TransformResult, from: number): void {
   for (let i = from; i < result.skipped.length; i++) {
     const { item } = result.skipped[i]!;
-    const { apiVersion, kind, metadata } = item.object;
-    const slim: KubeObject = { apiVersion, kind, metadata: { name: metadata.name, ...(metadata.namespace ? { namespace: metadata.namespace } : {}) } };
-    result.skipped[i] = { ...result.skipped[i]!, item: { ...item, object: slim, original: slim } };
+    result.skipped[i] = { ...result.skipped[i]!, item: { ...item, object: identityOf(item.object), original: identityOf(item.original) } };
   }
+}
+
+/** An object's apiVersion, kind, name and namespace, without the rest of it. */
+function identityOf(object: KubeObject): KubeObject {
+  const { apiVersion, kind, metadata } = object;
+  return { apiVersion, kind, metadata: { name: metadata.name, ...(metadata.namespace ? { namespace: metadata.namespace } : {}) } };
 }
 
 type Report = (severity: ItemProblem['severity'], stage: string, message: string) => void;

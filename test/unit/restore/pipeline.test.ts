@@ -61,10 +61,11 @@ describe('transformAll', () => {
     const full = transformAll(input(), ctx);
     const lean = transformAll(input(), ctx, undefined, { keepOriginals: false });
     expect(lean.items.map((i) => i.object)).toEqual(full.items.map((i) => i.object));
-    expect(lean.items.every((i) => i.original === i.object)).toBe(true);
+    expect(lean.items.map((i) => i.original)).toEqual([{ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'web', namespace: 'default' } }]);
     expect(full.items[0]!.original).toBe(statefulSet);
     expect(lean.skipped).toEqual([{ stage: 'filter', reason: full.skipped[0]!.reason, item: expect.objectContaining({
-      object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'kube-system' } }, backupNamespace: 'kube-system',
+      object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'kube-system' } },
+      original: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'kube-system' } }, backupNamespace: 'kube-system',
     }) }]);
     expect(lean.problems).toEqual(full.problems);
   });
