@@ -1,7 +1,7 @@
 /**
  * Backup throughput against its limit, on the local stack (`bash scripts/stack/stack.sh up` first):
  *
- *   npx tsx bench/backup.ts [--sizes 1000,10000] [--runs 3] [--keep]
+ *   npx tsx bench/backup.ts [--sizes 1000,10000] [--runs 3] [--payload random|text] [--keep]
  *
  * For each size N it creates N objects of about 2 KB (ConfigMaps, Secrets and Deployments, in equal parts) across
  * 20 namespaces of the source control plane, then, alternating, in fresh child processes (this script bundled by
@@ -54,9 +54,31 @@ function namespacesOf(size: number): string[] {
   return Array.from({ length: NAMESPACES }, (_, i) => `${PREFIX}-${runId}-${size}-${String(i).padStart(2, '0')}`);
 }
 
+/**
+ * What fills each object: `random`, hex digits (the default; zlib finds almost nothing to shorten but the digits'
+ * 4 bits), or `text`, configuration-like lines from a small vocabulary, as ConfigMaps mostly hold (zlib shortens
+ * them several times, and fast). Set by --payload.
+ */
+let payload: 'random' | 'text' = 'random';
+const WORDS = ['server', 'port', 'timeout', 'enabled', 'cache', 'size', 'log', 'level', 'info', 'retry', 'max', 'pool',
+  'database', 'url', 'https', 'feature', 'true', 'false', 'user', 'region', 'replicas', 'memory', 'limit', 'path'];
+
+/** Configuration-like text of `length` characters, the same for the same seed. */
+function configText(seed: number, length: number): string {
+  let x = seed * 2654435761 % 4294967296 || 1;
+  const next = () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x; };
+  let out = '';
+  while (out.length < length) {
+    const word = () => WORDS[next() % WORDS.length]!;
+    out += `${word()}.${word()}.${word()}=${next() % 3 === 0 ? next() % 10000 : `${word()}-${word()}`}\n`;
+  }
+  return out.slice(0, length);
+}
+
 /** About 2 KB of JSON per object. */
 function objectsFor(size: number): KubeObject[] {
-  const pad = () => randomBytes(900).toString('hex').slice(0, 1500);
+  let n = 0;
+  const pad = () => (payload === 'text' ? configText(++n, 1500) : randomBytes(900).toString('hex').slice(0, 1500));
   const out: KubeObject[] = [];
   const nss = namespacesOf(size);
   for (let i = 0; i < size; i++) {
@@ -273,6 +295,8 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const sizes = (arg('sizes') ?? '1000,10000').split(',').map(Number);
+  if (arg('payload') === 'text' || arg('payload') === 'random') payload = arg('payload') as 'random' | 'text';
+  else if (arg('payload') !== undefined) throw new Error(`--payload: random or text, not ${arg('payload')}`);
   const runs = Number(arg('runs') ?? 3);
   // --cleanup-run <id>: delete what a run kept (--keep) for the given sizes, and nothing else.
   if (arg('cleanup-run')) {
@@ -311,7 +335,7 @@ async function main(argv: string[]): Promise<void> {
   }
   await deletePrefix(`${PREFIX}/${tag}`);
   console.log(`| objects | Ferry objects/s | limit objects/s | ratio | Ferry peak RSS | limit peak RSS | Ferry CPU-s (own + servers) | limit CPU-s (own + servers) |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n${rows.join('\n')}`);
-  console.log(`\n(median of ${runs} runs each; ${describeMachine()})`);
+  console.log(`\n(median of ${runs} runs each; ${payload} payload; ${describeMachine()})`);
 }
 
 async function deletePrefix(prefix: string): Promise<void> {
