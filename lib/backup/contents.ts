@@ -1,5 +1,5 @@
 import { compareStrings, groupResource, isRecord, type KubeObject } from '../model/object.js';
-import { isSafeSegment, PREFERRED_VERSION_SUFFIX } from '../store/archive-paths.js';
+import { isSafeSegment, itemFile, itemFolder } from '../store/archive-paths.js';
 import type { RawItem } from './list-items.js';
 import type { ResourceType } from './select.js';
 
@@ -25,7 +25,6 @@ export class ItemError extends Error {
  */
 interface TypeItems {
   names: Map<string, Set<string>>;
-  count: number;
   /** The resource list's key: `apps/v1/Deployment`. */
   listKey: string;
   /** `resources/<gr>/`, and its preferred-version folder. */
@@ -98,20 +97,18 @@ export class BackupContents {
     let names = items.names.get(namespace);
     if (!names) items.names.set(namespace, (names = new Set()));
     names.add(name);
-    items.count++;
     this.total++;
-    const rest = namespace ? `namespaces/${namespace}/${name}.json` : `cluster/${name}.json`;
-    return [items.folder + rest, items.preferredFolder + rest];
+    const file = itemFile(namespace, name);
+    return [items.folder + file, items.preferredFolder + file];
   }
 
   /** The state of a type's first item; undefined when its group-resource cannot be a path segment. */
   private newType(type: ResourceType): TypeItems | undefined {
     if (!isSafeSegment(type.groupResource)) return undefined;
     const { group, version, kind } = type.resource;
-    const folder = `resources/${type.groupResource}/`;
     const items: TypeItems = {
-      names: new Map(), count: 0, listKey: `${group ? `${group}/` : ''}${version}/${kind}`,
-      folder, preferredFolder: `${folder}${version}${PREFERRED_VERSION_SUFFIX}/`,
+      names: new Map(), listKey: `${group ? `${group}/` : ''}${version}/${kind}`,
+      folder: itemFolder(type.groupResource), preferredFolder: itemFolder(type.groupResource, version),
     };
     this.types.set(type.groupResource, items);
     return items;
@@ -145,7 +142,11 @@ export class BackupContents {
   /** Items written, by groupResource. */
   countsByResource(): Record<string, number> {
     const counts: [string, number][] = [];
-    for (const [gr, items] of this.types) if (items.count > 0) counts.push([gr, items.count]);
+    for (const [gr, items] of this.types) {
+      let count = 0;
+      for (const names of items.names.values()) count += names.size;
+      if (count > 0) counts.push([gr, count]);
+    }
     return Object.fromEntries(counts.sort(([a], [b]) => compareStrings(a, b)));
   }
 
@@ -153,7 +154,7 @@ export class BackupContents {
   resourceList(): Record<string, string[]> {
     const lists = new Map<string, string[]>();
     for (const items of this.types.values()) {
-      if (items.count === 0) continue;
+      if (items.names.size === 0) continue;
       const list = lists.get(items.listKey) ?? [];
       for (const [namespace, names] of items.names) for (const name of names) list.push(namespace ? `${namespace}/${name}` : name);
       lists.set(items.listKey, list);

@@ -89,6 +89,8 @@ const COMMA_BYTES = Buffer.from(',');
 
 /** An item of a page: the page's bytes and where the item and its labels are in them. */
 class ListedItem implements RawItem {
+  readonly name: string;
+  readonly namespace: string;
   readonly parts: Uint8Array[];
   readonly size: number;
   readonly excludedFromBackup: boolean;
@@ -96,6 +98,8 @@ class ListedItem implements RawItem {
 
   constructor(private readonly buf: Buffer, private readonly start: number, private readonly scanned: ScannedItem,
     typePrefix: Buffer, private readonly apiVersion: string, private readonly kind: string) {
+    this.name = scanned.name;
+    this.namespace = scanned.namespace;
     if (scanned.hasType) {
       // Rare (custom resources): encode it again so that the list's apiVersion and kind win, as in a parsed list.
       this.parts = [Buffer.from(JSON.stringify(this.object()), 'utf8')];
@@ -107,14 +111,6 @@ class ListedItem implements RawItem {
     for (const part of this.parts) size += part.length;
     this.size = size;
     this.excludedFromBackup = this.findExclusion();
-  }
-
-  get name(): string {
-    return this.scanned.name;
-  }
-
-  get namespace(): string {
-    return this.scanned.namespace;
   }
 
   get labels(): Record<string, string> {

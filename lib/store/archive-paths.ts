@@ -36,9 +36,20 @@ export function itemPath(item: ItemPath): string {
   for (const s of [item.groupResource, item.name, ...(item.namespace ? [item.namespace] : [])]) {
     if (!isSafeSegment(s)) throw new RangeError(`unsafe archive path segment "${s}"`);
   }
-  const versionDir = item.preferredVersion ? `${item.preferredVersion}${PREFERRED_VERSION_SUFFIX}/` : '';
-  const scope = item.namespace ? `namespaces/${item.namespace}` : 'cluster';
-  return `resources/${item.groupResource}/${versionDir}${scope}/${item.name}.json`;
+  return itemFolder(item.groupResource, item.preferredVersion) + itemFile(item.namespace, item.name);
+}
+
+/**
+ * The folder of a type's items, `resources/<gr>/`, or with `preferredVersion` its preferred-version copy's,
+ * `resources/<gr>/<version>-preferredversion/`. Unchecked: itemPath checks the segments.
+ */
+export function itemFolder(groupResource: string, preferredVersion?: string): string {
+  return `resources/${groupResource}/${preferredVersion ? `${preferredVersion}${PREFERRED_VERSION_SUFFIX}/` : ''}`;
+}
+
+/** An item's path inside its type's folder: `namespaces/<ns>/<name>.json`, or `cluster/<name>.json`. Unchecked. */
+export function itemFile(namespace: string, name: string): string {
+  return namespace ? `namespaces/${namespace}/${name}.json` : `cluster/${name}.json`;
 }
 
 /** Why an entry path was refused. */
