@@ -33,10 +33,15 @@ function isAscii(s: string): boolean {
   return !NON_ASCII.test(s);
 }
 
+/** True when `path` fits ustar's name field alone: ASCII, 100 bytes at most (the common case, with no split). */
+function fitsNameField(path: string): boolean {
+  return path.length <= 100 && isAscii(path);
+}
+
 /** Splits a path into ustar's prefix (155 bytes at most) and name (100 at most), or undefined when it cannot be. */
 function splitUstar(path: string): [prefix: string, name: string] | undefined {
+  if (fitsNameField(path)) return ['', path];
   if (!isAscii(path)) return undefined;
-  if (path.length <= 100) return ['', path];
   // The name is what follows the first slash that leaves at most 100 bytes after it.
   for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
     if (path.length - i - 1 <= 100) return i <= 155 && i > 0 ? [path.slice(0, i), path.slice(i + 1)] : undefined;
@@ -79,15 +84,15 @@ export class TarHeaders {
 
   /** Bytes the header(s) of `path` take: one block, or three and a PAX record's blocks when ustar cannot hold it. */
   sizeOf(path: string): number {
-    if ((path.length <= 100 && isAscii(path)) || splitUstar(path)) return TAR_BLOCK;
+    if (fitsNameField(path) || splitUstar(path)) return TAR_BLOCK;
     const pax = paxRecord('path', path).length;
     return 2 * TAR_BLOCK + pax + tarPaddingSize(pax);
   }
 
   /** Writes the header(s) of a file of `size` bytes at `path` into `target` at `offset`; returns the bytes written. */
   write(target: Buffer, offset: number, path: string, size: number): number {
-    // The common case (a short ASCII path) without the split's array.
-    if (path.length <= 100 && isAscii(path)) return this.block(target, offset, '', path, size, 0x30);
+    // The common case without the split's array.
+    if (fitsNameField(path)) return this.block(target, offset, '', path, size, 0x30);
     const split = splitUstar(path);
     if (split) return this.block(target, offset, split[0], split[1], size, 0x30);
     const pax = paxRecord('path', path);
