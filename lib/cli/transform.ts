@@ -5,6 +5,7 @@ import { parseKubernetesMinor, servedVersionsForMinor, UnknownKubernetesVersionE
 import type { ServedVersions } from '../restore/api-versions/served-versions.js';
 import { itemFromObject } from '../restore/items.js';
 import { crdListMapKeysFrom, parseResourceModifiers, type ResourceModifiers } from '../restore/modifiers/index.js';
+import { volumesToReprovision } from '../restore/stages/reprovision-volumes.js';
 import { transformAll, type ItemProblem, type TransformResult } from '../restore/pipeline.js';
 import { resourcesFromCrds } from '../restore/read-manifests.js';
 import type { TransformItem } from '../restore/types.js';
@@ -131,6 +132,7 @@ async function prepare(options: Options, io: TransformIo): Promise<Prepared> {
       spec, backupName: spec.backupName ?? defaultBackupName(options.inputs), restoreName: spec.name, resolve,
       ...(served ? { served } : {}),
       ...(modifiers ? { modifiers, crdListMapKeys: crdListMapKeysFrom(crds) } : {}),
+      reprovisionVolumes: volumesToReprovision(items),
     },
   };
 }

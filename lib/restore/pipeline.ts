@@ -7,6 +7,7 @@ import { imageRegistryMappingStage } from './stages/image-registry-mapping.js';
 import { kindActionsStage } from './stages/kind-actions.js';
 import { namespaceMappingStage } from './stages/namespace-mapping.js';
 import { networkRewritesStage } from './stages/network-rewrites.js';
+import { reprovisionVolumesStage } from './stages/reprovision-volumes.js';
 import { resourceModifiersStage } from './stages/resource-modifiers.js';
 import { restoreLabelsStage } from './stages/restore-labels.js';
 import { skipNonRestorableStage } from './stages/skip-non-restorable.js';
@@ -19,7 +20,7 @@ import type { Stage, TransformContext, TransformItem } from './types.js';
 /** Stages 1 to 6 of the restore pipeline, in order; stage 7 (ordering) runs over the survivors. */
 export const STAGES: readonly Stage[] = [
   filterStage,
-  skipNonRestorableStage, stripMetadataStage, kindActionsStage, volumeSnapshotsStage, upgradeApiVersionStage, flexVolumeToCsiStage,
+  skipNonRestorableStage, stripMetadataStage, kindActionsStage, volumeSnapshotsStage, reprovisionVolumesStage, upgradeApiVersionStage, flexVolumeToCsiStage,
   storageClassMappingStage, imageRegistryMappingStage, networkRewritesStage,
   resourceModifiersStage,
   namespaceMappingStage,

@@ -17,6 +17,7 @@ import { countOutcomes, phaseOf, resultsFrom, type RestoreResult } from './resul
 import { storeResult, readResult } from './result-store.js';
 import { applyGroups, targetFromDiscovery } from './target.js';
 import type { TransformItem } from './types.js';
+import { volumesToReprovision } from './stages/reprovision-volumes.js';
 import { loadRestoreVolumes } from './volumes/load.js';
 import { withVolumeSnapshots } from './volumes/restore-objects.js';
 
@@ -150,6 +151,7 @@ async function planRestore(request: RestoreRequest, deps: RestoreDeps,
   const context = {
     spec: request.spec, backupName: backup, restoreName: request.name, resolve: target.resolve, served: target.served,
     ...(modifiers ? { modifiers, crdListMapKeys: crdListMapKeysFrom(crds) } : {}), ...(loaded.volumes ? { volumes: loaded.volumes } : {}),
+    reprovisionVolumes: volumesToReprovision(items, loaded.volumes),
   };
   // Each object as it was in the backup is let go once transformed: only the transformed ones are held to order.
   const transformed = withVolumeSnapshots(transformAll(drain(items), context, STAGES, { keepOriginals: false }), context);

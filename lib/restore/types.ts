@@ -31,6 +31,8 @@ export interface TransformContext {
   crdListMapKeys?: CrdListMapKeys;
   /** The backup's CSI snapshot records and the target's drivers; undefined when the backup holds none. */
   volumes?: RestoreVolumes;
+  /** Names of the backup's PersistentVolumes the target provisions anew (volumesToReprovision); none when undefined. */
+  reprovisionVolumes?: ReadonlySet<string>;
 }
 
 /** What a stage did with one item: kept it (maybe changed, maybe with problems), or skipped it with a reason. */
