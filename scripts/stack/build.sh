@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds etcd, kube-apiserver and versitygw from the Go module proxy into a cache outside the clone.
+# Builds etcd, the Kubernetes binaries (kube-apiserver, kube-controller-manager, kube-scheduler, kubelet),
+# versitygw and the stack's node tool and pause process from the Go module proxy into a cache outside the clone.
 # The cache (FERRY_CACHE, default ~/.cache/ferry) holds the binaries and Go's module and build caches,
 # so a fresh clone on the same machine reuses them. A binary is rebuilt only when its version changes.
 set -euo pipefail
@@ -13,6 +14,10 @@ export GOMODCACHE="$cache/gomod" GOCACHE="$cache/gobuild" GOPATH="$cache/gopath"
 export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local
 
 step() { printf '[stack build] %s\n' "$*" >&2; }
+
+# One build at a time per cache: several clones' stacks may start at once.
+exec 9> "$cache/build.lock"
+if ! flock -n 9; then step "another build is running in $cache: waiting for it"; flock 9; fi
 
 # write_wrapper DIR MODULE: a wrapper module folder with go.mod and main.go from stdin.
 write_main() { mkdir -p "$1"; cat > "$1/main.go"; }
@@ -39,52 +44,117 @@ GO
   step "etcd $ETCD_VERSION: built"
 }
 
-build_kube() {
-  local out="$bin/kube-apiserver-$KUBE_VERSION" dir="$cache/src/kube-apiserver-$KUBE_VERSION"
-  [[ -x "$out" ]] && { step "kube-apiserver $KUBE_VERSION: cached"; return; }
-  step "kube-apiserver $KUBE_VERSION: downloading upstream go.mod"
-  local upstream staging ver="${KUBE_VERSION#v1.}"
-  staging="v0.${ver}"
-  upstream="$(go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p')"
-  mkdir -p "$dir"
-  {
-    echo "module ferry.local/kube-apiserver"
-    echo
-    grep -E '^(go|godebug) ' "$upstream"
-    echo
-    echo "require k8s.io/kubernetes $KUBE_VERSION"
-    echo
-    # Every staging module upstream replaces with ./staging/src/... comes from the proxy at v0.<minor>.<patch>.
-    grep -oE '^\s*k8s\.io/[a-z0-9-]+ => \./staging/src/k8s\.io/[a-z0-9-]+' "$upstream" \
-      | awk -v v="$staging" '{print "replace " $1 " => " $1 " " v}'
-  } > "$dir/go.mod"
-  step "kube-apiserver $KUBE_VERSION: $(grep -c '^replace' "$dir/go.mod") staging replaces; resolving modules"
-  write_main "$dir" <<'GO'
-// Command kube-apiserver: the Kubernetes API server, built from k8s.io/kubernetes for Ferry's local stack.
+# kube_main COMPONENT: the main.go of one Kubernetes component, as upstream's cmd/<component> has it.
+kube_main() {
+  local pkg="k8s.io/kubernetes/cmd/$1/app" make context=""
+  case "$1" in
+    kube-apiserver) make='app.NewAPIServerCommand()' ;;
+    kube-controller-manager) make='app.NewControllerManagerCommand()' ;;
+    kube-scheduler) make='app.NewSchedulerCommand()' ;;
+    # NOTE: since 1.34 the kubelet's command takes the context its components stop with.
+    kubelet) make='app.NewKubeletCommand(context.Background())' context=$'\t"context"\n' ;;
+    *) echo "no main for $1" >&2; return 1 ;;
+  esac
+  cat <<GO
+// Command $1: built from k8s.io/kubernetes for Ferry's local stack (scripts/stack/build.sh writes this file).
 package main
 
 import (
-	"os"
+${context}	"os"
 	_ "time/tzdata"
 
 	"k8s.io/component-base/cli"
 	_ "k8s.io/component-base/logs/json/register"
 	_ "k8s.io/component-base/metrics/prometheus/clientgo"
 	_ "k8s.io/component-base/metrics/prometheus/version"
-	"k8s.io/kubernetes/cmd/kube-apiserver/app"
+	"$pkg"
 )
 
-func main() { os.Exit(cli.Run(app.NewAPIServerCommand())) }
+func main() { os.Exit(cli.Run($make)) }
 GO
-  local minor="${ver%%.*}" ld=""
+}
+
+# The wrapper module every Kubernetes binary and the stack's node tool are built in: upstream's go.mod turned into
+# a module that requires k8s.io/kubernetes, with every staging module taken from the proxy at v0.<minor>.<patch>.
+kube_module() {
+  local dir="$cache/src/kube-$KUBE_VERSION" upstream staging ver="${KUBE_VERSION#v1.}"
+  staging="v0.${ver}"
+  if [[ ! -f "$dir/go.mod" ]]; then
+    step "kubernetes $KUBE_VERSION: downloading upstream go.mod"
+    upstream="$(go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p')"
+    mkdir -p "$dir"
+    {
+      echo "module ferry.local/kube"
+      echo
+      grep -E '^(go|godebug) ' "$upstream"
+      echo
+      echo "require k8s.io/kubernetes $KUBE_VERSION"
+      echo
+      grep -oE '^\s*k8s\.io/[a-z0-9-]+ => \./staging/src/k8s\.io/[a-z0-9-]+' "$upstream" \
+        | awk -v v="$staging" '{print "replace " $1 " => " $1 " " v}'
+    } > "$dir/go.mod.tmp"
+    mv "$dir/go.mod.tmp" "$dir/go.mod"
+  fi
+  echo "$dir"
+}
+
+# kube_ldflags: the version every Kubernetes binary reports (without it, v0.0.0-master).
+kube_ldflags() {
+  local minor="${KUBE_VERSION#v1.}" ld="-s -w"
+  minor="${minor%%.*}"
   for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ld+=" -X $pkg.gitVersion=$KUBE_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
     ld+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
   done
-  (cd "$dir" && rm -f go.sum && go mod tidy \
-    && step "kube-apiserver $KUBE_VERSION: compiling (several minutes on 2 cores)" \
-    && go build -trimpath -ldflags "-s -w$ld" -o "$out.tmp" . && mv "$out.tmp" "$out")
-  step "kube-apiserver $KUBE_VERSION: built"
+  echo "$ld"
+}
+
+# build_in_kube_module NAME OUT: builds ./cmd/NAME of the wrapper module into OUT (tidying the module first).
+build_in_kube_module() {
+  local name="$1" out="$2" dir
+  dir="$(kube_module)"
+  (cd "$dir" && go mod tidy >/dev/null \
+    && step "$name: compiling (several minutes on 2 cores the first time)" \
+    && go build -trimpath -ldflags "$(kube_ldflags)" -o "$out.tmp" "./cmd/$name" && mv "$out.tmp" "$out")
+}
+
+build_kube() { # build_kube COMPONENT
+  local out="$bin/$1-$KUBE_VERSION" dir
+  [[ -x "$out" ]] && { step "$1 $KUBE_VERSION: cached"; return; }
+  dir="$(kube_module)"
+  mkdir -p "$dir/cmd/$1"
+  kube_main "$1" > "$dir/cmd/$1/main.go"
+  build_in_kube_module "$1" "$out"
+  step "$1 $KUBE_VERSION: built"
+}
+
+# content_hash FILE...: a short hash of files' contents, naming builds of the stack's own sources.
+content_hash() { cat "$@" | sha256sum | cut -c1-12; }
+
+# build_node_tool: scripts/stack/node/tool (provisioner, CRI reset) in the wrapper module, named by its sources.
+build_node_tool() {
+  local hash out dir
+  hash="$(content_hash "$here"/node/tool/*.go "$here/versions.env")"
+  out="$bin/ferry-node-$hash"
+  [[ -x "$out" ]] && { step "ferry-node $hash: cached"; return; }
+  dir="$(kube_module)"
+  rm -rf "$dir/cmd/ferry-node" && mkdir -p "$dir/cmd/ferry-node" && cp "$here"/node/tool/*.go "$dir/cmd/ferry-node/"
+  build_in_kube_module ferry-node "$out"
+  ln -sfn "$(basename "$out")" "$bin/ferry-node"
+  step "ferry-node $hash: built"
+}
+
+# build_pause: the sandbox process, standard library only, static.
+build_pause() {
+  local hash out dir="$cache/src/pause"
+  hash="$(content_hash "$here/node/pause/main.go")"
+  out="$bin/ferry-pause-$hash"
+  [[ -x "$out" ]] && { step "pause $hash: cached"; return; }
+  mkdir -p "$dir" && cp "$here/node/pause/main.go" "$dir/"
+  (cd "$dir" && { [[ -f go.mod ]] || go mod init ferry.local/pause >/dev/null 2>&1; } \
+    && go build -trimpath -ldflags '-s -w' -o "$out.tmp" . && mv "$out.tmp" "$out")
+  ln -sfn "$(basename "$out")" "$bin/ferry-pause"
+  step "pause $hash: built"
 }
 
 build_versitygw() {
@@ -100,5 +170,8 @@ build_versitygw() {
 
 build_etcd
 build_versitygw
-build_kube
+build_kube kube-apiserver
+build_pause
+for component in kube-scheduler kube-controller-manager kubelet; do build_kube "$component"; done
+build_node_tool
 step "all built in $bin"

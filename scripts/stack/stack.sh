@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The local stack: one etcd, a `source` and a `target` kube-apiserver (two etcd prefixes), and versitygw
-# serving S3 from a posix folder. All on 127.0.0.1, on free ports.
+# The local stack: one etcd, a `source` and a `target` kube-apiserver (two etcd prefixes), versitygw serving S3
+# from a posix folder, and in each plane a controller-manager, a scheduler and one node (a kubelet with its own
+# containerd; node.sh). All on 127.0.0.1, on free ports; pods on a bridge of their own per plane.
+# FERRY_STACK_NODES=0 starts the control planes and the bucket only.
 #   stack.sh up      build if needed, start what is not running, wait until ready, write kubeconfigs and env
 #   stack.sh down    stop exactly the processes `up` started (by pid)
 #   stack.sh status  what runs
@@ -16,6 +18,8 @@ bin="$cache/bin"
 state="${FERRY_STACK_DIR:-$repo/.stack}"
 token_file="$state/tokens.csv"
 say() { printf '[stack] %s\n' "$*" >&2; }
+# shellcheck source=node.sh
+source "$here/node.sh"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
@@ -54,7 +58,19 @@ wait_for() { # wait_for NAME SECONDS CMD...: polls CMD until it succeeds.
 
 make_pki() {
   local pki="$state/pki"
-  [[ -f "$pki/ca.crt" ]] && return
+  [[ -f "$pki/ca.crt" ]] || make_ca "$pki"
+  # The API server's client certificate for kubelets (logs, exec); system:masters so the kubelets' webhook allows it.
+  if [[ ! -f "$pki/kubelet-client.crt" ]]; then
+    openssl req -newkey rsa:2048 -nodes -subj "/O=system:masters/CN=kube-apiserver-kubelet-client" \
+      -keyout "$pki/kubelet-client.key" -out "$pki/kubelet-client.csr" 2>/dev/null
+    openssl x509 -req -in "$pki/kubelet-client.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial -days 3650 \
+      -out "$pki/kubelet-client.crt" 2>/dev/null
+  fi
+}
+
+
+make_ca() {
+  local pki="$1"
   say "pki: generating a CA, a serving certificate for 127.0.0.1 and a service-account key"
   mkdir -p "$pki"
   openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=ferry-local-ca" \
@@ -101,7 +117,7 @@ start_apiserver() { # start_apiserver NAME [EXTRA FLAGS...]: later flags overrid
     --service-account-key-file="$state/pki/sa.pub" --service-account-signing-key-file="$state/pki/sa.key" \
     --service-account-issuer="https://kubernetes.default.svc" \
     --service-cluster-ip-range=10.96.0.0/16 --allow-privileged=true \
-    --disable-admission-plugins=ServiceAccount \
+    --kubelet-client-certificate="$state/pki/kubelet-client.crt" --kubelet-client-key="$state/pki/kubelet-client.key" \
     --max-requests-inflight="${FERRY_MAX_INFLIGHT:-400}" --max-mutating-requests-inflight="${FERRY_MAX_MUTATING_INFLIGHT:-200}" \
     --enable-priority-and-fairness="${FERRY_APF:-true}" \
     --endpoint-reconciler-type=none --profiling=false --v=1 "$@"
@@ -172,6 +188,11 @@ cmd_up() {
     bind_operator "$name"
   done
   wait_for versitygw 30 curl -sS -o /dev/null "http://127.0.0.1:$s3_port/"
+  if nodes_enabled; then
+    ensure_node_packages
+    for name in source target; do start_node "$name"; done
+    for name in source target; do wait_node "$name"; done
+  fi
 
   cat > "$state/env" <<ENV
 FERRY_STACK_DIR=$state
@@ -230,8 +251,10 @@ cmd_plane() {
 
 cmd_down() {
   local name pidf
-  # Extra planes first, then the stack's own processes in reverse start order.
+  # Nodes first (their pods, mounts and bridges), then extra planes, then the stack's own processes in reverse start order.
+  for name in source target; do stop_node "$name"; done
   for pidf in "$state"/*.pid; do
+    [[ -e "$pidf" ]] || continue
     name="$(basename "$pidf" .pid)"
     [[ " source target versitygw etcd " == *" $name "* ]] || stop_one "$name"
   done
@@ -253,8 +276,11 @@ stop_one() {
 }
 
 cmd_status() {
-  local name
-  for name in etcd source target versitygw; do
+  local name plane c names=(etcd source target versitygw)
+  if nodes_enabled; then
+    for plane in source target; do for c in controller-manager scheduler containerd kubelet provisioner; do names+=("$plane-$c"); done; done
+  fi
+  for name in "${names[@]}"; do
     if running "$name"; then echo "$name: running (pid $(cat "$state/$name.pid"), port $(cat "$state/$name.port" 2>/dev/null))"
     else echo "$name: stopped"; fi
   done
