@@ -9,6 +9,7 @@ import type { CliIo } from '../../lib/cli/io.js';
 import { BucketLayout } from '../../lib/store/layout.js';
 import { parseManifest } from '../../lib/store/manifest.js';
 import { freshName, stackCluster, stackDir, stackEnv, stackStore } from '../support/stack.js';
+import { waitForNamespaceDefaults } from '../support/workloads.js';
 
 function recordingIo(cwd: string, interactive = false): CliIo & { out: string; err: string } {
   const io = {
@@ -37,6 +38,7 @@ describe('ferry backup', () => {
     await cluster.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     for (let i = 0; i < 3; i++) await cluster.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: ns }, data: { i: String(i) } });
     await cluster.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: ns }, stringData: { a: 'b' } });
+    await waitForNamespaceDefaults(cluster, ns);
   });
 
   it('takes the seed-shaped ApplicationBackup, prints progress per resource type on stderr and a summary on stdout', async () => {
@@ -55,11 +57,12 @@ spec:
     const io = recordingIo(dir);
     const code = await run(['-f', 'backup.yaml'], io);
     expect({ code, err: io.err }).toMatchObject({ code: 0 });
-    expect(io.err).toMatch(/configmaps: 3 items \(\d+\/\d+ types, [\d.]+ (B|KiB) written\)/);
+    // The test's three ConfigMaps and the kube-root-ca.crt the controller manager puts into every namespace.
+    expect(io.err).toMatch(/configmaps: 4 items \(\d+\/\d+ types, [\d.]+ (B|KiB) written\)/);
     expect(io.err).toMatch(/secrets: 1 item /);
     expect(io.out).toMatch(new RegExp(`^backup ${name}: Completed in [\\d.]+s`));
-    expect(io.out).toMatch(/items: +5 \(/); // 3 ConfigMaps, 1 Secret, the Namespace (no controller-manager adds more)
-    expect(io.out).toMatch(/configmaps +3\n/);
+    expect(io.out).toMatch(/items: +7 \(/); // 4 ConfigMaps, 1 Secret, the default ServiceAccount, the Namespace
+    expect(io.out).toMatch(/configmaps +4\n/);
     const manifest = await stackStore().getBytes(new BucketLayout('').backupKey(name, 'manifest'));
     expect(parseManifest(manifest.bytes, name).files[`${name}.tar.gz`]!.size).toBeGreaterThan(0);
   });

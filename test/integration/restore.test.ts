@@ -14,6 +14,7 @@ import { readResult } from '../../lib/restore/result-store.js';
 import { indexBackup } from '../../lib/catalog/index-backup.js';
 import { createAll, seedDocuments } from '../support/seed.js';
 import { freshName, stackCluster, stackDir, stackStore } from '../support/stack.js';
+import { waitForNamespaceDefaults } from '../support/workloads.js';
 
 const layout = new BucketLayout('it-restore');
 const store = stackStore();
@@ -117,12 +118,14 @@ describe('restore on the real stack', () => {
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'good', namespace: ns }, data: { a: 'b' } },
       { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: ns }, stringData: { password: 'x' } },
     ]);
+    // Its default ServiceAccount has a namesake in the stand-in namespace the dry run validates in.
+    await waitForNamespaceDefaults(source, ns);
     const backupName = freshName('dry-backup');
     await backupOf(source, [ns], backupName);
     const result = await runRestore({ name: freshName('dry-restore'), spec: restoreSpec(backupName, {}), dryRun: true }, deps(target));
     expect(result.dryRun).toBe(true);
     expect(result.counts.failed).toBe(0);
-    expect(result.items.map((i) => `${i.kind}/${i.name}`).sort()).toEqual(['ConfigMap/good', `Namespace/${ns}`, 'Secret/creds']);
+    expect(result.items.map((i) => `${i.kind}/${i.name}`).sort()).toEqual(['ConfigMap/good', `Namespace/${ns}`, 'Secret/creds', 'ServiceAccount/default']);
     expect(result.items.every((i) => i.status === 'created')).toBe(true);
     expect(await target.read('v1', 'Namespace', ns)).toBeUndefined();
     expect(await target.read('v1', 'ConfigMap', 'good', ns)).toBeUndefined();

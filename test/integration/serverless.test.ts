@@ -54,7 +54,9 @@ describe('the functions behind the Lambda API', () => {
       cluster: 'source',
     });
     expect(backup).toMatchObject({ backup: ns, phase: 'Completed' });
-    expect(backup.itemsBackedUp).toBe(3);
+    // The app's three objects, and what the source's controllers made: the default ServiceAccount, the root CA
+    // ConfigMap, the Service's Endpoints and EndpointSlice (some of them may not be there yet).
+    expect(backup.itemsBackedUp).toBeGreaterThanOrEqual(3);
 
     expect(await catalogPhase(ns)).toBe('Completed');
     const indexed = offline.bridge.invocations.filter((i) => i.keys.some((k) => k.startsWith(`backups/${ns}/`)));
@@ -67,7 +69,8 @@ describe('the functions behind the Lambda API', () => {
       cluster: 'target',
     });
     expect(restore.phase).toBe('Completed');
-    expect(restore.counts).toMatchObject({ failed: 0, total: 3 });
+    expect(restore.counts).toMatchObject({ failed: 0 });
+    expect(restore.counts.total).toBeGreaterThanOrEqual(3);
     const configMap = await target.read('v1', 'ConfigMap', 'settings', restored);
     expect(configMap?.data).toEqual({ mode: 'blue' });
     expect(configMap?.metadata.labels).toMatchObject({ 'app': 'shop', 'velero.io/backup-name': ns, 'velero.io/restore-name': `${ns}-restore` });
@@ -82,7 +85,8 @@ describe('the functions behind the Lambda API', () => {
     writeFileSync(file, `apiVersion: csdr.alibabacloud.com/v1beta1\nkind: BackupSchedule\nmetadata: {name: ${ns}, namespace: csdr}\nspec:\n  schedule: 6h30m\n  template:\n    includedNamespaces: [${ns}]\n`);
     const [schedule] = localSchedules(file, 'ferry-dev');
     const result = await offline.invoke<{ backup: string; phase: string; itemsBackedUp: number }>('backup', schedule!.eventAt(new Date('2026-01-10T06:30:00Z')));
-    expect(result).toMatchObject({ backup: `${ns}-20260110063000`, phase: 'Completed', itemsBackedUp: 3 });
+    expect(result).toMatchObject({ backup: `${ns}-20260110063000`, phase: 'Completed' });
+    expect(result.itemsBackedUp).toBeGreaterThanOrEqual(3);
     expect(await catalogPhase(result.backup)).toBe('Completed');
   });
 

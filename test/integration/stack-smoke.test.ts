@@ -44,13 +44,14 @@ describe('the local control planes', () => {
     const cluster = stackCluster('source');
     const ns = freshName('smoke-pages');
     await cluster.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-    for (let i = 0; i < 7; i++) await cluster.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: ns }, data: {} });
+    // Labelled: the controllers put a ConfigMap of their own (kube-root-ca.crt) into every namespace.
+    for (let i = 0; i < 7; i++) await cluster.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: ns, labels: { smoke: 'pages' } }, data: {} });
     const resource = (await cluster.discover()).resources.find((r) => r.kind === 'ConfigMap' && r.version === 'v1')!;
     const names: string[] = [];
     let token: string | undefined;
     let pages = 0;
     do {
-      const page = await cluster.listPage(resource, { namespace: ns, limit: 3, continueToken: token });
+      const page = await cluster.listPage(resource, { namespace: ns, labelSelector: 'smoke=pages', limit: 3, continueToken: token });
       names.push(...page.items.map((i) => i.metadata.name!));
       token = page.continueToken;
       pages++;

@@ -11,6 +11,8 @@ export interface PodView {
   podIP?: string;
   images: string[];
   owners: string[];
+  /** The uids its owner references name (a pod of an earlier object of the same name is not the current one's). */
+  ownerUids: string[];
   volumes: { name: string; projected?: unknown; persistentVolumeClaim?: { claimName: string } }[];
   /** The PodScheduled condition's reason and message when the scheduler could not place the pod. */
   unschedulable?: string;
@@ -54,18 +56,24 @@ export function viewOfPod(pod: KubeObject): PodView {
     ...(status.podIP ? { podIP: status.podIP } : {}),
     images: spec.containers.map((c) => c.image),
     owners: ((pod.metadata.ownerReferences ?? []) as { kind: string; name: string }[]).map((o) => `${o.kind}/${o.name}`),
+    ownerUids: ((pod.metadata.ownerReferences ?? []) as { uid: string }[]).map((o) => o.uid),
     volumes: spec.volumes ?? [],
     ...(scheduled?.status === 'False' ? { unschedulable: `${scheduled.reason ?? ''}: ${scheduled.message ?? ''}` } : {}),
     ready: status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
   };
 }
 
-/** Waits until the named pods of a namespace are Running and Ready; returns their views. */
-export async function waitForRunning(cluster: Cluster, namespace: string, names: string[], seconds = 240): Promise<Map<string, PodView>> {
+/**
+ * Waits until the named pods of a namespace are Running and Ready (and owned by `ownerUid` when given: pods of an
+ * object deleted and made again under the same name may still be running); returns their views.
+ */
+export async function waitForRunning(cluster: Cluster, namespace: string, names: string[], seconds = 240,
+  ownerUid?: string): Promise<Map<string, PodView>> {
   let last = new Map<string, PodView>();
+  const settled = (p: PodView | undefined) => p?.phase === 'Running' && p.ready && (!ownerUid || p.ownerUids.includes(ownerUid));
   return waitFor(`pods ${names.join(', ')} Running in ${namespace}`, async () => {
     last = await podsOf(cluster, namespace);
-    return names.every((n) => last.get(n)?.phase === 'Running' && last.get(n)?.ready) ? last : undefined;
+    return names.every((n) => settled(last.get(n))) ? last : undefined;
   }, seconds, () => describePods(last));
 }
 
@@ -91,6 +99,19 @@ export async function volumeFolderOf(cluster: Cluster, namespace: string, claim:
 export async function fetchFromPod(podIP: string, path: string): Promise<{ status: number; body: string }> {
   const response = await fetch(`http://${podIP}${path}`, { signal: AbortSignal.timeout(10_000) });
   return { status: response.status, body: await response.text() };
+}
+
+/**
+ * Waits until the target's controllers have put into a namespace what they put into every one: the `default`
+ * ServiceAccount and the `kube-root-ca.crt` ConfigMap. A test that counts what a backup of the namespace holds waits
+ * for them first, so that the count does not depend on how fast the controllers were.
+ */
+export async function waitForNamespaceDefaults(cluster: Cluster, namespace: string): Promise<void> {
+  await waitFor(`the default ServiceAccount and kube-root-ca.crt in ${namespace}`, async () => {
+    const [account, ca] = await Promise.all([
+      cluster.read('v1', 'ServiceAccount', 'default', namespace), cluster.read('v1', 'ConfigMap', 'kube-root-ca.crt', namespace)]);
+    return account && ca ? true : undefined;
+  }, 60);
 }
 
 /** Deletes namespaces and waits until the namespace controller has emptied and removed them. */

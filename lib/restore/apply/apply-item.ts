@@ -32,7 +32,7 @@ export async function applyItem(cluster: Cluster, obj: KubeObject, options: Appl
   try {
     if (options.dryRun && ns && options.missingNamespaces?.has(ns)) {
       const standIn = options.dryRunStandInNamespace ?? 'default';
-      await cluster.create({ ...obj, metadata: { ...obj.metadata, namespace: standIn } }, write);
+      await validateInStandIn(cluster, obj, standIn, write);
       return outcomeFor(obj, 'created', `dry run: namespace ${ns} does not exist yet, so the server validated the object in namespace ${standIn}`, true);
     }
     await cluster.create(obj, write);
@@ -52,6 +52,21 @@ export async function applyItem(cluster: Cluster, obj: KubeObject, options: Appl
     return outcomeFor(obj, 'updated', `differed at ${diff}`);
   } catch (err) {
     return failed(obj, err);
+  }
+}
+
+/**
+ * Validates an object of a namespace that does not exist yet in the stand-in namespace. An object of the same name
+ * may live there (every namespace has a `default` ServiceAccount): that says nothing about the real namespace, so
+ * the object is then validated under a generated name.
+ */
+async function validateInStandIn(cluster: Cluster, obj: KubeObject, standIn: string, write: { dryRun: boolean; fieldManager: string }): Promise<void> {
+  try {
+    await cluster.create({ ...obj, metadata: { ...obj.metadata, namespace: standIn } }, write);
+  } catch (err) {
+    if (!(err instanceof AlreadyExists)) throw err;
+    const { name, ...metadata } = obj.metadata;
+    await cluster.create({ ...obj, metadata: { ...metadata, namespace: standIn, generateName: `${name ?? 'ferry'}-` } }, write);
   }
 }
 

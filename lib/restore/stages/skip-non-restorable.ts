@@ -11,6 +11,9 @@ const FERRY_NEVER_RESTORES: Readonly<Record<string, string>> = {
   'subjectaccessreviews.authorization.k8s.io': 'access reviews are requests, not objects',
 };
 
+/** The ConfigMap holding the cluster's CA that kube-controller-manager publishes into every namespace. */
+export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
+
 /** Why an item is never restored, or undefined when it may be. */
 export function neverRestoredReason(item: TransformItem): string | undefined {
   if (NON_RESTORABLE_RESOURCES.includes(item.groupResource)) return `${item.groupResource} are never restored`;
@@ -20,6 +23,11 @@ export function neverRestoredReason(item: TransformItem): string | undefined {
   if (item.groupResource === 'secrets' && asString(item.object.type) === 'kubernetes.io/service-account-token') {
     return 'service-account token secrets are created by the target cluster';
   }
+  // NOTE: kube-controller-manager's root-CA publisher writes this ConfigMap into every namespace; a copy would
+  // carry the source's CA, and pods of the target would then distrust their own API server.
+  if (item.groupResource === 'configmaps' && item.object.metadata.name === ROOT_CA_CONFIGMAP) {
+    return 'the target\'s root-CA publisher writes its own kube-root-ca.crt into every namespace';
+  }
   // NOTE: with its owner reference gone, a copied controller-managed slice would keep routing to the source's pod IPs.
   if (item.groupResource === 'endpointslices.discovery.k8s.io'
     && item.object.metadata.labels?.['endpointslice.kubernetes.io/managed-by'] === 'endpointslice-controller.k8s.io') {
@@ -28,7 +36,10 @@ export function neverRestoredReason(item: TransformItem): string | undefined {
   return undefined;
 }
 
-/** Skips nodes, events, Velero's own objects, request kinds, service-account token secrets and managed endpoint slices. */
+/**
+ * Skips nodes, events, Velero's own objects, request kinds, service-account token secrets, managed endpoint slices
+ * and the published root CA.
+ */
 export function skipNonRestorable(item: TransformItem): StageResult {
   const reason = neverRestoredReason(item);
   return reason ? { skip: reason } : { item };

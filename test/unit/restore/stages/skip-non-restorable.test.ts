@@ -14,6 +14,8 @@ describe('skip-non-restorable stage', () => {
       { labels: { 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' } }), true],
     ['a hand-written EndpointSlice is restored', obj('discovery.k8s.io/v1', 'EndpointSlice', 'ext', 'default'), false],
     ['a Deployment is restored', obj('apps/v1', 'Deployment', 'web', 'default'), false],
+    ['the root CA the controller manager publishes into a namespace is skipped', obj('v1', 'ConfigMap', 'kube-root-ca.crt', 'app', { data: { 'ca.crt': 'x' } }), true],
+    ['a ConfigMap of the application is restored', obj('v1', 'ConfigMap', 'nginx-settings', 'app', { data: {} }), false],
   ])('%s', (_name, object, skipped) => {
     expect('skip' in skipNonRestorable(itemOf(object))).toBe(skipped);
   });

@@ -1,0 +1,47 @@
+/**
+ * What the demo shows of the seed's pods on the stack's nodes: web-0 and web-1 running (or, without the modifier
+ * rules, Pending with the scheduler's reason), their node and image, and the page each serves from its volume.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Cluster } from '../../lib/kube/cluster.js';
+import { describePods, fetchFromPod, podsOf, volumeFolderOf, waitFor, waitForRunning, type PodView } from '../../test/support/workloads.js';
+
+export const SEED_PODS = ['web-0', 'web-1'];
+
+/**
+ * Waits for the seed's pods of the StatefulSet `ownerUid` to run; one line per pod: name, phase, node, image, and
+ * the page it serves.
+ */
+export async function runningPods(cluster: Cluster, namespace: string, ownerUid: string): Promise<string[]> {
+  const running = await waitForRunning(cluster, namespace, SEED_PODS, 240, ownerUid);
+  const pods = SEED_PODS.map((n) => running.get(n)!);
+  const lines: string[] = [];
+  for (const pod of pods) {
+    const page = await fetchFromPod(pod.podIP!, '/index.html');
+    const serves = page.status === 200 ? JSON.stringify(page.body.trim()) : `HTTP ${page.status} (an empty volume)`;
+    lines.push(`${pod.name} ${pod.phase} on ${pod.nodeName} (${pod.podIP}), image ${pod.images.join(', ')}, serves ${serves}`);
+  }
+  return lines;
+}
+
+/** Writes a page into each seed pod's volume, as a user's data; returns where. */
+export async function writePages(cluster: Cluster, namespace: string, text: (pod: string) => string): Promise<string[]> {
+  const written: string[] = [];
+  for (const name of SEED_PODS) {
+    const folder = await volumeFolderOf(cluster, namespace, `www-${name}`);
+    writeFileSync(join(folder, 'index.html'), text(name));
+    written.push(`${name}: ${folder}/index.html`);
+  }
+  return written;
+}
+
+/** Waits until the scheduler's verdict on web-0 names node affinity, and returns it. */
+export async function unschedulableReason(cluster: Cluster, namespace: string): Promise<string> {
+  let last = new Map<string, PodView>();
+  return waitFor(`the scheduler's verdict on ${namespace}/web-0`, async () => {
+    last = await podsOf(cluster, namespace);
+    const said = last.get('web-0')?.unschedulable;
+    return said?.includes('affinity') ? said : undefined;
+  }, 120, () => describePods(last));
+}
