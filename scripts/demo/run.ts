@@ -57,7 +57,7 @@ async function replaceAll(cluster: Cluster, objects: KubeObject[], note: (l: str
 
 async function main(): Promise<number> {
   const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
-  const steps = new Steps(11);
+  const steps = new Steps(10);
   const cleanups: (() => Promise<void> | void)[] = [];
   let cleaning: Promise<void> | undefined;
   const cleanup = () => (cleaning ??= (async () => {
