@@ -16,6 +16,7 @@ node_name() { echo "$1-node"; }
 node_labels() { [[ "$1" == source ]] && echo "is_idc=true" || echo ""; }
 node_images() { [[ "$1" == source ]] && echo "$SEED_IMAGE $WEB_IMAGE" || echo "$SEED_IMAGE_MAPPED $WEB_IMAGE"; }
 NODE_READY_SECONDS="${FERRY_NODE_READY_SECONDS:-180}"
+# FERRY_KUBELET_ARGS: extra kubelet flags for both nodes (e.g. --v=4 to see more in .stack/logs/<plane>-kubelet.log).
 
 nodes_enabled() { [[ "${FERRY_STACK_NODES:-1}" != 0 ]]; }
 
@@ -196,7 +197,7 @@ start_node() {
   write_kubelet_config "$plane" "$dir" "10.244.$n.1"
   start "$plane-kubelet" "$bin/kubelet-$KUBE_VERSION" --config="$dir/kubelet.yaml" --kubeconfig="$kc" \
     --root-dir="$dir/kubelet" --cert-dir="$dir/kubelet/pki" --hostname-override="$(node_name "$plane")" \
-    --node-ip="10.244.$n.1" --node-labels="$(node_labels "$plane")" --v=1
+    --node-ip="10.244.$n.1" --node-labels="$(node_labels "$plane")" --v=1 ${FERRY_KUBELET_ARGS:-}
   start "$plane-provisioner" "$bin/ferry-node" provision --kubeconfig="$kc" --node="$(node_name "$plane")" --dir="$dir/volumes"
 }
 
