@@ -236,7 +236,7 @@ ensure_storage_classes() {
 stop_node() {
   local plane="$1" dir="$state/nodes/$1" sock mnt
   sock="$dir/containerd.sock"
-  for c in provisioner controller-manager scheduler kubelet; do stop_one "$plane-$c"; done
+  stop_all "$plane-provisioner" "$plane-controller-manager" "$plane-scheduler" "$plane-kubelet"
   if running "$plane-containerd" && [[ -x "$bin/ferry-node" ]]; then
     "$bin/ferry-node" cri-reset --endpoint "unix://$sock" --timeout 60s >&2 || say "$plane: cri-reset: see above"
   fi

@@ -252,27 +252,40 @@ cmd_plane() {
 cmd_down() {
   local name pidf
   # Nodes first (their pods, mounts and bridges), then extra planes, then the stack's own processes in reverse start order.
+  local extra=()
   for name in source target; do stop_node "$name"; done
   for pidf in "$state"/*.pid; do
     [[ -e "$pidf" ]] || continue
     name="$(basename "$pidf" .pid)"
-    [[ " source target versitygw etcd " == *" $name "* ]] || stop_one "$name"
+    [[ " source target versitygw etcd " == *" $name "* ]] || extra+=("$name")
   done
-  for name in source target versitygw etcd; do stop_one "$name"; done
+  stop_all "${extra[@]}" source target versitygw
+  stop_one etcd
 }
 
-stop_one() {
-  local name="$1"
-  local pidf="$state/$name.pid"
-  [[ -f "$pidf" ]] || return 0
-  local pid; pid="$(cat "$pidf")"
-  if kill -0 "$pid" 2>/dev/null; then
-    say "$name: stopping pid $pid"
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -f "$pidf"
+stop_one() { stop_all "$1"; }
+
+any_alive() { local p; for p in "$@"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
+
+# stop_all NAME...: SIGTERM to each recorded process at once, then waits (10 s at most) and SIGKILLs what is left.
+stop_all() {
+  local name pid pids=() _
+  for name in "$@"; do
+    [[ -f "$state/$name.pid" ]] || continue
+    pid="$(cat "$state/$name.pid")"
+    if kill -0 "$pid" 2>/dev/null; then
+      say "$name: stopping pid $pid"
+      kill "$pid" 2>/dev/null || true
+      pids+=("$pid")
+    fi
+    rm -f "$state/$name.pid"
+  done
+  ((${#pids[@]} == 0)) && return 0
+  for _ in $(seq 1 40); do
+    any_alive "${pids[@]}" || break
+    sleep 0.25
+  done
+  kill -9 "${pids[@]}" 2>/dev/null || true
 }
 
 cmd_status() {
