@@ -86,8 +86,7 @@ build_images() { # build_images PLANE: prints the archive paths
 
 write_containerd_config() { # write_containerd_config PLANE DIR SUBNET
   local plane="$1" dir="$2" n="$3"
-  mkdir -p "$dir/containerd" "$dir/cni" "$dir/ipam" "$dir/registries/_default"
-  printf 'server = "http://127.0.0.1:9"\n' > "$dir/registries/_default/hosts.toml"
+  mkdir -p "$dir/containerd" "$dir/cni" "$dir/ipam"
   # NOTE: restrict_oom_score_adj: root in this VM lacks CAP_SYS_RESOURCE, and without it every sandbox fails
   # ("write to /proc/self/oom_score_adj: Permission denied").
   cat > "$dir/containerd.toml" <<TOML
@@ -115,9 +114,6 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
     default_runtime_name = "runc"
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
       runtime_type = "io.containerd.runc.v2"
-  # Nothing is ever pulled: every registry resolves to a closed local port (the stack imports its images).
-  [plugins."io.containerd.grpc.v1.cri".registry]
-    config_path = "$dir/registries"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$dir/cni"
@@ -185,7 +181,10 @@ start_node() {
 
   n="$(claim_subnet "$plane")"
   write_containerd_config "$plane" "$dir" "$n"
-  start "$plane-containerd" containerd --config "$dir/containerd.toml"
+  # NOTE: nothing is ever pulled, and no pull may leave this machine: every registry request goes to a proxy on a
+  # closed local port (a manifest naming an image the stack did not import fails at once with "connection refused").
+  start "$plane-containerd" env HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY= \
+    containerd --config "$dir/containerd.toml"
   wait_for "$plane-containerd" 60 ctr --address "$dir/containerd.sock" version
   images="$(build_images "$plane")"
   for image in $images; do # one archive per call: ctr takes the first and ignores the rest

@@ -71,7 +71,7 @@ describe('backup on the local stack', () => {
       { apiVersion: 'v1', kind: 'Service', metadata: { name: 'shop', namespace: ns, labels: { app: 'shop' } }, spec: { ports: [{ port: 80 }], selector: { app: 'shop' } } },
       {
         apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'shop', namespace: ns, labels: { app: 'shop' } },
-        spec: { replicas: 1, selector: { matchLabels: { app: 'shop' } }, template: { metadata: { labels: { app: 'shop' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } } },
+        spec: { replicas: 1, selector: { matchLabels: { app: 'shop' } }, template: { metadata: { labels: { app: 'shop' } }, spec: { containers: [{ name: 'web', image: 'ferry.local/web:1' }] } } },
       },
       {
         apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: pvName },
