@@ -64,7 +64,8 @@ release_subnet() { # release_subnet PLANE
 make_bridge() {
   local n="$1"
   ip link show "ferry$n" >/dev/null 2>&1 || ip link add "ferry$n" type bridge
-  ip addr show dev "ferry$n" | grep -q "10.244.$n.1/24" || ip addr add "10.244.$n.1/24" dev "ferry$n"
+  # NOTE: not `ip addr show | grep -q`: under pipefail, grep's early exit can fail the pipe and add the address twice.
+  [[ "$(ip -4 addr show dev "ferry$n")" == *" 10.244.$n.1/24 "* ]] || ip addr add "10.244.$n.1/24" dev "ferry$n"
   ip link set "ferry$n" up
 }
 
