@@ -97,7 +97,9 @@ export async function backupHandlerCore(req: BackupRequest, deps: BackupHandlerD
   const outcome = await runBackup(spec, {
     store: location.store, layout: location.layout, cluster, clock: deps.clock, storageLocation: location.name, sourceCluster: clusterName, log: deps.log,
   });
-  if (outcome.phase === 'Failed') throw new BackupFailedError(`backup ${spec.name} Failed: ${outcome.failureReason ?? 'see its results'}`);
+  if (outcome.phase === 'Failed') {
+    throw new BackupFailedError(`backup ${spec.name} Failed: ${outcome.failureReason ?? 'see its results'}`, { cause: outcome.failure });
+  }
   return {
     backup: outcome.name, phase: outcome.phase, cluster: clusterName, storageLocation: location.name,
     itemsBackedUp: outcome.itemsBackedUp, byResource: outcome.byResource, warnings: outcome.warnings, errors: outcome.errors,
