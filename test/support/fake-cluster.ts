@@ -28,7 +28,7 @@ export class FakeCluster implements Cluster {
   readonly objects = new Map<string, KubeObject>();
   readonly calls: RecordedCall[] = [];
   /** Errors to throw on create, by object key (`apiVersion/kind/namespace/name`). */
-  readonly failOnCreate = new Map<string, ClusterError>();
+  readonly failOnCreate = new Map<string, Error>();
   /** Answers for reads of CRDs: a CRD is Established after this many reads (default at once). */
   crdReadsUntilEstablished = 0;
   private crdReads = 0;
