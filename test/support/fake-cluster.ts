@@ -1,7 +1,7 @@
 // An in-memory Cluster that records every call, for unit tests of code that talks to the cluster port.
 // It is a fake for pure units and for edge cases (it is not used where the real stack can answer).
 import type { ApiResource, Cluster, Discovery, ListOptions, ListPage, PatchType, WriteOptions } from '../../lib/kube/cluster.js';
-import { AlreadyExists, ClusterError, NotFound } from '../../lib/kube/errors.js';
+import { AlreadyExists, NotFound } from '../../lib/kube/errors.js';
 import { isRecord, type KubeObject } from '../../lib/model/object.js';
 
 /** One recorded call. */

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import type { ApiResource, Cluster, Discovery, ListOptions, ListPage } from '../../../lib/kube/cluster.js';
-import { ClusterError, Expired } from '../../../lib/kube/errors.js';
+import { Expired } from '../../../lib/kube/errors.js';
 import { splitApiVersion, type KubeObject } from '../../../lib/model/object.js';
 
 const r = (group: string, version: string, resource: string, kind: string, namespaced: boolean, verbs = ['list', 'get', 'create']): ApiResource =>
