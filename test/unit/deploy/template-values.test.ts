@@ -28,4 +28,15 @@ describe('templateValues', () => {
     expect(values.indexEvents).toEqual([{ s3: { bucket: 'team-backups', event: 's3:ObjectCreated:*', rules: [{ prefix: 'ferry/backups/' }], existing: true } }]);
     expect(values.scheduleEvents).toEqual([]);
   });
+
+  it('takes index\'s events from an SQS queue when FERRY_INDEX_QUEUE_ARN names one, with partial batch responses and the role to read it', () => {
+    const yaml = 'clusters: {}\nstorageLocations:\n  default: {bucket: b, prefix: ferry}\n';
+    const arn = 'arn:aws:sqs:us-east-1:111122223333:ferry-index';
+    const values = templateValues({ FERRY_CONFIG_YAML: yaml, FERRY_SCHEDULES: '', FERRY_INDEX_QUEUE_ARN: arn }, 'ferry-dev');
+    expect(values.indexEvents).toEqual([{ sqs: { arn, batchSize: 10, functionResponseType: 'ReportBatchItemFailures' } }]);
+    const statements = (values.roleResources.FerryIndexRole!.Properties.Policies as { PolicyDocument: { Statement: { Sid: string; Resource: unknown[] }[] } }[])[0]!.PolicyDocument.Statement;
+    expect(statements.find((st) => st.Sid === 'ReadIndexQueue')?.Resource).toEqual([arn]);
+    const backupStatements = JSON.stringify(values.roleResources.FerryBackupRole);
+    expect(backupStatements).not.toContain('sqs:');
+  });
 });
