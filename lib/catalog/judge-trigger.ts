@@ -1,9 +1,10 @@
 /**
  * Which object events judge a backup. A Ferry backup is judged once, on its ferry-manifest.json: the manifest is
- * written last (the commit), so the files before it would only find the backup incomplete. A Ferry backup that
- * failed writes no manifest; it is judged on the velero-backup.json that records the failure. A Velero backup has
- * no commit marker: Velero writes velero-backup.json first and the tarball next (its other files are not needed to
- * judge it), so it is judged on those two; the second judgement replaces the first.
+ * written last (the commit), so the events of the files before it are left (they would only find the backup
+ * incomplete); once it is committed, any event of it goes to indexBackup, which judges again only files that
+ * changed since. A Ferry backup that failed writes no manifest; it is judged on the velero-backup.json that records
+ * the failure. A Velero backup has no commit marker: Velero writes velero-backup.json first and the tarball next
+ * (its other files are not needed to judge it), so it is judged on those two; the second judgement replaces the first.
  */
 import { NotFoundError } from '../store/errors.js';
 import { BackupObjectError, parseBackupObject, phaseState } from './backup-object.js';
@@ -20,12 +21,12 @@ export async function judgementTrigger(name: string, keys: readonly string[], de
   const prefix = deps.layout.backupPrefix(name);
   const files = new Set(keys.map((k) => k.slice(prefix.length)));
   if (files.has(MANIFEST_FILE)) return JUDGE;
+  // Committed: indexBackup judges only files that changed since its last judgement (a late event costs a listing;
+  // a file replaced after the commit is judged, and found not to match the manifest).
+  if (await deps.store.head(deps.layout.backupKey(name, 'manifest'))) return JUDGE;
   const tarball = `${name}.tar.gz`;
   if (!files.has(BACKUP_OBJECT_FILE) && !files.has(tarball)) {
     return { judge: false, reason: `a backup is judged on its ${MANIFEST_FILE} (Ferry's) or its ${BACKUP_OBJECT_FILE} and tarball (Velero's), not on ${[...files].join(', ')}` };
-  }
-  if (await deps.store.head(deps.layout.backupKey(name, 'manifest'))) {
-    return { judge: false, reason: `the backup has its ${MANIFEST_FILE}: that file's event judges it` };
   }
   const backupKey = deps.layout.backupKey(name, 'backup');
   const head = await deps.store.head(backupKey);

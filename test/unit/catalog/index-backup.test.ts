@@ -47,7 +47,7 @@ describe('indexEvent', () => {
     expect(store.text(layout.catalogKey(NAME))).toBe(before);
   });
 
-  it('judges a Ferry backup once, on its manifest: the tarball\'s event before it and velero-backup.json\'s after it judge nothing', async () => {
+  it('judges a Ferry backup once, on its manifest: the tarball\'s event before it is left, velero-backup.json\'s after it finds it unchanged', async () => {
     const store = new MemoryStore();
     const files = await buildBackup(NAME);
     const event = loadEvent<{ Records: unknown[] }>('s3-backup-committed');
@@ -60,9 +60,7 @@ describe('indexEvent', () => {
     expect((await readCatalogEntry(store, layout, NAME)).entry).toBeUndefined();
     await putBackup(store, layout, NAME, files.filter(([f]) => f === 'ferry-manifest.json'));
     expect((await indexEvent(only(2), deps(store), noSleep)).outcomes[0]).toMatchObject({ action: 'written', phase: 'Completed' });
-    const late = await indexEvent(only(1), deps(store), noSleep);
-    expect(late.outcomes).toEqual([]);
-    expect(late.ignored[0]!.reason).toMatch(/has its ferry-manifest.json: that file's event judges it/);
+    expect((await indexEvent(only(1), deps(store), noSleep)).outcomes[0]).toMatchObject({ action: 'unchanged', phase: 'Completed' });
     expect(tarGets(store)).toBe(1);
   });
 
@@ -81,6 +79,17 @@ describe('indexEvent', () => {
     const records = { Records: (event.Records as { s3: { object: { key: string } } }[]).filter((r) => r.s3.object.key.endsWith(`/${file}`)) };
     const result = await indexEvent(records, deps(store), noSleep);
     expect(result.outcomes).toEqual([expect.objectContaining({ action: 'written', phase })]);
+  });
+
+  it('judges a committed Ferry backup again when one of its files is replaced after the commit, and finds it Corrupt', async () => {
+    const store = new MemoryStore();
+    const files = await buildBackup(NAME);
+    await putBackup(store, layout, NAME, files);
+    const event = loadEvent<{ Records: unknown[] }>('s3-backup-committed');
+    expect((await indexEvent({ Records: [event.Records[2]] }, deps(store), noSleep)).outcomes[0]).toMatchObject({ phase: 'Completed' });
+    const tar = files.find(([f]) => f === `${NAME}.tar.gz`)![1];
+    await store.put(`${layout.backupPrefix(NAME)}${NAME}.tar.gz`, Buffer.concat([tar.subarray(0, 10), Buffer.from([tar[10]! ^ 1]), tar.subarray(11)]));
+    expect((await indexEvent({ Records: [event.Records[0]] }, deps(store), noSleep)).outcomes[0]).toMatchObject({ action: 'written', phase: 'Corrupt' });
   });
 
   it('does not judge a Ferry backup on the velero-backup.json that claims its name (phase InProgress)', async () => {
