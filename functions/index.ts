@@ -15,6 +15,7 @@ import { isRecord } from '../lib/model/object.js';
 import { BucketLayout } from '../lib/store/layout.js';
 import type { ObjectStore } from '../lib/store/object-store.js';
 import type { Runtime } from './compose.js';
+import { indexMeasure } from './metrics.js';
 import { ferryHandler } from './middleware/index.js';
 
 /** A storage location the function may index: opened only when an event names it. */
@@ -151,7 +152,7 @@ export function runtimeLocations(runtime: Runtime): IndexLocation[] {
 
 /** Builds the handler over a runtime (the process's by default). */
 export function createIndexHandler(runtime?: Runtime) {
-  return ferryHandler({ name: 'index', what: 'S3 event', parse: parseIndexEvent, ...(runtime ? { runtime } : {}) },
+  return ferryHandler({ name: 'index', what: 'S3 event', parse: parseIndexEvent, measure: indexMeasure, ...(runtime ? { runtime } : {}) },
     (event, rt) => indexHandlerCore(event, { locations: runtimeLocations(rt), now: rt.clock, log: rt.log }));
 }
 
