@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { readConfig, type Env } from '../../functions/compose.js';
 import type { FerryConfig } from '../../lib/spec/config.js';
 import { SpecError } from '../../lib/spec/problems.js';
+import { alarmOutputs, alarmResources, type CfnResource } from './alarms.js';
 import { functionRoles, keyPrefix, type RoleResource } from './iam-statements.js';
 import { scheduleEvents, type ScheduleEvent } from './schedule-events.js';
 
@@ -23,6 +24,9 @@ export interface TemplateValues {
   configJson: string;
   /** One IAM role per function, as CloudFormation resources. */
   roleResources: Record<string, RoleResource>;
+  /** The alarm topic and the alarms on failed backups (scripts/deploy/alarms.ts), and the topic's ARN as an output. */
+  alarmResources: Record<string, CfnResource>;
+  alarmOutputs: Record<string, unknown>;
   indexEvents: IndexEvent[];
   scheduleEvents: ScheduleEvent[];
 }
@@ -43,6 +47,7 @@ export function templateValues(env: Env, rulePrefix: string): TemplateValues {
     }));
   return {
     configJson: JSON.stringify(configDocument(config)), roleResources: functionRoles(config, rulePrefix, { indexQueueArn: queueArn }),
+    alarmResources: alarmResources(rulePrefix, env.FERRY_ALARM_EMAIL || undefined), alarmOutputs: alarmOutputs(),
     indexEvents, scheduleEvents: schedules,
   };
 }
