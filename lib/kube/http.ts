@@ -1,6 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
+import { SocksProxyAgent } from 'socks-proxy-agent';
 import { ClusterError, errorForStatus, MalformedAnswer, TooManyRequests } from './errors.js';
 import { RateLimiter } from './rate-limiter.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
@@ -38,6 +40,28 @@ export interface HttpStats {
   throttled: number;
 }
 
+/**
+ * The connection pool to one API server: connections kept alive, at most `maxSockets`, and through the kubeconfig's
+ * `proxy-url` when it names one (HTTP CONNECT for http and https proxies, SOCKS for socks5), as client-node's own
+ * agent would go.
+ */
+function agentFor(server: URL, proxyUrl: string | undefined, maxSockets: number): http.Agent {
+  const options = { keepAlive: true, maxSockets };
+  const isHttps = server.protocol === 'https:';
+  if (!proxyUrl) return isHttps ? new https.Agent(options) : new http.Agent(options);
+  let proxy: URL;
+  try {
+    proxy = new URL(proxyUrl);
+  } catch (err) {
+    throw new ClusterError(`the kubeconfig's proxy-url is not a URL`, 0, undefined, { cause: err });
+  }
+  if (proxy.protocol.startsWith('socks')) return new SocksProxyAgent(proxy, options);
+  if (proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
+    throw new ClusterError(`the kubeconfig's proxy-url has scheme ${proxy.protocol.replace(/:$/, '')}: expected http, https or socks5`, 0);
+  }
+  return isHttps ? new HttpsProxyAgent({ ...options, proxy }) : new HttpProxyAgent({ ...options, proxy });
+}
+
 /** One answer of the API server. */
 interface Answer {
   status: number;
@@ -57,10 +81,7 @@ export class KubeHttp {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new ClusterError('the kubeconfig has no current cluster', 0);
     this.server = new URL(cluster.server);
-    const isHttps = this.server.protocol === 'https:';
-    this.agent = isHttps
-      ? new https.Agent({ keepAlive: true, maxSockets: limits.maxSockets })
-      : new http.Agent({ keepAlive: true, maxSockets: limits.maxSockets });
+    this.agent = agentFor(this.server, cluster.proxyUrl, limits.maxSockets);
     this.limiter = new RateLimiter(limits.qps, limits.burst);
   }
 
