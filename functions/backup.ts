@@ -14,6 +14,7 @@ import { parseBackupDocument, parseBackupDocumentText, type BackupDocument } fro
 import type { FerryConfig } from '../lib/spec/config.js';
 import { ProblemCollector, SpecError } from '../lib/spec/problems.js';
 import type { Logger, Runtime } from './compose.js';
+import { backupMeasure } from './metrics.js';
 import { ferryHandler } from './middleware/index.js';
 
 /** A validated backup request. */
@@ -38,6 +39,8 @@ export type BackupResponse =
   | {
     backup: string; phase: BackupOutcome['phase']; cluster: string; storageLocation: string; itemsBackedUp: number;
     byResource: Record<string, number>; warnings: number; errors: number; startedAt: string; completedAt: string;
+    /** Bytes of the files the backup wrote. */
+    bytes: number;
     expiresAt: string; manifestKey?: string;
   };
 
@@ -97,10 +100,13 @@ export async function backupHandlerCore(req: BackupRequest, deps: BackupHandlerD
   const outcome = await runBackup(spec, {
     store: location.store, layout: location.layout, cluster, clock: deps.clock, storageLocation: location.name, sourceCluster: clusterName, log: deps.log,
   });
-  if (outcome.phase === 'Failed') throw new BackupFailedError(`backup ${spec.name} Failed: ${outcome.failureReason ?? 'see its results'}`);
+  if (outcome.phase === 'Failed') {
+    throw new BackupFailedError(`backup ${spec.name} Failed: ${outcome.failureReason ?? 'see its results'}`, { cause: outcome.failure });
+  }
   return {
     backup: outcome.name, phase: outcome.phase, cluster: clusterName, storageLocation: location.name,
     itemsBackedUp: outcome.itemsBackedUp, byResource: outcome.byResource, warnings: outcome.warnings, errors: outcome.errors,
+    bytes: Object.values(outcome.files).reduce((n, f) => n + f.size, 0),
     startedAt: outcome.startedAt.toISOString(), completedAt: outcome.completedAt.toISOString(), expiresAt: outcome.expiresAt.toISOString(),
     ...(outcome.manifestKey ? { manifestKey: outcome.manifestKey } : {}),
   };
@@ -109,7 +115,7 @@ export async function backupHandlerCore(req: BackupRequest, deps: BackupHandlerD
 /** Builds the handler over a runtime (the process's by default). */
 export function createBackupHandler(runtime?: Runtime) {
   return ferryHandler({
-    name: 'backup', what: WHAT, parse: parseBackupEvent, ...(runtime ? { runtime } : {}),
+    name: 'backup', what: WHAT, parse: parseBackupEvent, measure: backupMeasure, ...(runtime ? { runtime } : {}),
     clusters: (req, rt) => [requestCluster(req, rt.config)],
   }, (req, rt) => backupHandlerCore(req, rt));
 }

@@ -9,6 +9,7 @@ import { isRecord } from '../lib/model/object.js';
 import { BucketLayout } from '../lib/store/layout.js';
 import type { ObjectStore } from '../lib/store/object-store.js';
 import type { Runtime } from './compose.js';
+import { expireMeasure } from './metrics.js';
 import { ferryHandler } from './middleware/index.js';
 
 /** What an expiry run is asked to do. */
@@ -94,7 +95,7 @@ export function runtimeExpireLocations(runtime: Runtime): ExpireLocation[] {
 
 /** Builds the handler over a runtime (the process's by default). */
 export function createExpireHandler(runtime?: Runtime) {
-  return ferryHandler({ name: 'expire', what: 'expire request', parse: parseExpireEvent, ...(runtime ? { runtime } : {}) },
+  return ferryHandler({ name: 'expire', what: 'expire request', parse: parseExpireEvent, measure: expireMeasure, ...(runtime ? { runtime } : {}) },
     (request, rt) => expireHandlerCore(request, { locations: runtimeExpireLocations(rt), now: rt.clock, log: rt.log }));
 }
 

@@ -8,6 +8,7 @@ import type { RestoreResult } from '../lib/restore/result.js';
 import { runRestore } from '../lib/restore/run-restore.js';
 import { parseRestoreSpec, parseRestoreSpecText, type RestoreSpec } from '../lib/spec/restore-spec.js';
 import type { Runtime } from './compose.js';
+import { restoreMeasure } from './metrics.js';
 import { ferryHandler, type InvocationContext } from './middleware/index.js';
 
 /** A parsed restore invocation. */
@@ -85,7 +86,7 @@ export function lambdaContinuation(functionName: string | undefined, env: Record
 
 /** Builds the handler over a runtime (the process's by default). */
 export function createRestoreHandler(runtime?: Runtime, continueLater?: RestoreHandlerDeps['continueLater']) {
-  return ferryHandler({ name: 'restore', what: 'restore request', parse: parseRestoreEvent, clusters: (e) => [e.targetCluster], ...(runtime ? { runtime } : {}) },
+  return ferryHandler({ name: 'restore', what: 'restore request', parse: parseRestoreEvent, clusters: (e) => [e.targetCluster], measure: restoreMeasure, ...(runtime ? { runtime } : {}) },
     (event, rt, context) => restoreHandlerCore(event, rt, context, {
       continueLater: continueLater ?? lambdaContinuation(context.functionName),
       maxInvocations: Number(process.env.FERRY_RESTORE_MAX_INVOCATIONS ?? 20),

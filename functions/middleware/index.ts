@@ -1,12 +1,16 @@
 /**
- * The middleware stack every Ferry function uses, outermost first: invocation and error logging, result redaction,
- * event validation, cluster credentials. A handler module writes:
+ * The middleware stack every Ferry function uses, outermost first: invocation and error logging, metrics (EMF,
+ * written after the invocation, on error too), the function's measures, result redaction, event validation,
+ * cluster credentials. A handler module writes:
  *
  *   export const handler = ferryHandler({ name: 'restore', what: 'restore request', parse: parseRestoreEvent,
  *     clusters: (req) => [req.targetCluster] }, (req, runtime) => runRestore(req, depsOf(runtime)));
  */
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import { loadRuntime, type Runtime } from '../compose.js';
+import { createMetrics, measureInvocation, type FunctionMeasure } from '../metrics.js';
 import { loadSecrets } from './load-secrets.js';
 import { logInvocation } from './log-invocation.js';
 import { redactResult } from './redact-result.js';
@@ -37,13 +41,21 @@ export interface FerryHandlerOptions<T> {
   clusters?: (event: T, runtime: Runtime) => string[];
   /** The runtime; defaults to the process's (loadRuntime()). Tests pass one built with createRuntime. */
   runtime?: Runtime;
+  /** What the function measures from its answer or error (see functions/metrics.ts). */
+  measure?: FunctionMeasure<unknown>;
+  /** The Metrics the measures go to; one per function (createMetrics) by default. */
+  metrics?: Metrics;
 }
 
 /** Wraps a handler core in Ferry's middleware stack. */
 export function ferryHandler<T, R>(options: FerryHandlerOptions<T>, core: (event: T, runtime: Runtime, context: InvocationContext) => Promise<R>) {
   const runtime = options.runtime ?? loadRuntime();
+  const metrics = options.metrics ?? createMetrics(options.name);
   const handler = middy((event: unknown, context: InvocationContext) => core(event as T, runtime, context))
     .use(logInvocation({ name: options.name, log: runtime.log, redactor: runtime.redactor, clock: runtime.clock }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+  if (options.measure) handler.use(measureInvocation({ metrics, measure: options.measure }));
+  handler
     .use(redactResult({ redactor: runtime.redactor }))
     .use(validateEvent({ parse: options.parse, what: options.what }));
   if (options.clusters) handler.use(loadSecrets({ runtime, clusters: options.clusters }));

@@ -10,7 +10,12 @@ export interface LogInvocationOptions {
   log: Logger;
   redactor: Redactor;
   clock: () => Date;
+  /** Where the X-Ray trace id is read (`_X_AMZN_TRACE_ID`); the process's environment by default. */
+  env?: Record<string, string | undefined>;
 }
+
+/** False until the first invocation of this process (a cold start) has begun. */
+let warm = false;
 
 /** What is logged of an event: its shape, never its whole body (payloads may be large or hold names users care about). */
 export function summarizeEvent(event: unknown): Record<string, unknown> {
@@ -38,7 +43,11 @@ export function logInvocation(options: LogInvocationOptions): MiddlewareObj<unkn
   });
   const logInvocationBefore = (request: { event: unknown; context: unknown }): void => {
     started.set(request as object, options.clock().getTime());
-    lineLog(request.context).info('invoked', { event: summarizeEvent(request.event) });
+    // As Powertools' Logger has them: whether this invocation started the process, and its X-Ray trace.
+    const coldStart = !warm;
+    warm = true;
+    const traceId = (options.env ?? process.env)._X_AMZN_TRACE_ID;
+    lineLog(request.context).info('invoked', { event: summarizeEvent(request.event), coldStart, ...(traceId ? { traceId } : {}) });
   };
   const durationOf = (request: object) => options.clock().getTime() - (started.get(request) ?? options.clock().getTime());
   const logInvocationAfter = (request: { context: unknown }): void => {

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { Discovery } from '../kube/cluster.js';
+import { ClusterError } from '../kube/errors.js';
 import { addMessage, countMessages, emptyResults, type RunResults } from '../model/results.js';
 import type { BackupSpec } from '../spec/backup-spec.js';
-import { ArchiveWriter } from '../store/archive-writer.js';
+import { ArchiveWriteError, ArchiveWriter } from '../store/archive-writer.js';
 import { ARCHIVE_FORMAT_VERSION, VERSION_ENTRY } from '../store/archive-paths.js';
-import { PreconditionFailedError } from '../store/errors.js';
+import { NotFoundError, PreconditionFailedError, StoreError } from '../store/errors.js';
 import type { BackupFile } from '../store/layout.js';
 import { buildManifest, type ManifestEntry } from '../store/manifest.js';
 import { BackupContents } from './contents.js';
@@ -13,6 +14,7 @@ import { BackupExistsError, BackupFailedError } from './errors.js';
 import { Gatherer } from './gather.js';
 import { planBackup } from './select.js';
 import { backupSelectedVolumes, volumeSpecWarnings } from './volumes/backup-volumes.js';
+import { SnapshotError } from './volumes/snapshot.js';
 import { listingTemplate } from './volumes/options.js';
 import { DEFAULT_BACKUP_OPTIONS, type BackupDeps, type BackupOutcome, type BackupProgress } from './types.js';
 import { buildVeleroBackup, type BackupPhase, type BackupStatusInput } from './velero-backup.js';
@@ -26,6 +28,19 @@ import { buildVeleroBackup, type BackupPhase, type BackupStatusInput } from './v
  */
 export async function runBackup(spec: BackupSpec, deps: BackupDeps): Promise<BackupOutcome> {
   return new BackupRun(spec, deps).run();
+}
+
+/**
+ * Why a run failed, for the errors the run expects (the cluster, the bucket, the archive, a snapshot); undefined
+ * for anything else, which is a bug and is rethrown rather than reported as a Failed backup.
+ */
+function failureReason(err: unknown): string | undefined {
+  if (err instanceof BackupFailedError) return err.message;
+  if (err instanceof ClusterError || err instanceof SnapshotError) return `the cluster failed: ${err.message}`;
+  if (err instanceof StoreError || err instanceof NotFoundError || err instanceof PreconditionFailedError || err instanceof ArchiveWriteError) {
+    return `the bucket failed: ${err.message}`;
+  }
+  return undefined;
 }
 
 /** Waits for every promise; then rejects with the first failure, if any. */
@@ -99,9 +114,14 @@ class BackupRun {
       this.deps.log?.info(`backup ${this.spec.name} ${phase}`, { items: this.contents.itemCount, bytes: this.files[this.fileName('tarball')]?.size });
       return this.outcome(phase, completedAt, { manifestKey: this.key('manifest') });
     } catch (err) {
-      const reason = err instanceof BackupFailedError ? err.message : `the bucket or the run failed: ${(err as Error).message}`;
       if (writer) await writer.abort(err as Error);
-      return this.fail(reason);
+      const reason = failureReason(err);
+      if (reason === undefined) {
+        // A bug, not the cluster or the bucket: the backup is still marked Failed, and the error goes up as it is.
+        await this.fail(`internal error: ${String(err)}`, err);
+        throw err;
+      }
+      return this.fail(reason, err);
     }
   }
 
@@ -146,15 +166,16 @@ class BackupRun {
   }
 
   /** Records the failure in velero-backup.json (best effort: the bucket may be what failed) and writes no manifest. */
-  private async fail(reason: string): Promise<BackupOutcome> {
+  private async fail(reason: string, cause: unknown): Promise<BackupOutcome> {
     addMessage(this.results.errors, undefined, reason);
     const completedAt = this.deps.clock();
-    this.deps.log?.warn(`backup ${this.spec.name} Failed: ${reason}`);
+    // The original error goes to the log with its stack and causes; the reason alone goes to the bucket.
+    this.deps.log?.warn(`backup ${this.spec.name} Failed: ${reason}`, { error: cause });
     await this.deps.store.put(this.key('backup'), this.veleroBackupJson('Failed', completedAt, reason), {
       contentType: 'application/json', ...(this.claimEtag ? { ifMatch: this.claimEtag } : {}),
     }).catch((err: Error) => this.deps.log?.warn(`could not record the failure in velero-backup.json: ${err.message}`));
     for (const file of Object.keys(this.files)) delete this.files[file];
-    return this.outcome('Failed', completedAt, { failureReason: reason });
+    return this.outcome('Failed', completedAt, { failureReason: reason, failure: cause });
   }
 
   private outcome(phase: BackupOutcome['phase'], completedAt: Date, extra: Partial<BackupOutcome>): BackupOutcome {

@@ -74,6 +74,8 @@ export interface BackupOutcome {
   warnings: number;
   errors: number;
   failureReason?: string;
+  /** The error that failed the run, kept as the cause of whatever reports the failure. */
+  failure?: unknown;
   /** Key of ferry-manifest.json, when the backup was committed. */
   manifestKey?: string;
 }

@@ -24,3 +24,11 @@ export class IndexRunError extends Error {
       { cause: failures[0]?.error });
   }
 }
+
+/** S3 refused a delete for want of permission (not an object lock): expiry cannot work until the role may delete. */
+export class DeleteDeniedError extends Error {
+  override name = 'DeleteDeniedError';
+  constructor(readonly key: string, readonly answer: string, options?: { cause?: unknown }) {
+    super(`cannot delete ${key}: ${answer.replace(/\.+$/, '')}. This is not an object lock: the credentials expire runs with need s3:DeleteObject on the backups`, options);
+  }
+}

@@ -16,6 +16,8 @@ import { encodeEventKey, type S3Event, type S3EventRecord } from './s3-event.js'
 export interface UnwrappedEvent {
   event: S3Event;
   skipped: string[];
+  /** The part of `skipped` that is malformed rather than merely not ours (not JSON, of no known shape, nested too deep). */
+  malformed: string[];
   /** False when the event had no shape this module knows: not an S3, EventBridge, SQS or SNS event at all. */
   recognized: boolean;
 }
@@ -25,7 +27,7 @@ const MAX_DEPTH = 3;
 
 /** Unwraps an event as a function receives it. */
 export function unwrapS3Event(event: unknown): UnwrappedEvent {
-  const out: UnwrappedEvent = { event: { Records: [] }, skipped: [], recognized: true };
+  const out: UnwrappedEvent = { event: { Records: [] }, skipped: [], malformed: [], recognized: true };
   out.recognized = collect(event, out, 0, 'the event');
   return out;
 }
@@ -33,7 +35,7 @@ export function unwrapS3Event(event: unknown): UnwrappedEvent {
 /** Adds the S3 records `value` holds to `out`; false when `value` is of no known shape. */
 function collect(value: unknown, out: UnwrappedEvent, depth: number, where: string): boolean {
   if (!isRecord(value)) {
-    out.skipped.push(`${where} is not a JSON object`);
+    malformed(out, `${where} is not a JSON object`);
     return false;
   }
   if (typeof value.Event === 'string') {
@@ -47,7 +49,7 @@ function collect(value: unknown, out: UnwrappedEvent, depth: number, where: stri
     return true;
   }
   if (!Array.isArray(value.Records)) {
-    out.skipped.push(`${where} has no Records and is not an EventBridge event`);
+    malformed(out, `${where} has no Records and is not an EventBridge event`);
     return false;
   }
   value.Records.forEach((record: unknown, i) => {
@@ -65,17 +67,22 @@ function collect(value: unknown, out: UnwrappedEvent, depth: number, where: stri
 /** Adds the S3 records of a message's text, a JSON event of any shape this module knows. */
 function collectText(text: string, out: UnwrappedEvent, depth: number, where: string): void {
   if (depth >= MAX_DEPTH) {
-    out.skipped.push(`${where}: messages nested more than ${MAX_DEPTH} deep`);
+    malformed(out, `${where}: messages nested more than ${MAX_DEPTH} deep`);
     return;
   }
   let inner: unknown;
   try {
     inner = JSON.parse(text);
   } catch {
-    out.skipped.push(`${where}: its message is not JSON`);
+    malformed(out, `${where}: its message is not JSON`);
     return;
   }
   collect(inner, out, depth + 1, `the message of ${where}`);
+}
+
+function malformed(out: UnwrappedEvent, reason: string): void {
+  out.skipped.push(reason);
+  out.malformed.push(reason);
 }
 
 /** The text an SQS or SNS record carries, or undefined for a record that is neither (an S3 record). */
@@ -100,7 +107,7 @@ function collectEventBridge(event: Record<string, unknown>, out: UnwrappedEvent,
     return event.source === 'aws.s3';
   }
   if (bucket === undefined || key === undefined) {
-    out.skipped.push(`${where} names no detail.bucket.name and detail.object.key`);
+    malformed(out, `${where} names no detail.bucket.name and detail.object.key`);
     return true;
   }
   out.event.Records.push({

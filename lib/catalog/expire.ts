@@ -1,7 +1,8 @@
 /**
  * Expiry: deletes every backup whose expiration has passed, then its catalog entry. A backup still being written
  * is never touched, unless it is a Ferry backup whose writer is gone (see `abandoned`). S3 refusing a delete
- * (retention, legal hold) is reported, never forced. The catalog entry turns Deleting before the first delete, so
+ * of a protected object (retention, legal hold) is reported, never forced; refusing it for want of permission
+ * stops the run with DeleteDeniedError, since every other delete would be refused too. The catalog entry turns Deleting before the first delete, so
  * an interrupted expiry resumes on the next run even though the commit marker is already gone. A dry run lists
  * what would be deleted and changes nothing.
  */
@@ -9,6 +10,7 @@ import { StoreError } from '../store/errors.js';
 import type { ObjectInfo } from '../store/object-store.js';
 import { BackupObjectError, parseBackupObject, phaseState, type BackupInfo } from './backup-object.js';
 import { readCatalogEntry, updateCatalogEntry, type CatalogEntry, type UpdateOptions } from './catalog-entry.js';
+import { DeleteDeniedError } from './errors.js';
 import { emptyCounts, limitsOf, type CatalogDeps } from './types.js';
 import { BACKUP_OBJECT_FILE, MANIFEST_FILE } from './validate.js';
 
@@ -59,7 +61,9 @@ export async function expireBackups(deps: CatalogDeps, options: ExpireOptions = 
       if (action) report.actions.push(action);
       else report.kept++;
     } catch (err) {
-      deps.log.warn(`expire ${name} failed: ${(err as Error)?.message ?? String(err)}`, { backup: name });
+      // Every other delete would be refused the same way: the run stops and fails, loudly.
+      if (err instanceof DeleteDeniedError) throw err;
+      deps.log.warn(`expire ${name} failed: ${(err as Error)?.message ?? String(err)}`, { backup: name, error: err });
       report.actions.push({ backup: name, action: 'failed', keys: [], protected: [], reason: (err as Error)?.message ?? String(err) });
     }
   }
@@ -104,7 +108,13 @@ async function expireOne(name: string, files: ObjectInfo[], now: Date, deps: Cat
       deleted.push(key);
     } catch (err) {
       const reason = protectionOf(err);
-      if (!reason) throw err;
+      if (!reason) {
+        // Nothing deleted yet: the backup is whole, and its entry goes back to what it was.
+        if (deleted.length === 0) await restoreEntry(deps, name, catalog, options);
+        const denied = deleteDenialOf(err);
+        if (denied) throw new DeleteDeniedError(key, denied, { cause: err });
+        throw err;
+      }
       refused.push({ key, reason });
       // The commit marker could not go: the backup stays whole and committed; put its catalog entry back.
       if (deleted.length === 0) {
@@ -188,12 +198,27 @@ function stubEntry(name: string, now: Date, expires: string | undefined): Catalo
   };
 }
 
-/** S3's answer when it refuses to delete a protected object (object lock retention, legal hold, or a deny policy). */
+/**
+ * S3's answer when it refuses to delete an object because the object is protected: object lock retention or a
+ * legal hold (`AccessDenied` "Access Denied because object protected by object lock", or `ObjectLocked`).
+ */
 export function protectionOf(err: unknown): string | undefined {
-  const cause = (err instanceof StoreError ? err.cause : err) as { name?: string; Code?: string; message?: string; $metadata?: { httpStatusCode?: number } } | undefined;
-  const code = cause?.name ?? cause?.Code;
-  if (code === 'AccessDenied' || code === 'ObjectLocked' || cause?.$metadata?.httpStatusCode === 403) {
-    return `${code ?? 'HTTP 403'}: ${cause?.message ?? 'access denied'}`;
-  }
+  const { code, message } = s3Answer(err);
+  if (code === 'ObjectLocked' || /object lock|legal hold|retention/i.test(message ?? '')) return `${code ?? 'HTTP 403'}: ${message ?? 'object locked'}`;
   return undefined;
+}
+
+/**
+ * S3's answer when it refuses a delete for any other reason of access: the role lacks s3:DeleteObject, or a policy
+ * denies it. NOTE: S3 says AccessDenied for both this and object lock; only the message tells them apart.
+ */
+export function deleteDenialOf(err: unknown): string | undefined {
+  const { code, message, status } = s3Answer(err);
+  if (code === 'AccessDenied' || code === 'Forbidden' || status === 403) return `${code ?? 'HTTP 403'}: ${message ?? 'access denied'}`;
+  return undefined;
+}
+
+function s3Answer(err: unknown): { code?: string; message?: string; status?: number } {
+  const cause = (err instanceof StoreError ? err.cause : err) as { name?: string; Code?: string; message?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  return { code: cause?.Code ?? cause?.name, message: cause?.message || undefined, status: cause?.$metadata?.httpStatusCode };
 }

@@ -7,6 +7,7 @@ import { readBackupKeys, type S3EventLike } from './s3-event.js';
 import { entryFromVerdict, fingerprintOf, updateCatalogEntry, type CatalogEntry, type EntryDecision, type UpdateOptions } from './catalog-entry.js';
 import { BackupChangedError, IndexRunError } from './errors.js';
 import type { CatalogDeps } from './types.js';
+import { judgementTrigger } from './judge-trigger.js';
 import { listBackupFiles, validateBackup } from './validate.js';
 
 /** What indexing one backup did. */
@@ -67,8 +68,10 @@ export interface IndexEventResult {
 }
 
 /**
- * Indexes every backup that the ObjectCreated records of an event name (each backup once). Records for other
- * buckets, other event types and objects outside any backup are ignored with a log line. When some backups fail,
+ * Indexes every backup that the ObjectCreated records of an event name (each backup once), when they call for a
+ * judgement (judgementTrigger: a Ferry backup's manifest, a Velero backup's velero-backup.json or tarball). Records
+ * for other buckets, other event types, objects outside any backup and files that do not complete one are ignored
+ * with a log line. When some backups fail,
  * the others are still indexed and an IndexRunError is thrown so that the event is delivered again.
  */
 export async function indexEvent(event: S3EventLike, deps: CatalogDeps & { bucket?: string }, options: IndexOptions = {}): Promise<IndexEventResult> {
@@ -79,6 +82,13 @@ export async function indexEvent(event: S3EventLike, deps: CatalogDeps & { bucke
   const failures: { backup: string; error: unknown }[] = [];
   for (const backup of backups) {
     try {
+      const backupKeys = keys.filter((k) => k.backup === backup).map((k) => k.key);
+      const trigger = await judgementTrigger(backup, backupKeys, deps);
+      if (!trigger.judge) {
+        for (const key of backupKeys) ignored.push({ key, reason: trigger.reason });
+        deps.log.info(`index ${backup}: not judged now: ${trigger.reason}`, { backup });
+        continue;
+      }
       outcomes.push(await indexBackup(backup, deps, options));
     } catch (error) {
       deps.log.warn(`index ${backup} failed: ${(error as Error)?.message ?? String(error)}`, { backup });

@@ -62,4 +62,9 @@ export interface Cluster {
   patch(target: KubeObject, patch: unknown, type: PatchType, options?: WriteOptions): Promise<KubeObject>;
   /** Deletes an object; a missing one is not an error. */
   delete(apiVersion: string, kind: string, name: string, namespace?: string): Promise<void>;
+  /**
+   * The OpenAPI v3 document of one group version (`v1`, `apps/v1`) as the server publishes it under /openapi/v3,
+   * or undefined when it publishes none; cached by the adapter. Optional: a fake without it has no schemas.
+   */
+  openApiV3?(groupVersion: string): Promise<unknown>;
 }

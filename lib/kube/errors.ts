@@ -26,6 +26,14 @@ export class Expired extends ClusterError {
   override name = 'Expired';
 }
 
+/**
+ * A 2xx answer whose body is not what the API server sends (HTML from a proxy or a login page, a cut-off body): the
+ * request is not retried, and the caller treats it as that request's failure, as any other ClusterError.
+ */
+export class MalformedAnswer extends ClusterError {
+  override name = 'MalformedAnswer';
+}
+
 /** The server asks the client to slow down (429); `retryAfterSeconds` from the Retry-After header. */
 export class TooManyRequests extends ClusterError {
   override name = 'TooManyRequests';

@@ -1,7 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ClusterError, errorForStatus, TooManyRequests } from './errors.js';
+import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
+import { SocksProxyAgent } from 'socks-proxy-agent';
+import { ClusterError, errorForStatus, MalformedAnswer, TooManyRequests } from './errors.js';
 import { RateLimiter } from './rate-limiter.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
 
@@ -38,6 +40,36 @@ export interface HttpStats {
   throttled: number;
 }
 
+/**
+ * The connection pool to one API server: connections kept alive, at most `maxSockets`, and through the kubeconfig's
+ * `proxy-url` when it names one (HTTP CONNECT for http and https proxies, SOCKS for socks5), as client-node's own
+ * agent would go.
+ */
+function agentFor(server: URL, proxyUrl: string | undefined, maxSockets: number): http.Agent {
+  const options = { keepAlive: true, maxSockets };
+  const isHttps = server.protocol === 'https:';
+  if (!proxyUrl) return isHttps ? new https.Agent(options) : new http.Agent(options);
+  let proxy: URL;
+  try {
+    proxy = new URL(proxyUrl);
+  } catch (err) {
+    throw new ClusterError(`the kubeconfig's proxy-url is not a URL`, 0, undefined, { cause: err });
+  }
+  if (proxy.protocol.startsWith('socks')) return new SocksProxyAgent(proxy, options);
+  if (proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
+    throw new ClusterError(`the kubeconfig's proxy-url has scheme ${proxy.protocol.replace(/:$/, '')}: expected http, https or socks5`, 0);
+  }
+  return isHttps ? new HttpsProxyAgent({ ...options, proxy }) : new HttpProxyAgent({ ...options, proxy });
+}
+
+/** One answer of the API server. */
+interface Answer {
+  status: number;
+  body: Buffer;
+  retryAfter?: string;
+  contentType?: string;
+}
+
 /** Raw HTTP to one API server, authenticated by a kubeconfig (token, client certificate, CA) from client-node. */
 export class KubeHttp {
   private readonly server: URL;
@@ -49,21 +81,34 @@ export class KubeHttp {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new ClusterError('the kubeconfig has no current cluster', 0);
     this.server = new URL(cluster.server);
-    const isHttps = this.server.protocol === 'https:';
-    this.agent = isHttps
-      ? new https.Agent({ keepAlive: true, maxSockets: limits.maxSockets })
-      : new http.Agent({ keepAlive: true, maxSockets: limits.maxSockets });
+    this.agent = agentFor(this.server, cluster.proxyUrl, limits.maxSockets);
     this.limiter = new RateLimiter(limits.qps, limits.burst);
   }
 
-  /** Sends a request with rate limiting and retries; returns the parsed JSON body of a 2xx answer. */
+  /**
+   * Sends a request with rate limiting and retries; returns the parsed JSON body of a 2xx answer. A body that is not
+   * JSON throws MalformedAnswer naming the request, the status, the Content-Type and how the body starts.
+   */
   async json<T>(req: KubeRequest, what: string): Promise<T> {
-    return JSON.parse((await this.bytes(req, what)).toString('utf8')) as T;
+    const res = await this.answer(req, what);
+    const text = res.body.toString('utf8');
+    try {
+      return JSON.parse(text) as T;
+    } catch (err) {
+      if (!(err instanceof SyntaxError)) throw err;
+      const start = text.slice(0, 120).replace(/\s+/g, ' ').trim();
+      throw new MalformedAnswer(`${what}: the server answered ${res.status} with a body that is not JSON `
+        + `(Content-Type ${res.contentType ?? 'none'}, ${res.body.length} bytes, starting "${start}")`, res.status, 'MalformedAnswer', { cause: err });
+    }
   }
 
   /** Sends a request with rate limiting and retries; returns the undecoded body of a 2xx answer. */
   async bytes(req: KubeRequest, what: string): Promise<Buffer> {
-    const { body } = await withRetry(async () => {
+    return (await this.answer(req, what)).body;
+  }
+
+  private async answer(req: KubeRequest, what: string): Promise<Answer> {
+    return withRetry(async () => {
       await this.limiter.take();
       this.stats.requests++;
       const res = await this.send(req, what);
@@ -73,7 +118,6 @@ export class KubeHttp {
       this.stats.retries++;
       if (err instanceof TooManyRequests) this.stats.throttled++;
     });
-    return body;
   }
 
   /** Closes idle connections. */
@@ -81,7 +125,7 @@ export class KubeHttp {
     this.agent.destroy();
   }
 
-  private async send(req: KubeRequest, what: string): Promise<{ status: number; body: Buffer; retryAfter?: string }> {
+  private async send(req: KubeRequest, what: string): Promise<Answer> {
     const url = new URL(this.server.pathname.replace(/\/$/, '') + req.path, this.server);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
     const opts: https.RequestOptions = {
@@ -102,7 +146,10 @@ export class KubeHttp {
       const r = lib.request(opts, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), retryAfter: res.headers['retry-after'] as string | undefined }));
+        res.on('end', () => resolve({
+          status: res.statusCode ?? 0, body: Buffer.concat(chunks),
+          retryAfter: res.headers['retry-after'] as string | undefined, contentType: res.headers['content-type'],
+        }));
         res.on('error', (err) => reject(new ClusterError(`${what}: ${err.message}`, 0, undefined, { cause: err })));
       });
       r.on('timeout', () => r.destroy(new Error(`no answer in ${this.limits.timeoutMs} ms`)));

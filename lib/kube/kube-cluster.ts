@@ -42,6 +42,8 @@ export function loadKubeConfig(file: string, context?: string): KubeConfig {
 export class KubeCluster implements Cluster {
   private readonly http: KubeHttp;
   private discovery?: Promise<Discovery>;
+  private openApiIndex?: Promise<Record<string, string>>;
+  private readonly openApiDocs = new Map<string, Promise<unknown>>();
 
   constructor(kc: KubeConfig, limits: HttpLimits = DEFAULT_LIMITS) {
     this.http = new KubeHttp(kc, limits);
@@ -135,6 +137,33 @@ export class KubeCluster implements Cluster {
     const found = find(await this.discover()) ?? find(await this.discover({ refresh: true }));
     if (!found) throw new NotFound(`the server does not serve ${kind} in ${apiVersion}`, 404, 'NotFound');
     return found;
+  }
+
+  openApiV3(groupVersion: string): Promise<unknown> {
+    let doc = this.openApiDocs.get(groupVersion);
+    if (!doc) {
+      doc = this.fetchOpenApi(groupVersion);
+      // A failure is not kept: the next restore asks again.
+      doc.catch(() => this.openApiDocs.delete(groupVersion));
+      this.openApiDocs.set(groupVersion, doc);
+    }
+    return doc;
+  }
+
+  /** /openapi/v3 lists one document per group version, each at a URL whose hash changes with its content. */
+  private async fetchOpenApi(groupVersion: string): Promise<unknown> {
+    this.openApiIndex ??= this.http.json<{ paths?: Record<string, { serverRelativeURL?: string }> }>({ method: 'GET', path: '/openapi/v3' }, 'openapi /openapi/v3')
+      .then((index) => Object.fromEntries(Object.entries(index.paths ?? {}).flatMap(([path, p]) => (typeof p?.serverRelativeURL === 'string' ? [[path, p.serverRelativeURL]] : []))))
+      .catch((err: unknown) => {
+        this.openApiIndex = undefined;
+        // A server from before OpenAPI v3 (Kubernetes 1.23) publishes none.
+        if (err instanceof NotFound) return {};
+        throw err;
+      });
+    const url = (await this.openApiIndex)[groupVersion.includes('/') ? `apis/${groupVersion}` : `api/${groupVersion}`];
+    if (!url) return undefined;
+    const [path, query] = url.split('?');
+    return this.http.json({ method: 'GET', path: path!, query: Object.fromEntries(new URLSearchParams(query ?? '')) }, `openapi ${path}`);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { isRecord, type KubeObject } from '../model/object.js';
 import { addMessage, type Result } from '../model/results.js';
+import { ItemTransformError } from './errors.js';
 import { orderForRestore } from './ordering.js';
 import { filterStage } from './stages/filter.js';
 import { flexVolumeToCsiStage } from './stages/flexvolume-to-csi.js';
@@ -124,7 +125,9 @@ function runStages(input: TransformItem, context: TransformContext, stages: read
     try {
       outcome = stage.run(item, context);
     } catch (err) {
-      report('error', stage.name, `failed: ${(err as Error).message}`);
+      // Only a stage's refusal of the object is the object's error; anything else is a bug and goes up with its stack.
+      if (!(err instanceof ItemTransformError)) throw err;
+      report('error', stage.name, `failed: ${err.message}`);
       return undefined;
     }
     if ('skip' in outcome) {

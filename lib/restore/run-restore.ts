@@ -1,5 +1,6 @@
 import { crdListMapKeysFrom, type ResourceModifiers } from './modifiers/index.js';
 import type { Cluster, Discovery } from '../kube/cluster.js';
+import { splitApiVersion } from '../model/object.js';
 import { addMessage, countMessages, emptyResults, mergeResult, type RunResults } from '../model/results.js';
 import type { RestoreSpec } from '../spec/restore-spec.js';
 import { NotFoundError } from '../store/errors.js';
@@ -16,6 +17,7 @@ import { readBackupItems } from './read-backup.js';
 import { countOutcomes, phaseOf, resultsFrom, type RestoreResult } from './result.js';
 import { storeResult, readResult } from './result-store.js';
 import { applyGroups, targetFromDiscovery } from './target.js';
+import { loadTargetPatchMeta } from './target-patch-meta.js';
 import type { TransformItem } from './types.js';
 import { volumesToReprovision } from './stages/reprovision-volumes.js';
 import { loadRestoreVolumes } from './volumes/load.js';
@@ -148,10 +150,14 @@ async function planRestore(request: RestoreRequest, deps: RestoreDeps,
   // restorePVs: false (Velero's) restores claims and volumes as they were, without their snapshot data.
   const loaded = request.spec.restorePVs === false ? { warnings: [] } : await loadRestoreVolumes(backup, deps, discovery, request.spec.csiDriverMapping);
   for (const w of loaded.warnings) addMessage(runResults.warnings, undefined, w);
+  // Strategic patches merge built-in kinds by the target's own merge keys (its OpenAPI v3), when it publishes them.
+  const targetPatchMeta = modifiers?.rules.some((r) => r.patches.type === 'strategic')
+    ? await loadTargetPatchMeta(deps.cluster, discovery, items.map((i) => splitApiVersion(i.object.apiVersion).group), deps.log) : undefined;
   const context = {
     spec: request.spec, backupName: backup, restoreName: request.name, resolve: target.resolve, served: target.served,
     ...(modifiers ? { modifiers, crdListMapKeys: crdListMapKeysFrom(crds) } : {}), ...(loaded.volumes ? { volumes: loaded.volumes } : {}),
     reprovisionVolumes: volumesToReprovision(items, loaded.volumes),
+    ...(targetPatchMeta ? { targetPatchMeta } : {}),
   };
   // Each object as it was in the backup is let go once transformed: only the transformed ones are held to order.
   const transformed = withVolumeSnapshots(transformAll(drain(items), context, STAGES, { keepOriginals: false }), context);

@@ -2,7 +2,7 @@ import type { KubeObject } from '../model/object.js';
 import type { ResourceResolver } from '../model/resources.js';
 import type { RestoreSpec } from '../spec/restore-spec.js';
 import type { ServedVersions } from './api-versions/served-versions.js';
-import type { CrdListMapKeys, ResourceModifiers } from './modifiers/index.js';
+import type { CrdListMapKeys, PatchMeta, ResourceModifiers } from './modifiers/index.js';
 import type { RestoreVolumes } from './volumes/records.js';
 
 /** One object on its way through the restore pipeline. */
@@ -29,6 +29,8 @@ export interface TransformContext {
   modifiers?: ResourceModifiers;
   /** List-map keys of the custom resources whose CRDs are known, for strategic merge patches. */
   crdListMapKeys?: CrdListMapKeys;
+  /** Strategic-merge metadata of built-in kinds as the target publishes it (OpenAPI v3); the built-in table without it. */
+  targetPatchMeta?: (group: string, version: string, kind: string) => PatchMeta | undefined;
   /** The backup's CSI snapshot records and the target's drivers; undefined when the backup holds none. */
   volumes?: RestoreVolumes;
   /** Names of the backup's PersistentVolumes the target provisions anew (volumesToReprovision); none when undefined. */

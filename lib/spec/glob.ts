@@ -1,3 +1,5 @@
+import { compileGoRegex, GoRegexSyntaxError, type GoRegex } from './go-regex.js';
+
 /**
  * Glob patterns as Velero uses them (gobwas/glob): `*` any run, `?` one character, `[abc]` / `[a-z]` / `[!a]`
  * classes, `{a,b}` alternatives, `\` escapes. With a separator, `*` and `?` do not cross it and `**` does.
@@ -63,7 +65,14 @@ export function compileGlob(pattern: string, options: GlobOptions = {}): Glob {
     }
   }
   if (braceDepth > 0) throw new GlobSyntaxError(`pattern "${pattern}" has a "{" without its "}"`);
-  const re = new RegExp(`^${out}$`);
+  // RE2, not RegExp: a glob of several stars compiles to a regex that backtracks polynomially in JavaScript.
+  let re: GoRegex;
+  try {
+    re = compileGoRegex(`^${out}$`);
+  } catch (err) {
+    if (!(err instanceof GoRegexSyntaxError)) throw err;
+    throw new GlobSyntaxError(`pattern "${pattern}" is not a valid glob: ${err.message}`, { cause: err });
+  }
   return { pattern, test: (value: string) => re.test(value) };
 }
 

@@ -2,7 +2,8 @@
 # Proves serverless.yml is a valid template: builds the four function artifacts, runs `osls package` with the
 # example config and schedules in deploy/examples, and checks the CloudFormation it wrote: four functions, each
 # with its own role; one enabled-or-paused rule per BackupSchedule carrying its document and firing time; the
-# index bucket notification; no IAM statement whose resource is "*". Needs no AWS account or credentials.
+# index bucket notification; the alarm topic and the alarm on failed backups; no IAM statement whose resource is
+# "*". Needs no AWS account or credentials.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 out="$(mktemp -d)"
@@ -67,6 +68,11 @@ for (const [id, sids] of Object.entries(want)) {
 }
 if (!statementsOf('FerryExpireRole').find((s) => s.Sid === 'Objectsdefault')?.Action.includes('s3:DeleteObject')) problems.push('expire cannot delete');
 for (const id of ['FerryBackupRole', 'FerryIndexRole', 'FerryRestoreRole']) if (statementsOf(id).some((s) => s.Action.includes('s3:DeleteObject'))) problems.push(`${id} may delete objects`);
+
+const alarm = template.Resources.FerryBackupFailedAlarm?.Properties;
+if (template.Resources.FerryAlarmTopic?.Type !== 'AWS::SNS::Topic') problems.push('no alarm topic');
+if (alarm?.MetricName !== 'BackupFailed' || JSON.stringify(alarm?.AlarmActions) !== JSON.stringify([{ Ref: 'FerryAlarmTopic' }])) problems.push(`no alarm on failed backups to the topic: ${JSON.stringify(alarm)}`);
+if (!template.Outputs?.FerryAlarmTopicArn) problems.push('no FerryAlarmTopicArn output');
 
 if (problems.length) {
   console.error(`[package-check] the template is not what serverless.yml should make:\n  - ${problems.join('\n  - ')}`);

@@ -34,8 +34,14 @@ export const FUNCTION_ACCESS = {
 /** A function of FUNCTION_ACCESS. */
 export type FunctionName = keyof typeof FUNCTION_ACCESS;
 
+/** What the deployment adds beside the config. */
+export interface DeployOptions {
+  /** The SQS queue index reads bucket events from, instead of the bucket's notifications. */
+  indexQueueArn?: string;
+}
+
 /** The statements one function needs for this config. `functionPrefix` is `<service>-<stage>`. */
-export function iamStatements(config: FerryConfig, fn: FunctionName, functionPrefix: string): IamStatement[] {
+export function iamStatements(config: FerryConfig, fn: FunctionName, functionPrefix: string, options: DeployOptions = {}): IamStatement[] {
   const access = FUNCTION_ACCESS[fn];
   const statements: IamStatement[] = [{
     Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -62,6 +68,12 @@ export function iamStatements(config: FerryConfig, fn: FunctionName, functionPre
         Resource: [l.kmsKeyId.startsWith('arn:') ? l.kmsKeyId : sub(`arn:\${AWS::Partition}:kms:${l.region ?? '${AWS::Region}'}:\${AWS::AccountId}:${l.kmsKeyId.startsWith('alias/') ? l.kmsKeyId : `key/${l.kmsKeyId}`}`)],
       });
     }
+  }
+  if (fn === 'index' && options.indexQueueArn) {
+    statements.push({
+      Sid: 'ReadIndexQueue', Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+      Resource: [options.indexQueueArn],
+    });
   }
   if (fn === 'restore') {
     statements.push({
@@ -103,7 +115,7 @@ export function roleLogicalId(fn: FunctionName): string {
 }
 
 /** One role per function, named `<service>-<stage>-<region>-<function>`. */
-export function functionRoles(config: FerryConfig, functionPrefix: string): Record<string, RoleResource> {
+export function functionRoles(config: FerryConfig, functionPrefix: string, options: DeployOptions = {}): Record<string, RoleResource> {
   return Object.fromEntries((Object.keys(FUNCTION_ACCESS) as FunctionName[]).map((fn) => [roleLogicalId(fn), {
     Type: 'AWS::IAM::Role',
     Properties: {
@@ -112,7 +124,7 @@ export function functionRoles(config: FerryConfig, functionPrefix: string): Reco
         Version: '2012-10-17',
         Statement: [{ Effect: 'Allow', Principal: { Service: ['lambda.amazonaws.com'] }, Action: ['sts:AssumeRole'] }],
       },
-      Policies: [{ PolicyName: `${functionPrefix}-${fn}`, PolicyDocument: { Version: '2012-10-17', Statement: iamStatements(config, fn, functionPrefix) } }],
+      Policies: [{ PolicyName: `${functionPrefix}-${fn}`, PolicyDocument: { Version: '2012-10-17', Statement: iamStatements(config, fn, functionPrefix, options) } }],
     },
   } satisfies RoleResource]));
 }

@@ -1,6 +1,7 @@
 /**
  * Prints, as JSON, what serverless.yml needs from the user's files: the resolved config (for FERRY_CONFIG_JSON),
- * the IAM statements, the index function's bucket events and one schedule event per BackupSchedule.
+ * the IAM statements, the index function's bucket events (or its SQS queue: FERRY_INDEX_QUEUE_ARN) and one
+ * schedule event per BackupSchedule.
  *   FERRY_CONFIG=ferry.yaml FERRY_SCHEDULES=schedules.yaml npx tsx scripts/deploy/template-values.ts <service>-<stage>
  * serverless.yml reads it through scripts/deploy/values.cjs.
  */
@@ -9,15 +10,24 @@ import { resolve } from 'node:path';
 import { readConfig, type Env } from '../../functions/compose.js';
 import type { FerryConfig } from '../../lib/spec/config.js';
 import { SpecError } from '../../lib/spec/problems.js';
+import { alarmOutputs, alarmResources, type CfnResource } from './alarms.js';
 import { functionRoles, keyPrefix, type RoleResource } from './iam-statements.js';
 import { scheduleEvents, type ScheduleEvent } from './schedule-events.js';
+
+/** What triggers `index`: the bucket's notifications, or (FERRY_INDEX_QUEUE_ARN) an SQS queue they go to. */
+export type IndexEvent =
+  | { s3: { bucket: string; event: string; rules: { prefix: string }[]; existing: boolean } }
+  | { sqs: { arn: string; batchSize: number; functionResponseType: 'ReportBatchItemFailures' } };
 
 /** Everything the template takes from the user's config and schedules. */
 export interface TemplateValues {
   configJson: string;
   /** One IAM role per function, as CloudFormation resources. */
   roleResources: Record<string, RoleResource>;
-  indexEvents: { s3: { bucket: string; event: string; rules: { prefix: string }[]; existing: boolean } }[];
+  /** The alarm topic and the alarms on failed backups (scripts/deploy/alarms.ts), and the topic's ARN as an output. */
+  alarmResources: Record<string, CfnResource>;
+  alarmOutputs: Record<string, unknown>;
+  indexEvents: IndexEvent[];
   scheduleEvents: ScheduleEvent[];
 }
 
@@ -28,10 +38,18 @@ export function templateValues(env: Env, rulePrefix: string): TemplateValues {
   const schedulesFile = env.FERRY_SCHEDULES ?? (existsSync('schedules.yaml') ? 'schedules.yaml' : undefined);
   const schedules = schedulesFile ? scheduleEvents(readFileSync(resolve(schedulesFile), 'utf8'), schedulesFile, rulePrefix) : [];
   // S3 event notifications exist only on AWS buckets; a custom endpoint (versitygw) gets its events by webhook.
-  const indexEvents = Object.values(config.storageLocations).filter((l) => !l.endpoint).map((l) => ({
-    s3: { bucket: l.bucket, event: 's3:ObjectCreated:*', rules: [{ prefix: `${keyPrefix(l)}backups/` }], existing: true },
-  }));
-  return { configJson: JSON.stringify(configDocument(config)), roleResources: functionRoles(config, rulePrefix), indexEvents, scheduleEvents: schedules };
+  const queueArn = env.FERRY_INDEX_QUEUE_ARN || undefined;
+  // From a queue, index answers which messages failed (a partial batch response), so one bad message is retried alone.
+  const indexEvents: IndexEvent[] = queueArn
+    ? [{ sqs: { arn: queueArn, batchSize: 10, functionResponseType: 'ReportBatchItemFailures' } }]
+    : Object.values(config.storageLocations).filter((l) => !l.endpoint).map((l) => ({
+      s3: { bucket: l.bucket, event: 's3:ObjectCreated:*', rules: [{ prefix: `${keyPrefix(l)}backups/` }], existing: true },
+    }));
+  return {
+    configJson: JSON.stringify(configDocument(config)), roleResources: functionRoles(config, rulePrefix, { indexQueueArn: queueArn }),
+    alarmResources: alarmResources(rulePrefix, env.FERRY_ALARM_EMAIL || undefined), alarmOutputs: alarmOutputs(),
+    indexEvents, scheduleEvents: schedules,
+  };
 }
 
 /** A parsed config written back in the form users write (and parseConfig reads), variables already substituted. */

@@ -61,7 +61,9 @@ describe('the index function on the stack', () => {
     const name = freshName('wrapped');
     await putBackup(store, layout, name, await buildBackup(name));
     const response = await handler(eventFor(name), context);
-    expect(response).toEqual({ outcomes: [{ location: 'default', backup: name, action: 'written', phase: 'Completed', problems: [] }], ignored: 0 });
+    // From SQS, the answer also lists the messages that failed (none).
+    const fromSqs = _case.startsWith('SQS') ? { batchItemFailures: [] } : {};
+    expect(response).toEqual({ outcomes: [{ location: 'default', backup: name, action: 'written', phase: 'Completed', problems: [] }], ignored: 0, ...fromSqs });
     expect(await indexed(name)).toMatchObject({ name, phase: 'Completed', verified: true });
   });
 

@@ -5,7 +5,7 @@ import { readCatalogEntry } from '../../lib/catalog/catalog-entry.js';
 import { BucketLayout } from '../../lib/store/layout.js';
 import { localSchedules, startOffline, type Offline } from '../../scripts/offline/offline.js';
 import { freshName, stackCluster, stackDir, stackStore } from '../support/stack.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -37,6 +37,21 @@ async function catalogPhase(name: string, timeoutMs = 60_000): Promise<string> {
   }
 }
 
+/** The first EMF line in the functions' log that `match` accepts, waiting for the log to be written. */
+async function emfLine(match: (line: Emf) => boolean, timeoutMs = 20_000): Promise<Emf> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const lines = readFileSync(offline.logFile, 'utf8').split('\n').map((l) => l.slice(l.indexOf('{'))).filter((l) => l.includes('"_aws"'));
+    const found = lines.map((l) => { try { return JSON.parse(l) as Emf; } catch { return undefined; } }).find((l) => l && match(l));
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`no matching EMF line in ${offline.logFile} (${lines.length} EMF lines)`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+/** A CloudWatch embedded-metric-format line. */
+type Emf = { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] } } & Record<string, unknown>;
+
 /** A namespace in the source plane with a ConfigMap and a Service, as an application would have. */
 async function sourceApp(ns: string): Promise<void> {
   await source.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
@@ -57,6 +72,10 @@ describe('the functions behind the Lambda API', () => {
     // The app's three objects, and what the source's controllers made: the default ServiceAccount, the root CA
     // ConfigMap, the Service's Endpoints and EndpointSlice (some of them may not be there yet).
     expect(backup.itemsBackedUp).toBeGreaterThanOrEqual(3);
+    // The function wrote its metrics as CloudWatch EMF lines in its log, as Lambda would ship them to CloudWatch.
+    const emf = await emfLine((l) => l.function === 'backup' && l.BackupItems === backup.itemsBackedUp);
+    expect(emf._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'Ferry', Dimensions: [['service', 'function']] });
+    expect(emf).toMatchObject({ BackupFailed: 0, BackupBytes: expect.any(Number), BackupDuration: expect.any(Number) });
 
     expect(await catalogPhase(ns)).toBe('Completed');
     const indexed = offline.bridge.invocations.filter((i) => i.keys.some((k) => k.startsWith(`backups/${ns}/`)));

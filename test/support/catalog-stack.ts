@@ -1,6 +1,7 @@
 // What the index and expire integration tests share: a functions runtime over the stack's bucket under a fresh
 // prefix, and a private versitygw whose event webhook posts to this process (real bucket events).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
@@ -27,6 +28,8 @@ export function stackRuntime(prefix: string, locations: Record<string, { bucket:
   return Object.assign(runtime, { lines });
 }
 
+const execFileAsync = promisify(execFile);
+
 /** A free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {
   const server = createNetServer();
@@ -44,11 +47,16 @@ export interface PrivateVersity {
   events: unknown[];
   /** Resolves once `count` events have arrived (or rejects after `ms`). */
   waitForEvents(count: number, ms?: number): Promise<unknown[]>;
+  /** Creates an IAM account of role `user` (only with `iam`); it may do only what bucket policies grant it. */
+  createUser(accessKeyId: string, secretAccessKey: string): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Starts a private versitygw with its event webhook pointed at an HTTP server in this process, and one bucket. */
-export async function startPrivateVersity(bucket: string): Promise<PrivateVersity> {
+/**
+ * Starts a private versitygw with its event webhook pointed at an HTTP server in this process, and one bucket.
+ * With `iam`, versitygw keeps IAM accounts (its internal IAM, in the temporary folder) beside the root one.
+ */
+export async function startPrivateVersity(bucket: string, options: { iam?: boolean } = {}): Promise<PrivateVersity> {
   const versions = readFileSync(resolve(import.meta.dirname, '../../scripts/stack/versions.env'), 'utf8');
   const version = /^VERSITYGW_VERSION=(.+)$/m.exec(versions)![1]!.trim();
   const binary = join(process.env.FERRY_CACHE ?? join(homedir(), '.cache/ferry'), 'bin', `versitygw-${version}`);
@@ -68,6 +76,7 @@ export async function startPrivateVersity(bucket: string): Promise<PrivateVersit
   const dir = mkdtempSync(join(tmpdir(), 'ferry-vgw-'));
   mkdirSync(join(dir, 'meta'));
   mkdirSync(join(dir, 'data'));
+  if (options.iam) mkdirSync(join(dir, 'iam'));
   const port = await freePort();
   const credentials = { accessKeyId: 'private-access', secretAccessKey: 'private-secret' };
   const env = { ...process.env };
@@ -75,6 +84,7 @@ export async function startPrivateVersity(bucket: string): Promise<PrivateVersit
   // NOTE: versitygw posts a test event at startup and exits if the webhook does not answer, so the hook listens first.
   const child: ChildProcess = spawn(binary, ['--access', credentials.accessKeyId, '--secret', credentials.secretAccessKey,
     '--port', `127.0.0.1:${port}`, '--quiet', '--event-webhook-url', `http://127.0.0.1:${hookPort}/`,
+    ...(options.iam ? ['--iam-dir', join(dir, 'iam')] : []),
     'posix', '--sidecar', join(dir, 'meta'), join(dir, 'data')], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => { stderr += c.toString(); });
@@ -96,8 +106,13 @@ export async function startPrivateVersity(bucket: string): Promise<PrivateVersit
     };
     check();
   });
+  const createUser = async (accessKeyId: string, secretAccessKey: string) => {
+    if (!options.iam) throw new Error('createUser needs a versitygw started with { iam: true }');
+    await execFileAsync(binary, ['admin', '--access', credentials.accessKeyId, '--secret', credentials.secretAccessKey,
+      '--endpoint-url', location.endpoint!, 'create-user', '--access', accessKeyId, '--secret', secretAccessKey, '--role', 'user'], { env });
+  };
   return {
-    location, store: new S3ObjectStore(client, location), events, waitForEvents,
+    location, store: new S3ObjectStore(client, location), events, waitForEvents, createUser,
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

@@ -1,7 +1,7 @@
 // An in-memory Cluster that records every call, for unit tests of code that talks to the cluster port.
 // It is a fake for pure units and for edge cases (it is not used where the real stack can answer).
 import type { ApiResource, Cluster, Discovery, ListOptions, ListPage, PatchType, WriteOptions } from '../../lib/kube/cluster.js';
-import { AlreadyExists, ClusterError, NotFound } from '../../lib/kube/errors.js';
+import { AlreadyExists, NotFound } from '../../lib/kube/errors.js';
 import { isRecord, type KubeObject } from '../../lib/model/object.js';
 
 /** One recorded call. */
@@ -28,7 +28,7 @@ export class FakeCluster implements Cluster {
   readonly objects = new Map<string, KubeObject>();
   readonly calls: RecordedCall[] = [];
   /** Errors to throw on create, by object key (`apiVersion/kind/namespace/name`). */
-  readonly failOnCreate = new Map<string, ClusterError>();
+  readonly failOnCreate = new Map<string, Error>();
   /** Answers for reads of CRDs: a CRD is Established after this many reads (default at once). */
   crdReadsUntilEstablished = 0;
   private crdReads = 0;

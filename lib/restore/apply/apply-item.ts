@@ -24,7 +24,7 @@ export interface ApplyOptions {
 /**
  * Creates one object, or handles it as the policy says when it exists:
  * `none` leaves it (a warning when it differs), `update` patches it to match (a no-op when it already does).
- * Failures become a `failed` outcome with the API server's message; nothing is thrown for a per-object problem.
+ * The API server's refusals become a `failed` outcome with its message; other errors (bugs) are thrown as they are.
  */
 export async function applyItem(cluster: Cluster, obj: KubeObject, options: ApplyOptions): Promise<ItemOutcome> {
   const write = { dryRun: options.dryRun, fieldManager: options.fieldManager ?? 'ferry' };
@@ -70,7 +70,8 @@ async function validateInStandIn(cluster: Cluster, obj: KubeObject, standIn: str
   }
 }
 
+/** The API server's refusal of the object as its `failed` outcome; anything else is a bug and is rethrown as it is. */
 function failed(obj: KubeObject, err: unknown): ItemOutcome {
-  const message = err instanceof ClusterError ? err.message : `unexpected error: ${(err as Error).message}`;
-  return outcomeFor(obj, 'failed', message);
+  if (!(err instanceof ClusterError)) throw err;
+  return outcomeFor(obj, 'failed', err.message);
 }

@@ -13,6 +13,8 @@ import type { ModifierRule, ResourceModifiers } from './types.js';
 export interface ApplyModifiersOptions {
   /** Schemas of the custom resources known from CRDs, so that strategic patches can merge their lists. */
   crdListMapKeys?: CrdListMapKeys;
+  /** The target's own metadata of built-in kinds (from its OpenAPI v3); the built-in table when it has none. */
+  targetPatchMeta?: (group: string, version: string, kind: string) => PatchMeta | undefined;
 }
 
 /** What applying every rule to one object gave. */
@@ -79,7 +81,8 @@ function applyRule(object: KubeObject, rule: ModifierRule, options: ApplyModifie
 
 function strategicMetaFor(object: KubeObject, options: ApplyModifiersOptions): PatchMeta {
   const { group, version, kind } = gvkOf(object);
-  const meta = options.crdListMapKeys?.patchMeta(group, kind, version) ?? builtInPatchMeta(group, kind);
+  const meta = options.crdListMapKeys?.patchMeta(group, kind, version) ?? options.targetPatchMeta?.(group, version, kind)
+    ?? builtInPatchMeta(group, kind);
   if (meta) return meta;
   throw new PatchApplyError(
     `strategicPatches: ${kind}.${group || 'core'} is a custom resource and its CustomResourceDefinition was found neither ` +

@@ -1,5 +1,6 @@
 import type { KubeObject } from '../../model/object.js';
 import { compileGlob, type Glob } from '../../spec/glob.js';
+import { compileGoRegex, type GoRegex } from '../../spec/go-regex.js';
 import { namespaceFilter } from '../../spec/include-exclude.js';
 import { matchesLabelSelector } from '../../spec/label-selector.js';
 import { PatchApplyError, PatchTestFailedError } from './errors.js';
@@ -8,27 +9,11 @@ import type { ModifierConditions } from './types.js';
 
 interface CompiledConditions {
   groupResource: Glob;
-  name?: RegExp;
+  name?: GoRegex;
   namespace: (namespace: string) => boolean;
 }
 
 const compiled = new WeakMap<ModifierConditions, CompiledConditions>();
-
-/**
- * Translates a Go (RE2) regular expression to JavaScript: a leading `(?flags)` group becomes flags and
- * `(?P<name>` becomes `(?<name>`. Throws SyntaxError when JavaScript cannot compile the result.
- */
-export function compileGoRegex(pattern: string): RegExp {
-  let source = pattern;
-  let flags = '';
-  const lead = /^\(\?([imsU]+)\)/.exec(source);
-  if (lead) {
-    if (lead[1]!.includes('U')) throw new SyntaxError('the U (ungreedy) flag has no JavaScript equivalent');
-    flags = [...new Set(lead[1]!)].join('');
-    source = source.slice(lead[0].length);
-  }
-  return new RegExp(source.replace(/\(\?P</g, '(?<'), flags);
-}
 
 function compile(conditions: ModifierConditions): CompiledConditions {
   let c = compiled.get(conditions);

@@ -26,6 +26,13 @@ export const GENERIC_META: PatchMeta = {
 
 const GENERIC_FIELD: FieldPatchMeta = { mergeKeys: [], meta: GENERIC_META };
 
+/** A field with a patch strategy or merge key, by its dotted path from the object (`spec.template.spec.containers`). */
+export interface TaggedField {
+  path: string;
+  strategy?: 'merge' | 'replace';
+  mergeKey?: string;
+}
+
 /** A field spec in a patch-meta table: a nested type, and/or a strategy with its merge key. */
 export interface FieldSpec {
   type?: string;

@@ -16,7 +16,7 @@ export interface ModifierRule {
 export interface ModifierConditions {
   /** Glob over `resource.group` (`deployments.apps`, `pods`); `*` does not cross a `.`, `**` does. */
   groupResource: string;
-  /** Unanchored regular expression over the object's name (Go syntax; a leading `(?i)` is honoured). */
+  /** Unanchored regular expression over the object's name, in Go's RE2 syntax (lib/spec/go-regex.ts). */
   resourceNameRegex?: string;
   /** Globs over the namespace in the backup; empty means every namespace. Cluster-scoped objects skip this test. */
   namespaces?: string[];

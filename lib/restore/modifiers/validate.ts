@@ -2,7 +2,7 @@ import { isRecord } from '../../model/object.js';
 import { checkGlob } from '../../spec/glob.js';
 import { parseLabelSelector, type LabelSelector } from '../../spec/label-selector.js';
 import { ProblemCollector } from '../../spec/problems.js';
-import { compileGoRegex } from './conditions.js';
+import { compileGoRegex } from '../../spec/go-regex.js';
 import { typeVeleroValue } from './patch-value.js';
 import { checkKeys, describe, type FieldPath, type Reporter } from './report.js';
 import type { MatchCondition, ModifierConditions, ModifierPatches, ModifierRule, ResourceModifiers } from './types.js';
@@ -97,7 +97,7 @@ function validateConditions(raw: unknown, at: FieldPath, report: Reporter): Modi
         compileGoRegex(resourceNameRegex);
         conditions.resourceNameRegex = resourceNameRegex;
       } catch (err) {
-        report.add([...at, 'resourceNameRegex'], `the regular expression does not compile: ${(err as Error).message}`);
+        report.add([...at, 'resourceNameRegex'], `not a regular expression Velero accepts (Go's RE2 syntax): ${(err as Error).message}`);
       }
     }
   }

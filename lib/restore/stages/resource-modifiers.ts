@@ -9,8 +9,10 @@ import { withObject } from '../types.js';
  */
 export function runResourceModifiers(item: TransformItem, context: TransformContext): StageResult {
   if (!context.modifiers || context.modifiers.rules.length === 0) return { item };
-  const result = applyResourceModifiers(item.object, item.original, item.groupResource, context.modifiers,
-    context.crdListMapKeys ? { crdListMapKeys: context.crdListMapKeys } : {});
+  const result = applyResourceModifiers(item.object, item.original, item.groupResource, context.modifiers, {
+    ...(context.crdListMapKeys ? { crdListMapKeys: context.crdListMapKeys } : {}),
+    ...(context.targetPatchMeta ? { targetPatchMeta: context.targetPatchMeta } : {}),
+  });
   return { item: withObject(item, result.object), errors: result.errors };
 }
 

@@ -1,3 +1,4 @@
+import { ItemTransformError } from '../errors.js';
 import { asRecord, asString, copyJson, recordAt } from '../json-access.js';
 import type { Stage, StageResult, TransformContext, TransformItem } from '../types.js';
 import { withObject } from '../types.js';
@@ -9,11 +10,8 @@ export const PROVISIONER_ANNOTATIONS: readonly string[] = [
 ];
 
 /** Thrown for a claim whose snapshot cannot be restored in the target: the pipeline drops the claim with this error. */
-export class VolumeRestoreError extends Error {
+export class VolumeRestoreError extends ItemTransformError {
   override name = 'VolumeRestoreError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** The record of a claim item (by its namespace and name in the backup), if its data was snapshotted. */

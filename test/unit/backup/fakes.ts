@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import type { ApiResource, Cluster, Discovery, ListOptions, ListPage } from '../../../lib/kube/cluster.js';
-import { ClusterError, Expired } from '../../../lib/kube/errors.js';
+import { Expired } from '../../../lib/kube/errors.js';
 import { splitApiVersion, type KubeObject } from '../../../lib/model/object.js';
 
 const r = (group: string, version: string, resource: string, kind: string, namespaced: boolean, verbs = ['list', 'get', 'create']): ApiResource =>
@@ -42,9 +42,11 @@ export class FakeCluster implements Cluster {
   readonly calls: { resource: string; options: ListOptions }[] = [];
   readonly reads: string[] = [];
   /** Resources whose LIST fails with this error. */
-  readonly failures = new Map<string, ClusterError>();
+  readonly failures = new Map<string, Error>();
   /** How many times a continue token of a resource expires before it works. */
   readonly expiries = new Map<string, number>();
+  /** Objects whose single-object read fails with this error, by `kind/name`. */
+  readonly readFailures = new Map<string, Error>();
   discoveryError?: Error;
   running = 0;
   maxRunning = 0;
@@ -84,6 +86,8 @@ export class FakeCluster implements Cluster {
 
   async read(apiVersion: string, kind: string, name: string, namespace?: string): Promise<KubeObject | undefined> {
     this.reads.push(`${kind}/${name}`);
+    const failure = this.readFailures.get(`${kind}/${name}`);
+    if (failure) throw failure;
     const found = this.objects.find((o) => o.kind === kind && o.metadata.name === name && (o.metadata.namespace ?? '') === (namespace ?? ''));
     return found ? { ...structuredClone(found), apiVersion } : undefined;
   }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { BackupExistsError } from '../../../lib/backup/errors.js';
 import { runBackup } from '../../../lib/backup/run-backup.js';
 import type { BackupDeps, BackupProgress } from '../../../lib/backup/types.js';
-import { ClusterError } from '../../../lib/kube/errors.js';
+import { ClusterError, MalformedAnswer } from '../../../lib/kube/errors.js';
 import { parseBackupSpec, type BackupSpec } from '../../../lib/spec/backup-spec.js';
 import { BucketLayout } from '../../../lib/store/layout.js';
 import { parseManifest } from '../../../lib/store/manifest.js';
@@ -186,6 +186,30 @@ describe('runBackup', () => {
     expect(results.errors.velero).toEqual([expect.stringMatching(/could not list secrets: .*Forbidden/)]);
   });
 
+  it('records a single-object read answered 200 with HTML as an error of that object, not a failure of the bucket', async () => {
+    const cluster = new FakeCluster(world());
+    cluster.readFailures.set('PersistentVolume/pv-web-0', new MalformedAnswer('read PersistentVolume pv-web-0: the server answered 200 with a body that is not JSON (Content-Type text/html)', 200, 'MalformedAnswer'));
+    const store = new MemoryStore();
+    const outcome = await runBackup(spec({ includedNamespaces: ['default'], backupType: 'AppBackup' }), deps(cluster, store));
+    expect(outcome).toMatchObject({ phase: 'PartiallyFailed', itemsBackedUp: 8, errors: 1, manifestKey: key('nginx-backup', 'manifest') });
+    const results = JSON.parse(gunzipSync(store.bytes(key('nginx-backup', 'results'))).toString());
+    expect(results.errors.cluster).toEqual([expect.stringMatching(/could not read persistentvolumes pv-web-0: .*not JSON \(Content-Type text\/html\)/)]);
+  });
+
+  it('rethrows a programming error as it is, with its stack, after marking the backup Failed and aborting the tarball', async () => {
+    const cluster = new FakeCluster(world());
+    const bug = new TypeError("Cannot read properties of undefined (reading 'metadata')");
+    cluster.failures.set('configmaps', bug);
+    const store = new MemoryStore();
+    const warnings: Record<string, unknown>[] = [];
+    const log = { info: () => undefined, warn: (_m: string, data?: Record<string, unknown>) => { warnings.push(data ?? {}); } };
+    await expect(runBackup(spec({ includedNamespaces: ['default'] }), deps(cluster, store, { log }))).rejects.toBe(bug);
+    expect(store.aborted).toEqual([key('nginx-backup', 'tarball')]);
+    expect(store.objects.has(key('nginx-backup', 'manifest'))).toBe(false);
+    expect(store.json(key('nginx-backup', 'backup'))).toMatchObject({ status: { phase: 'Failed', failureReason: expect.stringMatching(/^internal error: TypeError: Cannot read/) } });
+    expect(warnings).toContainEqual({ error: bug });
+  });
+
   it('records an item whose name cannot be an archive path as an error of its namespace', async () => {
     const objects = [obj('v1', 'ConfigMap', 'ok', 'default'), obj('v1', 'ConfigMap', 'bad name', 'default')];
     const outcome = await runBackup(spec({ includedNamespaces: ['default'], includedResources: ['configmaps'] }), deps(new FakeCluster(objects), new MemoryStore()));
@@ -259,7 +283,10 @@ describe('runBackup', () => {
     const store = new MemoryStore();
     store.failUploadAfter = 64 * 1024;
     const outcome = await runBackup(spec({ includedNamespaces: ['default'], includedResources: ['secrets'] }), deps(new FakeCluster(objects), store, { options: { pageSize: 50 } }));
-    expect(outcome).toMatchObject({ phase: 'Failed', failureReason: expect.stringMatching(/connection reset by the bucket/) });
+    expect(outcome).toMatchObject({ phase: 'Failed', failureReason: expect.stringMatching(/^the bucket failed: .*connection reset by the bucket/) });
+    // The original error is kept, so the function's BackupFailedError has it as its cause.
+    expect((outcome.failure as Error).name).toBe('ArchiveWriteError');
+    expect(((outcome.failure as Error).cause as Error).name).toBe('StoreError');
     expect(store.aborted).toEqual([key('nginx-backup', 'tarball')]);
     expect([...store.objects.keys()]).toEqual([key('nginx-backup', 'backup')]);
     expect(store.json(key('nginx-backup', 'backup'))).toMatchObject({ status: { phase: 'Failed' } });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readCatalogEntry } from '../../../lib/catalog/catalog-entry.js';
-import { expireBackups, protectionOf } from '../../../lib/catalog/expire.js';
+import { DeleteDeniedError } from '../../../lib/catalog/errors.js';
+import { deleteDenialOf, expireBackups, protectionOf } from '../../../lib/catalog/expire.js';
 import { indexBackup } from '../../../lib/catalog/index-backup.js';
 import { silentLog, type CatalogDeps } from '../../../lib/catalog/types.js';
 import { StoreError } from '../../../lib/store/errors.js';
@@ -177,16 +178,51 @@ describe('expireBackups', () => {
   });
 });
 
-describe('protectionOf', () => {
+describe('expireBackups without permission to delete', () => {
+  it('stops the run with DeleteDeniedError, deletes nothing and puts the catalog entry back, instead of calling it a lock', async () => {
+    const store = new MemoryStore();
+    const keys = await backup(store, 'a-old', { expires: PAST });
+    await backup(store, 'b-old', { expires: PAST });
+    const before = (await readCatalogEntry(store, layout, 'a-old')).entry;
+    const calls: string[] = [];
+    store.delete = async (key) => {
+      calls.push(key);
+      throw new StoreError('delete', key, { cause: Object.assign(new Error('Access Denied.'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }) });
+    };
+    const err = await expireBackups(deps(store), noSleep).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DeleteDeniedError);
+    expect((err as Error).message).toBe('cannot delete backups/a-old/ferry-manifest.json: AccessDenied: Access Denied. This is not an object lock: '
+      + 'the credentials expire runs with need s3:DeleteObject on the backups');
+    expect((err as Error).cause).toBeInstanceOf(StoreError);
+    expect(calls).toEqual(['backups/a-old/ferry-manifest.json']);
+    expect(keysUnder(store, 'a-old')).toEqual([...keys].sort());
+    expect((await readCatalogEntry(store, layout, 'a-old')).entry).toEqual(before);
+  });
+});
+
+describe('protectionOf and deleteDenialOf', () => {
+  const answer = (cause: Record<string, unknown>) => new StoreError('delete', 'k', { cause: Object.assign(new Error(String(cause.message)), cause) });
+
   it.each([
     ['S3 AccessDenied for an object under object lock', { name: 'AccessDenied', message: 'Access Denied because object protected by object lock.' }, 'AccessDenied: Access Denied because object protected by object lock.'],
-    ['a 403 without a code', { name: 'Unknown', message: 'Forbidden', $metadata: { httpStatusCode: 403 } }, 'Unknown: Forbidden'],
     ['an ObjectLocked code', { name: 'ObjectLocked', message: 'locked' }, 'ObjectLocked: locked'],
+    ['a refusal that names a legal hold', { name: 'AccessDenied', message: 'object is under legal hold' }, 'AccessDenied: object is under legal hold'],
   ])('calls %s a protection', (_case, cause, reason) => {
-    expect(protectionOf(new StoreError('delete', 'k', { cause: Object.assign(new Error(cause.message), cause) }))).toBe(reason);
+    expect(protectionOf(answer(cause))).toBe(reason);
   });
 
-  it('does not call a network failure a protection', () => {
-    expect(protectionOf(new StoreError('delete', 'k', { cause: Object.assign(new Error('reset'), { name: 'ECONNRESET' }) }))).toBeUndefined();
+  it.each([
+    ['a plain AccessDenied (the role lacks s3:DeleteObject)', { name: 'AccessDenied', message: 'Access Denied.' }, 'AccessDenied: Access Denied.'],
+    ['AWS\'s explicit message for a missing permission', { name: 'AccessDenied', message: 'User: arn:aws:sts::1:assumed-role/x is not authorized to perform: s3:DeleteObject because no identity-based policy allows the s3:DeleteObject action' }, /^AccessDenied: User: .*s3:DeleteObject/],
+    ['a 403 without a code', { name: 'Unknown', message: 'Forbidden', $metadata: { httpStatusCode: 403 } }, 'Unknown: Forbidden'],
+  ])('calls %s a denial, not a protection', (_case, cause, reason) => {
+    expect(protectionOf(answer(cause))).toBeUndefined();
+    expect(deleteDenialOf(answer(cause))).toMatch(reason);
+  });
+
+  it('calls a network failure neither', () => {
+    const err = answer({ name: 'ECONNRESET', message: 'reset' });
+    expect(protectionOf(err)).toBeUndefined();
+    expect(deleteDenialOf(err)).toBeUndefined();
   });
 });

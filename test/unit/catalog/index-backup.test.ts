@@ -47,16 +47,59 @@ describe('indexEvent', () => {
     expect(store.text(layout.catalogKey(NAME))).toBe(before);
   });
 
-  it('converges on the latest files when events arrive early, late and out of order', async () => {
+  it('judges a Ferry backup once, on its manifest: the tarball\'s event before it is left, velero-backup.json\'s after it finds it unchanged', async () => {
     const store = new MemoryStore();
     const files = await buildBackup(NAME);
     const event = loadEvent<{ Records: unknown[] }>('s3-backup-committed');
     const only = (i: number) => ({ Records: [event.Records[i]] });
     await putBackup(store, layout, NAME, files, ['ferry-manifest.json']);
-    expect((await indexEvent(only(0), deps(store), noSleep)).outcomes[0]).toMatchObject({ action: 'written', phase: 'Incomplete' });
+    const early = await indexEvent(only(0), deps(store), noSleep);
+    expect(early.outcomes).toEqual([]);
+    expect(early.ignored).toEqual([{ key: `${layout.backupPrefix(NAME)}${NAME}.tar.gz`, reason: expect.stringMatching(/Ferry backup still being written .*ferry-manifest.json judges it/) }]);
+    expect(tarGets(store)).toBe(0);
+    expect((await readCatalogEntry(store, layout, NAME)).entry).toBeUndefined();
     await putBackup(store, layout, NAME, files.filter(([f]) => f === 'ferry-manifest.json'));
     expect((await indexEvent(only(2), deps(store), noSleep)).outcomes[0]).toMatchObject({ action: 'written', phase: 'Completed' });
     expect((await indexEvent(only(1), deps(store), noSleep)).outcomes[0]).toMatchObject({ action: 'unchanged', phase: 'Completed' });
+    expect(tarGets(store)).toBe(1);
+  });
+
+  it.each([
+    ['a Ferry backup that failed, on the velero-backup.json that records the failure (it writes no manifest)',
+      { phase: 'Failed', failureReason: 'the bucket failed' }, 'velero-backup.json', 'Failed'],
+    ['a Velero backup on its velero-backup.json, written before its tarball', { ferry: false }, 'velero-backup.json', 'Incomplete'],
+    ['a Velero backup on its tarball, once velero-backup.json is there', { ferry: false }, `${NAME}.tar.gz`, 'Completed'],
+  ] as const)('judges %s', async (_case, options, file, phase) => {
+    const store = new MemoryStore();
+    const files = (await buildBackup(NAME, options)).filter(([f]) => f !== 'ferry-manifest.json');
+    // Up to and including the file whose event this is, in the order Velero writes (velero-backup.json first).
+    const order = ['velero-backup.json', `${NAME}.tar.gz`];
+    await putBackup(store, layout, NAME, files.filter(([f]) => order.indexOf(f) >= 0 && order.indexOf(f) <= order.indexOf(file)));
+    const event = retargetS3Event(loadEvent('s3-backup-committed'), { backup: NAME });
+    const records = { Records: (event.Records as { s3: { object: { key: string } } }[]).filter((r) => r.s3.object.key.endsWith(`/${file}`)) };
+    const result = await indexEvent(records, deps(store), noSleep);
+    expect(result.outcomes).toEqual([expect.objectContaining({ action: 'written', phase })]);
+  });
+
+  it('judges a committed Ferry backup again when one of its files is replaced after the commit, and finds it Corrupt', async () => {
+    const store = new MemoryStore();
+    const files = await buildBackup(NAME);
+    await putBackup(store, layout, NAME, files);
+    const event = loadEvent<{ Records: unknown[] }>('s3-backup-committed');
+    expect((await indexEvent({ Records: [event.Records[2]] }, deps(store), noSleep)).outcomes[0]).toMatchObject({ phase: 'Completed' });
+    const tar = files.find(([f]) => f === `${NAME}.tar.gz`)![1];
+    await store.put(`${layout.backupPrefix(NAME)}${NAME}.tar.gz`, Buffer.concat([tar.subarray(0, 10), Buffer.from([tar[10]! ^ 1]), tar.subarray(11)]));
+    expect((await indexEvent({ Records: [event.Records[0]] }, deps(store), noSleep)).outcomes[0]).toMatchObject({ action: 'written', phase: 'Corrupt' });
+  });
+
+  it('does not judge a Ferry backup on the velero-backup.json that claims its name (phase InProgress)', async () => {
+    const store = new MemoryStore();
+    const files = (await buildBackup(NAME, { phase: 'InProgress' })).filter(([f]) => f === 'velero-backup.json');
+    await putBackup(store, layout, NAME, files);
+    const event = loadEvent<{ Records: unknown[] }>('s3-backup-committed');
+    const result = await indexEvent({ Records: [event.Records[1]] }, deps(store), noSleep);
+    expect(result.outcomes).toEqual([]);
+    expect(result.ignored[0]!.reason).toMatch(/velero-backup.json says InProgress/);
   });
 
   it('logs each ignored record and indexes nothing for objects outside any backup', async () => {

@@ -88,11 +88,14 @@ describe('backupHandlerCore', () => {
     expect(store.writes).toEqual([]);
   });
 
-  it('fails the invocation when the backup is Failed', async () => {
+  it('fails the invocation when the backup is Failed, with the run\'s error as its cause', async () => {
     const cluster = new FakeCluster([]);
     cluster.discoveryError = new Error('connect ECONNREFUSED');
     const { d } = deps(cluster);
-    await expect(backupHandlerCore(parseBackupEvent(loadEvent('backup-invoke')), d)).rejects.toThrow(BackupFailedError);
+    const err = await backupHandlerCore(parseBackupEvent(loadEvent('backup-invoke')), d).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BackupFailedError);
+    expect(((err as Error).cause as Error).message).toMatch(/discovery failed: connect ECONNREFUSED/);
+    expect((((err as Error).cause as Error).cause as Error).message).toBe('connect ECONNREFUSED');
   });
 });
 

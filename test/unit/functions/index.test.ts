@@ -11,10 +11,19 @@ import { MemoryStore } from '../../support/memory-store.js';
 
 const now = () => new Date('2026-01-10T08:05:00Z');
 
-function recordingLog(): Log & { lines: string[] } {
+/** A log that records its lines and the errors given with them. */
+function recordingLog(): Log & { lines: string[]; errors: Error[] } {
   const lines: string[] = [];
-  return { lines, info: (m) => { lines.push(m); }, warn: (m) => { lines.push(m); } };
+  const errors: Error[] = [];
+  const record = (m: string, f?: Record<string, unknown>) => {
+    lines.push(m);
+    if (f?.error instanceof Error) errors.push(f.error);
+  };
+  return { lines, errors, info: record, warn: record };
 }
+
+/** An SQS message as Lambda delivers it. */
+interface SqsRecord { messageId: string; body: string; eventSource: string }
 
 function location(name: string, bucket: string, prefix: string, store: MemoryStore): IndexLocation & { opened: number } {
   const l = { name, bucket, layout: new BucketLayout(prefix), opened: 0, open: () => { l.opened++; return { store }; } };
@@ -60,14 +69,43 @@ describe('indexHandlerCore', () => {
     expect(l.opened).toBe(0);
   });
 
-  it.each(['eventbridge-backup-committed', 'sqs-backup-committed'])('indexes the backup that %s names, once, and logs what it left out', async (name) => {
+  it('indexes the backup that an EventBridge event names, once', async () => {
+    const store = new MemoryStore();
+    const layout = new BucketLayout(SAMPLE.prefix);
+    await putBackup(store, layout, SAMPLE.backup, await buildBackup(SAMPLE.backup));
+    const response = await indexHandlerCore(loadEvent('eventbridge-backup-committed'), { locations: [location('vault', SAMPLE.bucket, SAMPLE.prefix, store)], now, log: recordingLog() });
+    expect(response).toEqual({ outcomes: [{ location: 'vault', backup: SAMPLE.backup, action: 'written', phase: 'Completed', problems: [] }], ignored: 0 });
+  });
+
+  it('indexes an SQS batch message by message: the backup is judged once, the others find it unchanged, and no message failed', async () => {
     const store = new MemoryStore();
     const layout = new BucketLayout(SAMPLE.prefix);
     await putBackup(store, layout, SAMPLE.backup, await buildBackup(SAMPLE.backup));
     const log = recordingLog();
-    const response = await indexHandlerCore(loadEvent(name), { locations: [location('vault', SAMPLE.bucket, SAMPLE.prefix, store)], now, log });
-    expect(response).toEqual({ outcomes: [{ location: 'vault', backup: SAMPLE.backup, action: 'written', phase: 'Completed', problems: [] }], ignored: 0 });
-    expect(log.lines.filter((l) => l.includes('TestEvent'))).toHaveLength(name.startsWith('sqs') ? 1 : 0);
+    const response = await indexHandlerCore(loadEvent('sqs-backup-committed'), { locations: [location('vault', SAMPLE.bucket, SAMPLE.prefix, store)], now, log });
+    expect(response.outcomes.map((o) => o.action)).toEqual(['written', 'unchanged', 'unchanged']);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(log.lines.filter((l) => l.includes('TestEvent'))).toHaveLength(1);
+  });
+
+  it.each([
+    ['a message that is not JSON', (m: SqsRecord) => ({ ...m, body: 'hello' }), /message .*: record 0 of the event: its message is not JSON/],
+    ['a message whose backup cannot be indexed', (m: SqsRecord) => ({ ...m, body: m.body.split(SAMPLE.backup).join('broken-1') }), /indexing failed for vault\/broken-1/],
+  ])('reports only %s as failed in an SQS batch, and indexes the others', async (_case, spoil, logged) => {
+    const store = new MemoryStore();
+    const layout = new BucketLayout(SAMPLE.prefix);
+    await putBackup(store, layout, SAMPLE.backup, await buildBackup(SAMPLE.backup));
+    await putBackup(store, layout, 'broken-1', await buildBackup('broken-1'));
+    const list = store.list.bind(store);
+    store.list = (prefix: string) => (prefix.includes('/broken-1/') ? (async function* () { throw new StoreError('list', prefix, { cause: new Error('503 Slow Down') }); })() : list(prefix));
+    const event = loadEvent<{ Records: SqsRecord[] }>('sqs-backup-committed');
+    const bad = { ...spoil(event.Records[1]!), messageId: 'the-bad-one' };
+    const log = recordingLog();
+    const response = await indexHandlerCore({ Records: [bad, event.Records[1]!] }, { locations: [location('vault', SAMPLE.bucket, SAMPLE.prefix, store)], now, log });
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'the-bad-one' }]);
+    expect(response.outcomes).toEqual([{ location: 'vault', backup: SAMPLE.backup, action: 'written', phase: 'Completed', problems: [] }]);
+    expect(log.lines.some((l) => l.includes('message the-bad-one failed'))).toBe(true);
+    expect(log.errors.map((e) => e.message).join('\n')).toMatch(logged);
   });
 
   it('throws an IndexRunError naming location and backup when a backup cannot be indexed, so that the event is retried', async () => {

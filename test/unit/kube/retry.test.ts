@@ -38,6 +38,24 @@ describe('withRetry', () => {
     expect(f.calls()).toBe(1);
   });
 
+  it.each<[string, number[], number[]]>([
+    ['half the backoff jittered, with draws 0, 1 and 0.5, waits 100, 100 and 300 ms (never more than the backoff)', [0, 1, 0.5], [100, 100, 300]],
+    ['draws of 1 halve every backoff', [1, 1, 1], [50, 100, 200]],
+  ])('%s', async (_name, draws, delays) => {
+    const slept: number[] = [];
+    const f = failing(...Array.from({ length: 3 }, () => new ClusterError('boom', 503)));
+    let i = 0;
+    await withRetry(f.fn, { ...policy, jitter: 0.5 }, async (ms) => { slept.push(ms); }, undefined, () => draws[i++]!);
+    expect(slept).toEqual(delays);
+  });
+
+  it('waits a Retry-After as the server asked, without jitter below it', async () => {
+    const slept: number[] = [];
+    const f = failing(new TooManyRequests('slow down', 0.7));
+    await withRetry(f.fn, { ...policy, jitter: 1 }, async (ms) => { slept.push(ms); }, undefined, () => 1);
+    expect(slept).toEqual([700]);
+  });
+
   it('gives up after the configured number of attempts with the last error', async () => {
     const errors = Array.from({ length: 5 }, (_, i) => new ClusterError(`boom ${i}`, 500));
     const f = failing(...errors);

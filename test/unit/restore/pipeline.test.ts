@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../lib/model/object.js';
 import { parseResourceModifiers } from '../../../lib/restore/modifiers/index.js';
+import { ItemTransformError } from '../../../lib/restore/errors.js';
 import { transformAll } from '../../../lib/restore/pipeline.js';
 import type { Stage } from '../../../lib/restore/types.js';
 import { contextWith, frozen, itemOf, obj } from './fixtures.js';
@@ -85,11 +86,17 @@ describe('transformAll', () => {
     expect(result.errors.namespaces?.default).toEqual([expect.stringContaining('neither metadata.name nor metadata.generateName')]);
   });
 
-  it('turns a stage that throws into an error for that object only', () => {
-    const boom: Stage = { name: 'boom', run: (item) => { if (item.object.metadata.name === 'bad') throw new Error('kaput'); return { item }; } };
+  it('turns a stage\'s refusal of one object (ItemTransformError) into an error for that object only', () => {
+    const boom: Stage = { name: 'boom', run: (item) => { if (item.object.metadata.name === 'bad') throw new ItemTransformError('kaput'); return { item }; } };
     const result = transformAll([itemOf(obj('v1', 'ConfigMap', 'bad', 'default')), itemOf(obj('v1', 'ConfigMap', 'good', 'default'))], contextWith(), [boom]);
     expect(result.items.map((i) => i.object.metadata.name)).toEqual(['good']);
     expect(result.problems).toEqual([expect.objectContaining({ stage: 'boom', message: 'failed: kaput' })]);
+  });
+
+  it('lets a bug in a stage (any other error) go up as it is, with its stack, instead of calling it the object\'s failure', () => {
+    const bug = new TypeError("Cannot read properties of undefined (reading 'ports')");
+    const boom: Stage = { name: 'boom', run: () => { throw bug; } };
+    expect(() => transformAll([itemOf(obj('v1', 'ConfigMap', 'a', 'default'))], contextWith(), [boom])).toThrow(bug);
   });
 
   it('reports a cluster-scoped object\'s problems under cluster', () => {

@@ -19,6 +19,7 @@ describe('compileGlob', () => {
     ['with a dot separator a double star crosses dots', '**', { separator: '.' }, 'ingresses.networking.k8s.io', true],
     ['a literal dot is not a wildcard', 'a.b', {}, 'axb', false],
     ['an escaped star is a literal star', 'a\\*', {}, 'a*', true],
+    ['many stars against a long value that almost matches finish (RE2, not a backtracking RegExp) and do not match', '*a*a*a*a*a*a*a*b', {}, 'a'.repeat(5000), false],
   ])('%s', (_name, pattern, options, value, expected) => {
     expect(compileGlob(pattern, options).test(value)).toBe(expected);
   });
@@ -27,6 +28,7 @@ describe('compileGlob', () => {
     ['an unclosed class is reported', 'ns[abc', /without its "\]"/],
     ['an unclosed alternative is reported', '{a,b', /without its "}"/],
     ['a trailing backslash is reported', 'a\\', /lone/],
+    ['a class range written backwards is reported with RE2\'s reason', 'ns[z-a]', /not a valid glob: .*invalid character class range/],
   ])('%s', (_name, pattern, message) => {
     expect(checkGlob(pattern)).toMatch(message);
   });

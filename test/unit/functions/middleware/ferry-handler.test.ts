@@ -100,6 +100,20 @@ describe('ferryHandler', () => {
     expect(await handler({ name: 'r1', target: 'target' }, context as never)).toEqual({ note: 'used [redacted]', counts: { created: 2 } });
   });
 
+  it('keeps the errors of a namespace named vault-secret in the response and the log, masking only the registered token', async () => {
+    const { runtime, lines } = recordingRuntime();
+    const errors = { namespaces: { 'vault-secret': ['pods/vault-0: admission webhook denied the request'], 'db-password': ['secrets/x: forbidden'] } };
+    const handler = ferryHandler({ name: 'restore', what: 'restore request', parse: parseRequest, clusters: (r) => [r.target], runtime },
+      async (_req, rt) => {
+        rt.log.info('restored', { errors, spec: { automountServiceAccountToken: false } });
+        return { phase: 'PartiallyFailed', errors, note: 'token secret-token-from-vault' };
+      });
+    expect(await handler({ name: 'r1', target: 'target' }, context as never)).toEqual({ phase: 'PartiallyFailed', errors, note: 'token [redacted]' });
+    const logged = lines.find((l) => l.msg === 'restored')!;
+    expect(logged.errors).toEqual(errors);
+    expect(logged.spec).toEqual({ automountServiceAccountToken: false });
+  });
+
   it('fails before the core when a cluster\'s secret cannot be read, naming the cluster and the secret', async () => {
     const { runtime } = recordingRuntime(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
     let ran = false;

@@ -27,6 +27,14 @@ describe('Redactor.text', () => {
     expect(new Redactor().add('a', 'ab12', '').text('a cab12 b')).toBe('a cab12 b');
   });
 
+  it.each([
+    'automountServiceAccountToken: true',
+    'namespace db-password: 3 errors',
+    'configmap app.token=on',
+  ])('leaves %s alone: the key only ends like a credential key', (text) => {
+    expect(new Redactor().text(text)).toBe(text);
+  });
+
   it('leaves ordinary text alone', () => {
     const text = 'backup web-20240102 Completed: 3 items in namespace default, secret ferry/kube read';
     expect(new Redactor().text(text)).toBe(text);
@@ -34,23 +42,46 @@ describe('Redactor.text', () => {
 });
 
 describe('Redactor.value', () => {
-  it('masks credential fields by name, walks nested objects and arrays, and does not change its input', () => {
-    const input = {
-      cluster: 'prod',
-      credentials: { accessKeyId: 'AKIA', secretAccessKey: 'x' },
-      items: [{ token: 't-1', name: 'n' }, 'Bearer zzz.yyy'],
-      headers: { Authorization: 'Basic dXNlcjpwYXNz' },
-      sessionToken: '',
-    };
+  it.each([
+    ['the credential headers of a headers record, whatever their case',
+      { headers: { Authorization: 'Basic dXNlcjpwYXNz', 'proxy-authorization': 'x', Accept: 'application/json' } },
+      { headers: { Authorization: REDACTED, 'proxy-authorization': REDACTED, Accept: 'application/json' } }],
+    ['the token, password and client key of a kubeconfig user, as a file spells them',
+      { kind: 'Config', users: [{ name: 'admin', user: { token: 't-1', 'client-key-data': 'LS0t', username: 'admin' } }] },
+      { kind: 'Config', users: [{ name: 'admin', user: { token: REDACTED, 'client-key-data': REDACTED, username: 'admin' } }] }],
+    ['the flattened users of a client-node KubeConfig and an exec plugin\'s environment values',
+      { clusters: [], users: [{ name: 'u', keyData: 'LS0t', exec: { command: 'aws', env: [{ name: 'AWS_PROFILE', value: 'prod' }] } }] },
+      { clusters: [], users: [{ name: 'u', keyData: REDACTED, exec: { command: 'aws', env: [{ name: 'AWS_PROFILE', value: REDACTED }] } }] }],
+    ['every field of an AWS credentials object but its expiration',
+      { credentials: { accessKeyId: 'AKIA', secretAccessKey: 'x', sessionToken: 'y', expiration: '2030-01-01' } },
+      { credentials: { accessKeyId: REDACTED, secretAccessKey: REDACTED, sessionToken: REDACTED, expiration: '2030-01-01' } }],
+    ['the secret of a Secrets Manager answer',
+      { ARN: 'arn:aws:secretsmanager:::secret:ferry', Name: 'ferry', SecretString: 'kubeconfig text' },
+      { ARN: 'arn:aws:secretsmanager:::secret:ferry', Name: 'ferry', SecretString: REDACTED }],
+    ['the data of a Kubernetes Secret and kubectl\'s applied copy of it, keeping its keys',
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"data":{"pw":"aGk="}}' } }, data: { pw: 'aGk=' }, stringData: { user: 'root' } },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': REDACTED } }, data: { pw: REDACTED }, stringData: { user: REDACTED } }],
+  ])('masks %s', (_case, input, expected) => {
     const before = JSON.stringify(input);
-    expect(new Redactor().value(input)).toEqual({
-      cluster: 'prod',
-      credentials: REDACTED,
-      items: [{ token: REDACTED, name: 'n' }, `Bearer ${REDACTED}`],
-      headers: { Authorization: REDACTED },
-      sessionToken: '',
-    });
+    expect(new Redactor().value(input)).toEqual(expected);
     expect(JSON.stringify(input)).toBe(before);
+  });
+
+  it.each([
+    ['the errors of a namespace named vault-secret', { errors: { namespaces: { 'vault-secret': ['pods/db: forbidden'] } } }],
+    ['counts of objects named db-password and api-key', { counts: { 'db-password': 2, 'api-key': 1, token: 3 } }],
+    ['automountServiceAccountToken in a pod spec', { spec: { automountServiceAccountToken: false, serviceAccountName: 'default' } }],
+    ['a field named token outside any credential context', { items: [{ token: 't-1', name: 'n' }], sessionToken: '' }],
+    ['a ConfigMap with secret-looking keys (only a Secret\'s data is secret)', { kind: 'ConfigMap', data: { password: 'not-a-secret-here' } }],
+    ['a users list that is not a kubeconfig', { users: [{ name: 'alice', token: 'display-name' }] }],
+  ])('keeps %s as it is, since keys that only look secret-ish are data', (_case, input) => {
+    expect(new Redactor().value(input)).toEqual(input);
+  });
+
+  it('still masks a registered secret value wherever it sits in a structured value', () => {
+    const r = new Redactor().add('registered-token-1');
+    expect(r.value({ items: [{ token: 'registered-token-1' }], note: 'sent registered-token-1' }))
+      .toEqual({ items: [{ token: REDACTED }], note: `sent ${REDACTED}` });
   });
 
   it('turns errors into plain records with masked messages, stacks and causes', () => {

@@ -49,6 +49,13 @@ describe('applyItem', () => {
     expect(outcome).toMatchObject({ status: 'failed', message: expect.stringContaining('422 Invalid') });
   });
 
+  it('a bug (an error that is not the API server\'s) is thrown as it is, not called the object\'s failure', async () => {
+    const cluster = new FakeCluster().seed(ns('app'));
+    const bug = new TypeError("Cannot read properties of undefined (reading 'name')");
+    cluster.failOnCreate.set('v1/ConfigMap/app/a', bug);
+    await expect(applyItem(cluster, cm('a', { k: 'v' }), { policy: 'none', dryRun: false })).rejects.toBe(bug);
+  });
+
   it('a dry run into a namespace that does not exist yet validates the object in a stand-in namespace and writes nothing', async () => {
     const cluster = new FakeCluster().seed(ns('default'));
     const outcome = await applyItem(cluster, cm('a', { k: 'v' }, 'new-ns'), { policy: 'none', dryRun: true, missingNamespaces: new Set(['new-ns']) });

@@ -79,7 +79,12 @@ const cases: { name: string; text: string; problems: Expected[] }[] = [
   {
     name: 'a resourceNameRegex that does not compile is refused',
     text: `${head}- conditions:\n    groupResource: pods\n    resourceNameRegex: "^web("\n  patches: [{operation: remove, path: /a}]\n`,
-    problems: [{ path: 'resourceModifierRules[0].conditions.resourceNameRegex', message: /the regular expression does not compile/, line: 5, column: 5 }],
+    problems: [{ path: 'resourceModifierRules[0].conditions.resourceNameRegex', message: /rule 0: not a regular expression Velero accepts \(Go's RE2 syntax\): .*missing closing \)/, line: 5, column: 5 }],
+  },
+  {
+    name: 'a resourceNameRegex with a backreference, which JavaScript accepts and RE2 does not, is refused',
+    text: `${head}- conditions:\n    groupResource: pods\n    resourceNameRegex: "^(web)-\\\\1$"\n  patches: [{operation: remove, path: /a}]\n`,
+    problems: [{ path: 'resourceModifierRules[0].conditions.resourceNameRegex', message: /rule 0: .*invalid escape sequence: `\\1`/, line: 5, column: 5 }],
   },
   {
     name: 'a value that starts with { but is not JSON is refused before any restore',
