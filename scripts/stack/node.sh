@@ -22,6 +22,7 @@ nodes_enabled() { [[ "${FERRY_STACK_NODES:-1}" != 0 ]]; }
 
 ensure_node_packages() {
   local missing=() p
+  ensure_inotify
   for p in "${NODE_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   ((${#missing[@]} == 0)) && return 0
   if [[ "$(id -u)" != 0 ]]; then
@@ -31,6 +32,18 @@ ensure_node_packages() {
   say "installing Debian packages for the nodes: ${missing[*]}"
   { apt-get install -y -qq "${missing[@]}" || { apt-get update -qq && apt-get install -y -qq "${missing[@]}"; }; } \
     > "$state/logs/apt.log" 2>&1 || { say "apt-get failed; last lines:"; tail -n 20 "$state/logs/apt.log" >&2; return 1; }
+}
+
+# NOTE: every kubelet and containerd holds inotify instances (cadvisor, the CNI config monitor); with the default of
+# 128 per user, a second stack on the machine leaves containerd without its CRI plugin ("too many open files").
+ensure_inotify() {
+  local key value want
+  for key in max_user_instances:8192 max_user_watches:524288; do
+    want="${key#*:}"; key="fs.inotify.${key%%:*}"
+    value="$(sysctl -n "$key")"
+    ((value >= want)) && continue
+    if [[ "$(id -u)" == 0 ]]; then sysctl -qw "$key=$want"; else say "$key is $value: raise it to $want (sysctl -w $key=$want)"; fi
+  done
 }
 
 # A /24 for each plane's pod bridge, claimed machine-wide (several clones may run stacks at once): 10.244.N.0/24 on
@@ -187,6 +200,12 @@ start_node() {
   start "$plane-containerd" env HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY= \
     containerd --config "$dir/containerd.toml"
   wait_for "$plane-containerd" 60 ctr --address "$dir/containerd.sock" version
+  # A containerd whose CRI plugin failed to load still answers: the kubelet would then fail with "Unimplemented".
+  if ! ctr --address "$dir/containerd.sock" plugins ls | awk '$2 == "cri" && $4 == "ok" { found = 1 } END { exit !found }'; then
+    say "$plane-containerd: its CRI plugin did not load; last log lines:"
+    grep -i 'cri' "$state/logs/$plane-containerd.log" | tail -n 5 >&2
+    return 1
+  fi
   images="$(build_images "$plane")"
   for image in $images; do # one archive per call: ctr takes the first and ignores the rest
     ctr --address "$dir/containerd.sock" -n k8s.io images import "$image" >> "$state/logs/$plane-images.log" 2>&1 \
