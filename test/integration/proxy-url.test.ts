@@ -55,7 +55,8 @@ describe('a cluster reached through its kubeconfig\'s proxy-url', () => {
       const discovery = await cluster.discover();
       const namespaces = discovery.resources.find((r) => r.group === '' && r.resource === 'namespaces')!;
       const page = await cluster.listPage(namespaces, { limit: 5 });
-      expect(page.items.map((n) => n.metadata.name)).toContain('default');
+      expect(page.items).toHaveLength(5);
+      expect(await cluster.read('v1', 'Namespace', 'default')).toMatchObject({ metadata: { name: 'default' } });
     } finally {
       cluster.close();
     }

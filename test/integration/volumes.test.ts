@@ -17,6 +17,7 @@ import { parseRestoreSpec } from '../../lib/spec/restore-spec.js';
 import { BucketLayout } from '../../lib/store/layout.js';
 import { createAll, seedDocuments } from '../support/seed.js';
 import { freshName, kubeconfigPath, stackCluster, stackStore } from '../support/stack.js';
+import { deleteNamespaces } from '../support/workloads.js';
 
 const SNAP = 'snapshot.storage.k8s.io/v1';
 const DRIVER = 'diskplugin.csi.alibabacloud.com';
@@ -97,21 +98,9 @@ async function backup(cluster: Cluster, ns: string, name: string, extra: Record<
   return runBackup(spec, { store, layout, cluster, clock: () => new Date(), log: quietLog });
 }
 
-/** Removes claims left in the target by an earlier run (no controller-manager removes their protection finalizer). */
-async function removeClaims(cluster: Cluster, ns: string, names: string[]): Promise<void> {
-  for (const name of names) {
-    if (!(await cluster.read('v1', 'PersistentVolumeClaim', name, ns))) continue;
-    await cluster.patch({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: ns } }, { metadata: { finalizers: null } }, 'merge');
-    await cluster.delete('v1', 'PersistentVolumeClaim', name, ns);
-    await waitFor(async () => !(await cluster.read('v1', 'PersistentVolumeClaim', name, ns)), 10_000);
-  }
-}
-
-/** Deletes what a restore created in a shared namespace (default1), so that other tests find it as they left it. */
+/** Deletes what a restore created: its namespace (and so its claims, once no pod uses them) and its snapshot contents. */
 async function removeRestored(cluster: Cluster, items: readonly ItemOutcome[], namespace: string): Promise<void> {
-  const created = items.filter((i) => i.status === 'created' && i.namespace === namespace);
-  await removeClaims(cluster, namespace, created.filter((i) => i.kind === 'PersistentVolumeClaim').map((i) => i.name));
-  for (const i of created.filter((o) => o.kind !== 'PersistentVolumeClaim')) await cluster.delete(i.apiVersion, i.kind, i.name, namespace);
+  await deleteNamespaces(cluster, [namespace]);
   const contents = items.filter((i) => i.status === 'created' && i.kind === 'VolumeSnapshotContent');
   for (const i of contents) await cluster.delete(i.apiVersion, i.kind, i.name);
 }
@@ -141,7 +130,7 @@ describe('volume data on the real stack', () => {
     target.close();
   });
 
-  it('the seed StatefulSet with two replicas: AppAndPvBackup snapshots www-web-0 and www-web-1, and the restore into default1 provisions them from the snapshots', async () => {
+  it('the seed StatefulSet with two replicas: AppAndPvBackup snapshots www-web-0 and www-web-1, and the restore into another namespace provisions them from the snapshots', async () => {
     const ns = freshName('vol');
     const app = seedDocuments('app.yaml').map((o) => ({ ...o, metadata: { ...o.metadata, namespace: ns } }));
     await claimsWithVolumes(source, ns, ['www-web-0', 'www-web-1'].map((name) => ({ name, volume: { csi: { driver: DRIVER, volumeHandle: `d-${ns}-${name}` } } })));
@@ -162,31 +151,32 @@ describe('volume data on the real stack', () => {
     const contents = (await source.listPage(contentType, { labelSelector: `velero.io/backup-name=${backupName}` })).items;
     expect(contents.map((c) => (c.spec as { deletionPolicy: string }).deletionPolicy)).toEqual(['Retain', 'Retain']);
 
-    await removeClaims(target, 'default1', ['www-web-0', 'www-web-1']);
+    // A namespace of its own: the seed's default1 may hold pods of another restore, which keep its claims.
+    const into = freshName('vol-restored');
     const restoreName = freshName('vol-restore');
     const spec = parseRestoreSpec({ apiVersion: 'ferry.dev/v1', kind: 'ApplicationRestore', metadata: { name: restoreName },
-      spec: { backupName, namespaceMapping: { [ns]: 'default1' }, storageClassMapping: { 'alicloud-disk-topology-alltype': 'alicloud-disk-essd' } } }, 'restore');
+      spec: { backupName, namespaceMapping: { [ns]: into }, storageClassMapping: { 'alicloud-disk-topology-alltype': 'alicloud-disk-essd' } } }, 'restore');
     const result = await runRestore({ name: restoreName, spec, dryRun: false }, { store, layout, cluster: target, now: () => new Date(), log: quietLog });
-    onTestFinished(() => removeRestored(target, result.items, 'default1'));
+    onTestFinished(() => removeRestored(target, result.items, into));
 
     expect(result.items.filter((i) => i.status === 'failed')).toEqual([]);
     expect(result.skippedByTransform.filter((s) => s.kind === 'PersistentVolume').map((s) => s.name).sort()).toEqual([`${ns}-www-web-0`, `${ns}-www-web-1`]);
     for (const ordinal of [0, 1]) {
-      const claim = await target.read('v1', 'PersistentVolumeClaim', `www-web-${ordinal}`, 'default1') as KubeObject & { spec: Record<string, unknown> };
+      const claim = await target.read('v1', 'PersistentVolumeClaim', `www-web-${ordinal}`, into) as KubeObject & { spec: Record<string, unknown> };
       const dataSource = claim.spec.dataSource as { apiGroup: string; kind: string; name: string };
       expect(dataSource).toMatchObject({ apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot' });
       expect(claim.spec.volumeName).toBeUndefined();
       expect(claim.spec.storageClassName).toBe('alicloud-disk-essd');
       expect(claim.metadata.labels).toMatchObject({ 'velero.io/restore-name': restoreName });
-      const vs = await target.read(SNAP, 'VolumeSnapshot', dataSource.name, 'default1') as KubeObject & { spec: { source: { volumeSnapshotContentName: string } } };
+      const vs = await target.read(SNAP, 'VolumeSnapshot', dataSource.name, into) as KubeObject & { spec: { source: { volumeSnapshotContentName: string } } };
       const vsc = await target.read(SNAP, 'VolumeSnapshotContent', vs.spec.source.volumeSnapshotContentName);
       expect(vsc?.spec).toMatchObject({
         deletionPolicy: 'Retain', driver: DRIVER, source: { snapshotHandle: `s-${ns}-www-web-${ordinal}` },
-        volumeSnapshotRef: { kind: 'VolumeSnapshot', namespace: 'default1', name: dataSource.name },
+        volumeSnapshotRef: { kind: 'VolumeSnapshot', namespace: into, name: dataSource.name },
       });
       expect(await target.read('v1', 'PersistentVolume', `${ns}-www-web-${ordinal}`)).toBeUndefined();
     }
-    expect(await target.read('apps/v1', 'StatefulSet', 'web', 'default1')).toBeDefined();
+    expect(await target.read('apps/v1', 'StatefulSet', 'web', into)).toBeDefined();
   });
 
   it('a snapshot that never becomes ready makes the backup PartiallyFailed with the reason, and its VolumeSnapshot is removed', async () => {
