@@ -9,6 +9,7 @@ import { kindActionsStage } from './stages/kind-actions.js';
 import { namespaceMappingStage } from './stages/namespace-mapping.js';
 import { networkRewritesStage } from './stages/network-rewrites.js';
 import { reprovisionVolumesStage } from './stages/reprovision-volumes.js';
+import { privilegedRbacStage } from './stages/privileged-rbac.js';
 import { resourceModifiersStage } from './stages/resource-modifiers.js';
 import { restoreLabelsStage } from './stages/restore-labels.js';
 import { skipNonRestorableStage } from './stages/skip-non-restorable.js';
@@ -24,6 +25,8 @@ export const STAGES: readonly Stage[] = [
   skipNonRestorableStage, stripMetadataStage, kindActionsStage, volumeSnapshotsStage, reprovisionVolumesStage, upgradeApiVersionStage, flexVolumeToCsiStage,
   storageClassMappingStage, imageRegistryMappingStage, networkRewritesStage,
   resourceModifiersStage,
+  // After the modifiers: a rule could make a role privileged; before namespaceMapping, which keeps roleRefs as they are.
+  privilegedRbacStage,
   namespaceMappingStage,
   restoreLabelsStage,
 ];

@@ -1,3 +1,4 @@
+import { privilegedRoleKeys } from './stages/privileged-rbac.js';
 import { crdListMapKeysFrom, type ResourceModifiers } from './modifiers/index.js';
 import type { Cluster, Discovery } from '../kube/cluster.js';
 import { splitApiVersion } from '../model/object.js';
@@ -155,6 +156,7 @@ async function planRestore(request: RestoreRequest, deps: RestoreDeps,
     ? await loadTargetPatchMeta(deps.cluster, discovery, items.map((i) => splitApiVersion(i.object.apiVersion).group), deps.log) : undefined;
   const context = {
     spec: request.spec, backupName: backup, restoreName: request.name, resolve: target.resolve, served: target.served,
+    privilegedRoles: privilegedRoleKeys(items),
     ...(modifiers ? { modifiers, crdListMapKeys: crdListMapKeysFrom(crds) } : {}), ...(loaded.volumes ? { volumes: loaded.volumes } : {}),
     reprovisionVolumes: volumesToReprovision(items, loaded.volumes),
     ...(targetPatchMeta ? { targetPatchMeta } : {}),
