@@ -1,11 +1,12 @@
 import { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand, ListMultipartUploadsCommand,
   DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
   S3ServiceException, type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { NotFoundError, PreconditionFailedError, StoreError } from './errors.js';
-import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.js';
+import type { ObjectInfo, ObjectStore, OpenUpload, PutOptions } from './object-store.js';
 
 /** S3's smallest multipart part: the upload buffers about queueSize + 1 parts, so the smallest holds least. */
 const MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -69,6 +70,9 @@ export class S3ObjectStore implements ObjectStore {
         return await Promise.race([upload.done(), failed]);
       } catch (err) {
         await upload.abort().catch(() => undefined);
+        // NOTE: Upload.abort() only stops the SDK's own work; the multipart upload it created stays open (its parts
+        // stored and billed) unless it is aborted on the bucket.
+        await this.abortUploadsOf(key);
         throw err;
       }
     });
@@ -113,6 +117,41 @@ export class S3ObjectStore implements ObjectStore {
     await this.call('delete', key, () => this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: key })));
   }
 
+  async *listUploads(prefix: string): AsyncIterable<OpenUpload> {
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      const page = await this.call('list uploads', prefix, () => this.client.send(new ListMultipartUploadsCommand({
+        Bucket: this.location.bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker,
+      })));
+      for (const u of page.Uploads ?? []) {
+        if (u.Key && u.UploadId) yield { key: u.Key, uploadId: u.UploadId, ...(u.Initiated ? { initiated: u.Initiated } : {}) };
+      }
+      const more = page.IsTruncated === true;
+      keyMarker = more ? page.NextKeyMarker : undefined;
+      uploadIdMarker = more ? page.NextUploadIdMarker : undefined;
+    } while (keyMarker);
+  }
+
+  async abortUpload(upload: OpenUpload): Promise<void> {
+    try {
+      await this.call('abort upload', upload.key, () => this.client.send(new AbortMultipartUploadCommand({
+        Bucket: this.location.bucket, Key: upload.key, UploadId: upload.uploadId,
+      })));
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+  }
+
+  /** Aborts every open multipart upload of exactly `key` (best effort: the bucket may be what failed). */
+  private async abortUploadsOf(key: string): Promise<void> {
+    try {
+      for await (const u of this.listUploads(key)) if (u.key === key) await this.abortUpload(u);
+    } catch {
+      // Expiry aborts what is left, and the bucket's lifecycle rule after it (README, Security).
+    }
+  }
+
   /** Runs one SDK call, translating S3's answers into the port's errors. */
   private async call<T>(operation: string, key: string, fn: () => Promise<T>): Promise<T> {
     try {
@@ -127,7 +166,7 @@ function translateS3Error(operation: string, key: string, err: unknown): Error {
   if (err instanceof NotFoundError || err instanceof PreconditionFailedError || err instanceof StoreError) return err;
   const status = err instanceof S3ServiceException ? err.$metadata.httpStatusCode : undefined;
   const name = (err as { name?: string }).name;
-  if (status === 404 || name === 'NoSuchKey' || name === 'NotFound') return new NotFoundError(key, { cause: err });
+  if (status === 404 || name === 'NoSuchKey' || name === 'NotFound' || name === 'NoSuchUpload') return new NotFoundError(key, { cause: err });
   if (status === 412 || name === 'PreconditionFailed') return new PreconditionFailedError(key, { cause: err });
   return new StoreError(operation, key, { cause: err });
 }
