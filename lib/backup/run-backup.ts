@@ -4,6 +4,8 @@ import type { Discovery } from '../kube/cluster.js';
 import { ClusterError } from '../kube/errors.js';
 import { addMessage, countMessages, emptyResults, type RunResults } from '../model/results.js';
 import type { BackupSpec } from '../spec/backup-spec.js';
+import { settleAbandoned } from '../catalog/abandoned.js';
+import { silentLog } from '../catalog/types.js';
 import { ArchiveWriteError, ArchiveWriter } from '../store/archive-writer.js';
 import { ARCHIVE_FORMAT_VERSION, VERSION_ENTRY } from '../store/archive-paths.js';
 import { NotFoundError, PreconditionFailedError, StoreError } from '../store/errors.js';
@@ -174,7 +176,12 @@ class BackupRun {
   /** Refuses a taken name, then claims it with a conditional write so that two runs cannot both take it. */
   private async claim(): Promise<void> {
     const prefix = this.deps.layout.backupPrefix(this.spec.name);
-    for await (const existing of this.deps.store.list(prefix)) throw new BackupExistsError(this.spec.name, existing.key);
+    for await (const existing of this.deps.store.list(prefix)) {
+      // A run of this name whose writer is gone is recorded Failed, so that it reads as what it is.
+      const settled = await settleAbandoned(this.spec.name, { store: this.deps.store, layout: this.deps.layout, now: this.deps.clock, log: this.deps.log ?? silentLog })
+        .catch(() => undefined);
+      throw new BackupExistsError(this.spec.name, existing.key, settled ? { failed: settled.reason } : {});
+    }
     try {
       const { etag } = await this.deps.store.put(this.key('backup'), this.veleroBackupJson('InProgress'), { contentType: 'application/json', ifNoneMatch: '*' });
       this.claimEtag = etag || undefined;

@@ -63,6 +63,19 @@ describe('runBackup deadline', () => {
     expect(store.json(key('backup'))).toMatchObject({ metadata: { annotations: { 'ferry.dev/deadline': '2024-05-06T07:01:00.000Z' } } });
   });
 
+  it('a run that wants the name of an abandoned backup records it Failed and says so in its refusal', async () => {
+    const store = new MemoryStore();
+    const { clock, jump } = jumpingClock();
+    // The first writer is killed: its claim (with its deadline) is all it left.
+    const cluster = new FakeCluster(secrets);
+    cluster.listPage = () => new Promise<ListPage>(() => undefined);
+    void runBackup(spec, deps({ store, cluster, clock, deadline: new Date(START + 60_000) }));
+    await vi.waitUntil(() => store.objects.has(key('backup')));
+    jump();
+    await expect(runBackup(spec, deps({ store, clock }))).rejects.toThrow(/already exists .*it is Failed: its writer stopped before it finished/);
+    expect(store.json(key('backup'))).toMatchObject({ status: { phase: 'Failed' } });
+  });
+
   it('without a deadline a backup gets six hours from its start', async () => {
     const store = new MemoryStore();
     await runBackup(spec, deps({ store }));
