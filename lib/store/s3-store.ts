@@ -11,6 +11,16 @@ import type { ObjectInfo, ObjectStore, OpenUpload, PutOptions } from './object-s
 /** S3's smallest multipart part: the upload buffers about queueSize + 1 parts, so the smallest holds least. */
 const MIN_PART_SIZE = 5 * 1024 * 1024;
 
+/** How long an aborted upload's own requests get to end before the upload is aborted on the bucket. */
+const UPLOAD_SETTLE_MS = 30_000;
+
+/** Waits for `work` to settle, or `ms`, whichever comes first. */
+async function settleWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work.catch(() => undefined), new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); })]);
+  clearTimeout(timer);
+}
+
 /** Where a bucket is and how to reach it. */
 export interface S3Location {
   bucket: string;
@@ -65,13 +75,16 @@ export class S3ObjectStore implements ObjectStore {
     });
     // A failing source must abort the multipart upload, never complete it with what was read so far.
     const failed = new Promise<never>((_, reject) => body.once('error', reject));
+    const done = upload.done();
+    done.catch(() => undefined);
     const out = await this.call('upload', key, async () => {
       try {
-        return await Promise.race([upload.done(), failed]);
+        return await Promise.race([done, failed]);
       } catch (err) {
         await upload.abort().catch(() => undefined);
-        // NOTE: Upload.abort() only stops the SDK's own work; the multipart upload it created stays open (its parts
-        // stored and billed) unless it is aborted on the bucket.
+        // Parts still being sent when the upload is aborted may land after it (S3 documents as much): the SDK's own
+        // requests end first, then the upload is aborted on the bucket, as often as it is still listed.
+        await settleWithin(done, UPLOAD_SETTLE_MS);
         await this.abortUploadsOf(key);
         throw err;
       }
@@ -143,12 +156,21 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  /** Aborts every open multipart upload of exactly `key` (best effort: the bucket may be what failed). */
+  /**
+   * Aborts every open multipart upload of exactly `key`, listing again after each round (at most three), since
+   * NOTE: S3 may keep an upload whose part arrived while it was aborted. Best effort: the bucket may be what failed;
+   * expiry aborts what is left a day later, and the bucket's lifecycle rule after it (README, Security).
+   */
   private async abortUploadsOf(key: string): Promise<void> {
     try {
-      for await (const u of this.listUploads(key)) if (u.key === key) await this.abortUpload(u);
+      for (let round = 0; round < 3; round++) {
+        const open: OpenUpload[] = [];
+        for await (const u of this.listUploads(key)) if (u.key === key) open.push(u);
+        if (open.length === 0) return;
+        for (const u of open) await this.abortUpload(u);
+      }
     } catch {
-      // Expiry aborts what is left, and the bucket's lifecycle rule after it (README, Security).
+      // See above: left to expiry and the lifecycle rule.
     }
   }
 
