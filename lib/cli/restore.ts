@@ -62,7 +62,7 @@ export const run: Command = async (argv, io) => {
   const progress = new RestoreProgress(io);
   try {
     const result = await runRestore({ name: spec.name, spec, dryRun, targetCluster: clusterName }, {
-      store: location.store, layout: location.layout, cluster, now: () => new Date(), concurrency,
+      store: location.store, layout: location.layout, location: location.name, cluster, now: () => new Date(), concurrency,
       log: { info: (m) => io.stderr(`${m}\n`), warn: (m) => io.stderr(`warning: ${m}\n`) },
       onProgress: (outcome, p) => progress.update(outcome, p),
     });

@@ -47,6 +47,8 @@ export interface RestoreDeps {
   reserveMs?: number;
   /** Where resourceModifier ConfigMaps are looked up when neither the source nor the restore names a namespace. */
   modifierNamespace?: string;
+  /** The storage location's name, for messages (`no backup named X in location Y`). */
+  location?: string;
   /** Called after each object. */
   onProgress?: (outcome: ItemOutcome, progress: { group: string; groupDone: number; groupTotal: number; done: number; total: number }) => void;
   sleep?: (ms: number) => Promise<void>;
@@ -55,6 +57,14 @@ export interface RestoreDeps {
 /** The restore was refused before anything was applied (bad backup, missing rules, unreachable target). */
 export class RestoreRefusedError extends Error {
   override name = 'RestoreRefusedError';
+}
+
+/** The storage location holds no file of the backup the restore names. */
+export class NoSuchBackupError extends RestoreRefusedError {
+  override name = 'NoSuchBackupError';
+  constructor(readonly backup: string, readonly location: string) {
+    super(`no backup named "${backup}" in storage location ${location}; nothing was restored`);
+  }
 }
 
 const REFUSED_PHASES = new Set(['Corrupt', 'Incomplete', 'Invalid', 'Failed']);
@@ -190,6 +200,7 @@ function* drain<T>(items: (T | undefined)[]): Generator<T> {
  */
 async function verifyBackup(backup: string, deps: RestoreDeps): Promise<Pick<Verdict, 'name' | 'phase' | 'verified' | 'problems'>> {
   const files = await listBackupFiles(deps, backup);
+  if (files.length === 0) throw new NoSuchBackupError(backup, deps.location ?? `with prefix "${deps.layout.backupsPrefix()}"`);
   const { entry } = await readCatalogEntry(deps.store, deps.layout, backup);
   if (entry && entry.fingerprint === fingerprintOf(files) && (entry.phase === 'Completed' || entry.phase === 'PartiallyFailed')) {
     return { name: backup, phase: entry.phase, verified: entry.verified, problems: entry.problems };

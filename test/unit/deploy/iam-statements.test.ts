@@ -42,7 +42,7 @@ describe('iamStatements', () => {
       prod: { type: 'eks', name: 'prod', region: 'us-west-2', usedBy: ['restore'] },
       both: { type: 'secretsManager', secretId: 'ferry/both' },
     } };
-    const secretsOf = (fn: FunctionName) => (bySid(config, fn).ReadClusterSecrets?.Resource ?? []).map((r) => (typeof r === 'string' ? r : r['Fn::Sub']).replace(/.*:secret:/, ''));
+    const secretsOf = (fn: FunctionName) => (bySid(config, fn).ReadClusterSecrets?.Resource ?? []).map((r: string | { 'Fn::Sub': string }) => (typeof r === 'string' ? r : r['Fn::Sub']).replace(/.*:secret:/, ''));
     expect(secretsOf('backup')).toEqual(['ferry/idc-??????', 'ferry/both-??????']);
     expect(secretsOf('restore')).toEqual(['ferry/both-??????']);
     expect(bySid(config, 'backup').DescribeEksClusters).toBeUndefined();
