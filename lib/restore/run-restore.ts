@@ -1,6 +1,6 @@
 import { privilegedRoleKeys } from './stages/privileged-rbac.js';
 import { crdListMapKeysFrom, type ResourceModifiers } from './modifiers/index.js';
-import type { Cluster, Discovery } from '../kube/cluster.js';
+import type { Cluster, Discovery, RequestStats } from '../kube/cluster.js';
 import { splitApiVersion } from '../model/object.js';
 import { addMessage, countMessages, emptyResults, mergeResult, type RunResults } from '../model/results.js';
 import type { RestoreSpec } from '../spec/restore-spec.js';
@@ -15,7 +15,7 @@ import type { ItemOutcome } from './apply/outcome.js';
 import { loadModifiers } from './modifier-source.js';
 import { STAGES, transformAll } from './pipeline.js';
 import { readBackupItems } from './read-backup.js';
-import { countOutcomes, phaseOf, resultsFrom, type RestoreResult } from './result.js';
+import { countOutcomes, phaseOf, requestsSince, resultsFrom, type RestoreResult } from './result.js';
 import { storeResult, readResult } from './result-store.js';
 import { applyGroups, targetFromDiscovery } from './target.js';
 import { loadTargetPatchMeta } from './target-patch-meta.js';
@@ -77,6 +77,7 @@ const REFUSED_PHASES = new Set(['Corrupt', 'Incomplete', 'Invalid', 'Failed']);
 export async function runRestore(request: RestoreRequest, deps: RestoreDeps): Promise<RestoreResult> {
   const backup = request.spec.backupName;
   if (!backup) throw new RestoreRefusedError('spec.backupName is required to restore (a restore from a schedule names its latest backup)');
+  const requestsBefore = deps.cluster.stats ? { ...deps.cluster.stats } : undefined;
   const finished = await readResult(deps.store, deps.layout, request.name).catch((err) => {
     if (err instanceof NotFoundError) return undefined;
     throw err;
@@ -127,6 +128,7 @@ export async function runRestore(request: RestoreRequest, deps: RestoreDeps): Pr
     counts: countOutcomes(outcomes),
     skippedByTransform: plan.skipped,
     items: outcomes, results,
+    ...optionalRequests(requestsSince(requestsBefore, deps.cluster.stats)),
   };
   await saveCheckpoint(deps.store, deps.layout, checkpoint);
   await storeResult(deps.store, deps.layout, result);
@@ -134,6 +136,10 @@ export async function runRestore(request: RestoreRequest, deps: RestoreDeps): Pr
     restore: request.name, phase: result.phase, ...result.counts,
   });
   return result;
+}
+
+function optionalRequests(apiRequests: RequestStats | undefined): { apiRequests?: RequestStats } {
+  return apiRequests ? { apiRequests } : {};
 }
 
 /** What apply and the result need of the transformed backup. */
