@@ -1,7 +1,9 @@
 /**
  * The `backup` function: invoked with a spec (`{spec, cluster?}`), or by a schedule (an EventBridge Scheduled
  * Event whose `detail` carries the BackupSchedule, or a scheduler's input `{schedule, time?, cluster?}`). It takes
- * one backup into the spec's storage location and answers with its outcome; a Failed backup fails the invocation.
+ * one backup into the spec's storage location and answers with its outcome; a Failed backup fails the invocation
+ * (serverless.yml turns Lambda's retries off: a retry of a taken name can only be refused). The run ends, Failed,
+ * BACKUP_RESERVE_MS before the function's time is up.
  */
 import { BackupFailedError } from '../lib/backup/errors.js';
 import { backupForDocument, chooseSourceCluster } from '../lib/backup/request.js';
@@ -15,7 +17,13 @@ import type { FerryConfig } from '../lib/spec/config.js';
 import { ProblemCollector, SpecError } from '../lib/spec/problems.js';
 import type { Logger, Runtime } from './compose.js';
 import { backupMeasure } from './metrics.js';
-import { ferryHandler } from './middleware/index.js';
+import { ferryHandler, type InvocationContext } from './middleware/index.js';
+
+/**
+ * Time kept back from the function's limit: at the deadline the run aborts its upload and records Failed in the
+ * bucket, which must be done before Lambda stops the process.
+ */
+export const BACKUP_RESERVE_MS = 30_000;
 
 /** A validated backup request. */
 export interface BackupRequest {
@@ -87,7 +95,7 @@ export function requestCluster(req: BackupRequest, config: FerryConfig): string 
 }
 
 /** The core: resolves the backup (a schedule's is named by its firing time), runs it and maps the outcome. */
-export async function backupHandlerCore(req: BackupRequest, deps: BackupHandlerDeps): Promise<BackupResponse> {
+export async function backupHandlerCore(req: BackupRequest, deps: BackupHandlerDeps, context: InvocationContext = {}): Promise<BackupResponse> {
   const resolved = backupForDocument(req.document, req.time ?? deps.clock());
   if ('paused' in resolved) {
     deps.log.info(`schedule ${resolved.paused} is paused: no backup taken`);
@@ -97,8 +105,10 @@ export async function backupHandlerCore(req: BackupRequest, deps: BackupHandlerD
   const clusterName = requestCluster(req, deps.config);
   const location = deps.openStore(spec.storageLocation);
   const cluster = await deps.openCluster(clusterName);
+  const remaining = context.getRemainingTimeInMillis?.();
   const outcome = await runBackup(spec, {
     store: location.store, layout: location.layout, cluster, clock: deps.clock, storageLocation: location.name, sourceCluster: clusterName, log: deps.log,
+    ...(remaining !== undefined ? { deadline: new Date(deps.clock().getTime() + Math.max(0, remaining - BACKUP_RESERVE_MS)) } : {}),
   });
   if (outcome.phase === 'Failed') {
     throw new BackupFailedError(`backup ${spec.name} Failed: ${outcome.failureReason ?? 'see its results'}`, { cause: outcome.failure });
@@ -117,7 +127,7 @@ export function createBackupHandler(runtime?: Runtime) {
   return ferryHandler({
     name: 'backup', what: WHAT, parse: parseBackupEvent, measure: backupMeasure, ...(runtime ? { runtime } : {}),
     clusters: (req, rt) => [requestCluster(req, rt.config)],
-  }, (req, rt) => backupHandlerCore(req, rt));
+  }, (req, rt, context) => backupHandlerCore(req, rt, context));
 }
 
 /** The Lambda entry point. */

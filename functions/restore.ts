@@ -61,7 +61,7 @@ export async function restoreHandlerCore(event: RestoreEvent, runtime: Runtime, 
   const location = runtime.openStore(event.location);
   const cluster = await runtime.openCluster(event.targetCluster);
   const result = await (deps.run ?? runRestore)({ name: event.spec.name, spec: event.spec, dryRun: event.dryRun, targetCluster: event.targetCluster }, {
-    store: location.store, layout: location.layout, cluster, now: runtime.clock, log: runtime.log,
+    store: location.store, layout: location.layout, location: location.name, cluster, now: runtime.clock, log: runtime.log,
     ...(context.getRemainingTimeInMillis ? { remainingMs: context.getRemainingTimeInMillis } : {}),
   });
   if (result.phase === 'InProgress') {

@@ -58,6 +58,6 @@ export function ferryHandler<T, R>(options: FerryHandlerOptions<T>, core: (event
   handler
     .use(redactResult({ redactor: runtime.redactor }))
     .use(validateEvent({ parse: options.parse, what: options.what }));
-  if (options.clusters) handler.use(loadSecrets({ runtime, clusters: options.clusters }));
+  if (options.clusters) handler.use(loadSecrets({ runtime, clusters: options.clusters, fn: options.name }));
   return handler;
 }

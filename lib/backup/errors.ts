@@ -1,8 +1,8 @@
 /** The backup name is taken: the bucket already holds files under it. Nothing was written. */
 export class BackupExistsError extends Error {
   override name = 'BackupExistsError';
-  constructor(readonly backup: string, readonly key: string, options?: { cause?: unknown }) {
-    super(`backup "${backup}" already exists (found ${key}); choose another name`, options);
+  constructor(readonly backup: string, readonly key: string, options?: { cause?: unknown; failed?: string }) {
+    super(`backup "${backup}" already exists (found ${key}${options?.failed ? `; it is Failed: ${options.failed}` : ''}); choose another name`, options);
   }
 }
 

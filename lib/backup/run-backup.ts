@@ -4,6 +4,8 @@ import type { Discovery } from '../kube/cluster.js';
 import { ClusterError } from '../kube/errors.js';
 import { addMessage, countMessages, emptyResults, type RunResults } from '../model/results.js';
 import type { BackupSpec } from '../spec/backup-spec.js';
+import { settleAbandoned } from '../catalog/abandoned.js';
+import { silentLog } from '../catalog/types.js';
 import { ArchiveWriteError, ArchiveWriter } from '../store/archive-writer.js';
 import { ARCHIVE_FORMAT_VERSION, VERSION_ENTRY } from '../store/archive-paths.js';
 import { NotFoundError, PreconditionFailedError, StoreError } from '../store/errors.js';
@@ -16,7 +18,7 @@ import { planBackup } from './select.js';
 import { backupSelectedVolumes, volumeSpecWarnings } from './volumes/backup-volumes.js';
 import { SnapshotError } from './volumes/snapshot.js';
 import { listingTemplate } from './volumes/options.js';
-import { DEFAULT_BACKUP_OPTIONS, type BackupDeps, type BackupOutcome, type BackupProgress } from './types.js';
+import { DEFAULT_BACKUP_OPTIONS, DEFAULT_BACKUP_TIME_LIMIT_MS, type BackupDeps, type BackupOutcome, type BackupProgress } from './types.js';
 import { buildVeleroBackup, type BackupPhase, type BackupStatusInput } from './velero-backup.js';
 
 /**
@@ -24,7 +26,8 @@ import { buildVeleroBackup, type BackupPhase, type BackupStatusInput } from './v
  * `<name>.tar.gz`, writes the resource list, the results and velero-backup.json, and commits the backup by
  * writing ferry-manifest.json last. Throws BackupExistsError when the name is taken, and the store's error when
  * the bucket cannot be reached to claim it (nothing is written either way); otherwise returns the outcome,
- * Failed when the cluster or the bucket could not be used (the tarball upload aborted, no manifest).
+ * Failed when the cluster or the bucket could not be used or the deadline passed (the tarball upload aborted, no
+ * manifest, velero-backup.json saying Failed).
  */
 export async function runBackup(spec: BackupSpec, deps: BackupDeps): Promise<BackupOutcome> {
   return new BackupRun(spec, deps).run();
@@ -57,6 +60,12 @@ class BackupRun {
   private readonly files: Record<string, ManifestEntry> = {};
   private readonly storageLocation: string;
   private claimEtag?: string;
+  /** When the run must have ended; see BackupDeps.deadline. */
+  private readonly deadline: Date;
+  private readonly deadlinePassed: Promise<never>;
+  private rejectDeadline!: (err: Error) => void;
+  private expired?: BackupFailedError;
+  private writer?: ArchiveWriter;
   private discovery?: Discovery;
   private contents?: BackupContents;
   private bytesWritten = 0;
@@ -67,68 +76,112 @@ class BackupRun {
     this.startedAt = deps.clock();
     this.expiresAt = new Date(this.startedAt.getTime() + spec.ttlMs);
     this.storageLocation = deps.storageLocation ?? spec.storageLocation ?? 'default';
+    this.deadline = deps.deadline ?? new Date(this.startedAt.getTime() + DEFAULT_BACKUP_TIME_LIMIT_MS);
+    this.deadlinePassed = new Promise<never>((_, reject) => { this.rejectDeadline = reject; });
+    this.deadlinePassed.catch(() => undefined);
   }
 
   async run(): Promise<BackupOutcome> {
     // Discovery runs while the name is claimed: both are fixed costs that a small backup would feel.
     const discovering = this.deps.cluster.discover();
     discovering.catch(() => undefined);
-    await this.claim();
-    let writer: ArchiveWriter | undefined;
+    // setTimeout takes at most 2^31-1 ms; a later deadline is still checked as the run progresses.
+    const timer = setTimeout(() => this.expire(), Math.min(2 ** 31 - 1, Math.max(0, this.deadline.getTime() - this.deps.clock().getTime())));
+    timer.unref?.();
     try {
-      this.discovery = await discovering.catch((err: Error) => {
-        throw new BackupFailedError(`the cluster cannot be used: discovery failed: ${err.message}`, { cause: err });
-      });
-      const plan = planBackup(this.discovery, listingTemplate(this.spec));
-      for (const s of plan.skipped) this.deps.log?.info(`not backing up ${s.groupResource}: ${s.reason}`);
-      this.noteUnsupported();
-      writer = new ArchiveWriter((body) => this.deps.store.upload(this.key('tarball'), body, { contentType: 'application/gzip' }), {
-        mtime: this.startedAt, gzipLevel: this.options.gzipLevel,
-        onBytes: (bytes) => { this.bytesWritten = bytes; this.report(); },
-      });
-      await writer.add(VERSION_ENTRY, ARCHIVE_FORMAT_VERSION);
-      this.contents = new BackupContents(writer);
-      const gatherer = new Gatherer(this.deps.cluster, plan, this.contents, this.results, this.options, this.deps.log,
-        (done, total, finished) => { this.typesProgress = { done, total }; this.report(finished); });
-      const stats = await gatherer.run();
-      if (stats.typesListed > 0 && stats.typesFailed === stats.typesListed) {
-        throw new BackupFailedError(`the cluster cannot be used: none of the ${stats.typesListed} resource types could be listed (see the errors)`);
+      // A claim still unanswered at the deadline leaves nothing of ours but, at most, the claim: it carries the
+      // deadline, so whoever reads it later records it Failed (lib/catalog/abandoned.ts).
+      const claiming = this.claim();
+      claiming.catch(() => undefined);
+      await Promise.race([claiming, this.deadlinePassed]);
+      // The work left behind at the deadline fails on its own once the archive is aborted: nobody waits for it.
+      const writing = this.write(discovering);
+      writing.catch(() => undefined);
+      try {
+        return await Promise.race([writing, this.deadlinePassed]);
+      } catch (err) {
+        if (this.writer) await this.writer.abort(err as Error);
+        const reason = failureReason(err);
+        if (reason === undefined) {
+          // A bug, not the cluster or the bucket: the backup is still marked Failed, and the error goes up as it is.
+          await this.fail(`internal error: ${String(err)}`, err);
+          throw err;
+        }
+        return await this.fail(reason, err);
       }
-      this.files[this.fileName('tarball')] = await writer.finish();
-      const volumeFiles = await backupSelectedVolumes({ spec: this.spec, resourceList: this.contents.resourceList() }, {
-        cluster: this.deps.cluster, clock: this.deps.clock, results: this.results,
-        ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}), ...(this.deps.log ? { log: this.deps.log } : {}),
-      });
-      // The results are final here: the status and the other files go up at once; only the manifest waits for them.
-      const phase: BackupPhase = countMessages(this.results.errors) > 0 ? 'PartiallyFailed' : 'Completed';
-      const completedAt = this.deps.clock();
-      // allSettled: a failure is recorded in velero-backup.json only once no other write of it is in flight.
-      await settleAll([
-        ...volumeFiles.map(([file, body]) => this.putFile(file, body, 'application/gzip')),
-        this.putFile('resourceList', gzipSync(JSON.stringify(this.contents.resourceList())), 'application/gzip'),
-        this.putFile('results', gzipSync(JSON.stringify({ errors: this.results.errors, warnings: this.results.warnings })), 'application/gzip'),
-        this.putFile('backup', this.veleroBackupJson(phase, completedAt), 'application/json', this.claimEtag),
-      ]);
-      const manifest = buildManifest(this.spec.name, this.files, this.deps.clock());
-      await this.deps.store.put(this.key('manifest'), JSON.stringify(manifest, null, 2), { contentType: 'application/json', ifNoneMatch: '*' });
-      this.deps.log?.info(`backup ${this.spec.name} ${phase}`, { items: this.contents.itemCount, bytes: this.files[this.fileName('tarball')]?.size });
-      return this.outcome(phase, completedAt, { manifestKey: this.key('manifest') });
-    } catch (err) {
-      if (writer) await writer.abort(err as Error);
-      const reason = failureReason(err);
-      if (reason === undefined) {
-        // A bug, not the cluster or the bucket: the backup is still marked Failed, and the error goes up as it is.
-        await this.fail(`internal error: ${String(err)}`, err);
-        throw err;
-      }
-      return this.fail(reason, err);
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  /** Lists, streams and commits the backup; throws on a run-level failure (the caller records it). */
+  private async write(discovering: Promise<Discovery>): Promise<BackupOutcome> {
+    this.discovery = await discovering.catch((err: Error) => {
+      throw new BackupFailedError(`the cluster cannot be used: discovery failed: ${err.message}`, { cause: err });
+    });
+    const plan = planBackup(this.discovery, listingTemplate(this.spec));
+    for (const s of plan.skipped) this.deps.log?.info(`not backing up ${s.groupResource}: ${s.reason}`);
+    this.noteUnsupported();
+    const writer = new ArchiveWriter((body) => this.deps.store.upload(this.key('tarball'), body, { contentType: 'application/gzip' }), {
+      mtime: this.startedAt, gzipLevel: this.options.gzipLevel,
+      onBytes: (bytes) => { this.bytesWritten = bytes; this.report(); },
+    });
+    this.writer = writer;
+    await writer.add(VERSION_ENTRY, ARCHIVE_FORMAT_VERSION);
+    this.contents = new BackupContents(writer);
+    const gatherer = new Gatherer(this.deps.cluster, plan, this.contents, this.results, this.options, this.deps.log,
+      (done, total, finished) => { this.typesProgress = { done, total }; this.report(finished); });
+    const stats = await gatherer.run();
+    if (stats.typesListed > 0 && stats.typesFailed === stats.typesListed) {
+      throw new BackupFailedError(`the cluster cannot be used: none of the ${stats.typesListed} resource types could be listed (see the errors)`);
+    }
+    this.throwIfExpired();
+    this.files[this.fileName('tarball')] = await writer.finish();
+    const volumeFiles = await backupSelectedVolumes({ spec: this.spec, resourceList: this.contents.resourceList() }, {
+      cluster: this.deps.cluster, clock: this.deps.clock, results: this.results,
+      ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}), ...(this.deps.log ? { log: this.deps.log } : {}),
+    });
+    // The results are final here: the status and the other files go up at once; only the manifest waits for them.
+    const phase: BackupPhase = countMessages(this.results.errors) > 0 ? 'PartiallyFailed' : 'Completed';
+    const completedAt = this.deps.clock();
+    this.throwIfExpired();
+    // allSettled: a failure is recorded in velero-backup.json only once no other write of it is in flight.
+    await settleAll([
+      ...volumeFiles.map(([file, body]) => this.putFile(file, body, 'application/gzip')),
+      this.putFile('resourceList', gzipSync(JSON.stringify(this.contents.resourceList())), 'application/gzip'),
+      this.putFile('results', gzipSync(JSON.stringify({ errors: this.results.errors, warnings: this.results.warnings })), 'application/gzip'),
+      this.putFile('backup', this.veleroBackupJson(phase, completedAt), 'application/json', this.claimEtag),
+    ]);
+    // Past the deadline the run has recorded Failed (or is doing so): no manifest may commit it after that.
+    this.throwIfExpired();
+    const manifest = buildManifest(this.spec.name, this.files, this.deps.clock());
+    await this.deps.store.put(this.key('manifest'), JSON.stringify(manifest, null, 2), { contentType: 'application/json', ifNoneMatch: '*' });
+    this.deps.log?.info(`backup ${this.spec.name} ${phase}`, { items: this.contents.itemCount, bytes: this.files[this.fileName('tarball')]?.size });
+    return this.outcome(phase, completedAt, { manifestKey: this.key('manifest') });
+  }
+
+  /** Ends the run at its deadline: every wait on the run rejects with the reason. */
+  private expire(): void {
+    if (this.expired) return;
+    this.expired = new BackupFailedError(`the backup ran out of time: its deadline ${this.deadline.toISOString()} passed with `
+      + `${this.contents?.itemCount ?? 0} items and ${this.bytesWritten} compressed bytes written; the tarball upload was aborted`);
+    this.rejectDeadline(this.expired);
+  }
+
+  private throwIfExpired(): void {
+    if (!this.expired && this.deps.clock().getTime() >= this.deadline.getTime()) this.expire();
+    if (this.expired) throw this.expired;
   }
 
   /** Refuses a taken name, then claims it with a conditional write so that two runs cannot both take it. */
   private async claim(): Promise<void> {
     const prefix = this.deps.layout.backupPrefix(this.spec.name);
-    for await (const existing of this.deps.store.list(prefix)) throw new BackupExistsError(this.spec.name, existing.key);
+    for await (const existing of this.deps.store.list(prefix)) {
+      // A run of this name whose writer is gone is recorded Failed, so that it reads as what it is.
+      const settled = await settleAbandoned(this.spec.name, { store: this.deps.store, layout: this.deps.layout, now: this.deps.clock, log: this.deps.log ?? silentLog })
+        .catch(() => undefined);
+      throw new BackupExistsError(this.spec.name, existing.key, settled ? { failed: settled.reason } : {});
+    }
     try {
       const { etag } = await this.deps.store.put(this.key('backup'), this.veleroBackupJson('InProgress'), { contentType: 'application/json', ifNoneMatch: '*' });
       this.claimEtag = etag || undefined;
@@ -160,7 +213,7 @@ class BackupRun {
       ...(completedAt ? { completedAt } : {}), ...(failureReason ? { failureReason } : {}),
     };
     return JSON.stringify(buildVeleroBackup(this.spec, status, {
-      storageLocation: this.storageLocation, ...(this.discovery ? { serverVersion: this.discovery.serverVersion } : {}),
+      storageLocation: this.storageLocation, deadline: this.deadline, ...(this.discovery ? { serverVersion: this.discovery.serverVersion } : {}),
       ...(this.deps.sourceCluster ? { sourceCluster: this.deps.sourceCluster } : {}),
     }), null, 2);
   }
@@ -188,6 +241,7 @@ class BackupRun {
   }
 
   private report(finished?: string): void {
+    if (!this.expired && this.deps.clock().getTime() >= this.deadline.getTime()) this.expire();
     if (!this.deps.onProgress) return;
     const byResource = this.contents?.countsByResource() ?? {};
     const progress: BackupProgress = {

@@ -57,7 +57,17 @@ export interface BackupDeps {
   /** How the run waits between polls of a volume snapshot (tests pass a fake); a timer when absent. */
   sleep?: (ms: number) => Promise<void>;
   options?: Partial<BackupOptions>;
+  /**
+   * When the run must have ended: at this time (checked against `clock` as the run progresses, and by a timer for a
+   * run stuck waiting) it stops, aborts the tarball upload and records Failed. A function passes its start plus its
+   * remaining time less what recording the failure needs; default: start + DEFAULT_BACKUP_TIME_LIMIT_MS. It is
+   * written into velero-backup.json, so that a later reader can tell a writer that is gone (lib/catalog/abandoned.ts).
+   */
+  deadline?: Date;
 }
+
+/** How long a backup without a given deadline (`ferry backup` on a laptop) may run: 6 hours. */
+export const DEFAULT_BACKUP_TIME_LIMIT_MS = 6 * 3_600_000;
 
 /** The outcome of a run that got to write something (a refused name throws BackupExistsError instead). */
 export interface BackupOutcome {

@@ -26,6 +26,8 @@ export interface BackupOrigin {
   serverVersion?: string;
   /** The source cluster's name in Ferry's config, for the catalog. */
   sourceCluster?: string;
+  /** When the writer will have finished or given up (FERRY_ANNOTATIONS.deadline). */
+  deadline?: Date;
 }
 
 /** Annotation keys Ferry adds to the Backup object. */
@@ -33,6 +35,8 @@ export const FERRY_ANNOTATIONS = {
   backupType: 'ferry.dev/backup-type',
   specType: 'ferry.dev/spec-type',
   sourceCluster: 'ferry.dev/source-cluster',
+  /** When the writer will have finished or given up: a backup still InProgress after it was abandoned. */
+  deadline: 'ferry.dev/deadline',
 } as const;
 
 /** Velero writes times in RFC 3339 to the second. */
@@ -49,6 +53,7 @@ export function buildVeleroBackup(spec: BackupSpec, status: BackupStatusInput, o
     [FERRY_ANNOTATIONS.backupType]: spec.backupType,
     [FERRY_ANNOTATIONS.specType]: `${spec.apiVersion}/${spec.kind}`,
     ...(origin.sourceCluster ? { [FERRY_ANNOTATIONS.sourceCluster]: origin.sourceCluster } : {}),
+    ...(origin.deadline ? { [FERRY_ANNOTATIONS.deadline]: origin.deadline.toISOString() } : {}),
   };
   const version = origin.serverVersion ? /^v?(\d+)\.(\d+)/.exec(origin.serverVersion) : null;
   if (origin.serverVersion && version) {

@@ -14,6 +14,8 @@ export interface BackupInfo {
   sourceCluster?: string;
   /** The source API server's version, from Velero's velero.io/source-cluster-k8s-gitversion annotation. */
   sourceClusterVersion?: string;
+  /** The ferry.dev/deadline annotation: when Ferry's writer will have finished or given up. */
+  deadline?: string;
   /** status.failureReason of a Failed backup. */
   failureReason?: string;
   storageLocation?: string;
@@ -45,6 +47,9 @@ export function phaseState(phase: string | undefined): 'finished' | 'running' | 
 
 /** The annotation (or label) naming the cluster a Ferry backup was taken from. */
 export const SOURCE_CLUSTER_KEY = 'ferry.dev/source-cluster';
+
+/** The annotation in which Ferry's writer records its deadline (lib/backup/velero-backup.ts FERRY_ANNOTATIONS). */
+export const DEADLINE_KEY = 'ferry.dev/deadline';
 
 /** Parses velero-backup.json of the backup `name`; throws BackupObjectError when it is not one. */
 export function parseBackupObject(bytes: Uint8Array | string, name: string): BackupInfo {
@@ -80,6 +85,7 @@ export function parseBackupObject(bytes: Uint8Array | string, name: string): Bac
   set('sourceCluster', annotations[SOURCE_CLUSTER_KEY] ?? labels[SOURCE_CLUSTER_KEY]);
   set('sourceClusterVersion', annotations['velero.io/source-cluster-k8s-gitversion']);
   set('failureReason', text(status.failureReason));
+  set('deadline', time(annotations[DEADLINE_KEY]));
   set('storageLocation', text(spec.storageLocation) ?? labels['velero.io/storage-location']);
   set('warnings', count(status.warnings));
   set('errors', count(status.errors));

@@ -4,10 +4,12 @@
  * of a protected object (retention, legal hold) is reported, never forced; refusing it for want of permission
  * stops the run with DeleteDeniedError, since every other delete would be refused too. The catalog entry turns Deleting before the first delete, so
  * an interrupted expiry resumes on the next run even though the commit marker is already gone. A dry run lists
- * what would be deleted and changes nothing.
+ * what would be deleted and changes nothing. Before expiring, each run records abandoned backups Failed and aborts
+ * multipart uploads older than a day (lib/catalog/abandoned.ts).
  */
 import { StoreError } from '../store/errors.js';
-import type { ObjectInfo } from '../store/object-store.js';
+import type { ObjectInfo, OpenUpload } from '../store/object-store.js';
+import { abortUploads, isStaleUpload, settleAbandoned, type Settled } from './abandoned.js';
 import { BackupObjectError, parseBackupObject, phaseState, type BackupInfo } from './backup-object.js';
 import { readCatalogEntry, updateCatalogEntry, type CatalogEntry, type UpdateOptions } from './catalog-entry.js';
 import { DeleteDeniedError } from './errors.js';
@@ -34,6 +36,10 @@ export interface ExpireReport {
   actions: ExpireAction[];
   /** Backups not expired yet. */
   kept: number;
+  /** Backups whose writer was gone, recorded Failed (lib/catalog/abandoned.ts); in a dry run, none. */
+  settled: Settled[];
+  /** Keys of multipart uploads older than a day that were aborted (in a dry run: that would be). */
+  abortedUploads: string[];
 }
 
 /** Options of an expiry run. */
@@ -44,12 +50,13 @@ export interface ExpireOptions extends UpdateOptions {
 /** Deletes expired backups of one location. */
 export async function expireBackups(deps: CatalogDeps, options: ExpireOptions = {}): Promise<ExpireReport> {
   const now = deps.now();
-  const report: ExpireReport = { dryRun: options.dryRun ?? false, now: now.toISOString(), actions: [], kept: 0 };
+  const report: ExpireReport = { dryRun: options.dryRun ?? false, now: now.toISOString(), actions: [], kept: 0, settled: [], abortedUploads: [] };
   const folders = new Map<string, ObjectInfo[]>();
   for await (const o of deps.store.list(deps.layout.backupsPrefix())) {
     const backup = deps.layout.backupOfKey(o.key);
     if (backup) folders.set(backup, [...(folders.get(backup) ?? []), o]);
   }
+  await cleanUpAfterWriters(folders, now, deps, report);
   const names = new Set(folders.keys());
   for await (const o of deps.store.list(deps.layout.catalogPrefix())) {
     const name = o.key.slice(deps.layout.catalogPrefix().length).replace(/\.json$/, '');
@@ -68,6 +75,28 @@ export async function expireBackups(deps: CatalogDeps, options: ExpireOptions = 
     }
   }
   return report;
+}
+
+/** Records abandoned backups Failed and aborts multipart uploads older than a day, before anything is expired. */
+async function cleanUpAfterWriters(folders: Map<string, ObjectInfo[]>, now: Date, deps: CatalogDeps, report: ExpireReport): Promise<void> {
+  const stale = (u: OpenUpload) => isStaleUpload(u, now);
+  if (report.dryRun) {
+    for await (const u of deps.store.listUploads(deps.layout.backupsPrefix())) if (stale(u)) report.abortedUploads.push(u.key);
+    return;
+  }
+  for (const [name, files] of folders) {
+    const keys = new Set(files.map((f) => f.key));
+    // Only an uncommitted backup can be abandoned: one with a manifest is never read here.
+    if (!keys.has(deps.layout.backupKey(name, 'backup')) || keys.has(deps.layout.backupKey(name, 'manifest'))) continue;
+    try {
+      const settled = await settleAbandoned(name, deps);
+      if (settled) report.settled.push(settled);
+    } catch (err) {
+      deps.log.warn(`expire ${name}: could not record its abandoned run Failed: ${(err as Error).message}`, { backup: name });
+    }
+  }
+  report.abortedUploads.push(...await abortUploads(deps, deps.layout.backupsPrefix(), stale));
+  if (report.abortedUploads.length) deps.log.info(`expire: aborted ${report.abortedUploads.length} multipart uploads older than a day`, { keys: report.abortedUploads });
 }
 
 async function expireOne(name: string, files: ObjectInfo[], now: Date, deps: CatalogDeps, options: ExpireOptions): Promise<ExpireAction | undefined> {

@@ -3,6 +3,7 @@
  * entry. Idempotent: a backup whose files have not changed since its entry was written is not judged again, so
  * duplicate and late events cost one listing; out-of-order events converge on the judgement of the latest files.
  */
+import { settleAbandoned } from './abandoned.js';
 import { readBackupKeys, type S3EventLike } from './s3-event.js';
 import { entryFromVerdict, fingerprintOf, updateCatalogEntry, type CatalogEntry, type EntryDecision, type UpdateOptions } from './catalog-entry.js';
 import { BackupChangedError, IndexRunError } from './errors.js';
@@ -27,6 +28,9 @@ export interface IndexOptions extends UpdateOptions {
 
 /** Judges the backup `name` and writes its catalog entry. */
 export async function indexBackup(name: string, deps: CatalogDeps, options: IndexOptions = {}): Promise<IndexOutcome> {
+  // A backup whose writer is gone is recorded Failed first, so that it is judged as such. Best effort: the deployed
+  // index may not write backups (its role writes catalog/ only); expiry records it then.
+  await settleAbandoned(name, deps).catch((err: Error) => deps.log.info(`index ${name}: could not check whether its writer is gone: ${err.message}`, { backup: name }));
   let outcome: IndexOutcome = { backup: name, action: 'gone' };
   let forced = options.force ?? false;
   const decide = async (current: CatalogEntry | undefined): Promise<EntryDecision> => {

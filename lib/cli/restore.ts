@@ -62,7 +62,7 @@ export const run: Command = async (argv, io) => {
   const progress = new RestoreProgress(io);
   try {
     const result = await runRestore({ name: spec.name, spec, dryRun, targetCluster: clusterName }, {
-      store: location.store, layout: location.layout, cluster, now: () => new Date(), concurrency,
+      store: location.store, layout: location.layout, location: location.name, cluster, now: () => new Date(), concurrency,
       log: { info: (m) => io.stderr(`${m}\n`), warn: (m) => io.stderr(`warning: ${m}\n`) },
       onProgress: (outcome, p) => progress.update(outcome, p),
     });
@@ -119,6 +119,7 @@ export function formatSummary(r: RestoreResult): string {
     `restore ${r.restore} of backup ${r.backup}: ${r.phase}${r.dryRun ? ' (dry run: nothing was written)' : ''}`,
     `  objects: ${c.total} (${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.skipped} skipped, ${c.failed} failed)`,
     `  left out by the transform: ${r.skippedByTransform.length}`,
+    ...(r.apiRequests ? [`  API server: ${r.apiRequests.requests} requests, ${r.apiRequests.retries} retried, ${r.apiRequests.throttled} answered 429 (throttled; waited out)`] : []),
     ...(r.verified ? [] : ['  backup not verified: it has no Ferry manifest (a Velero backup)']),
     ...(r.phase === 'InProgress' ? ['  out of time: run the same restore again to continue from its checkpoint'] : []),
   ];

@@ -1,3 +1,4 @@
+import { privilegedRoleKeys } from '../restore/stages/privileged-rbac.js';
 import { stringify } from 'yaml';
 import { type KubeObject } from '../model/object.js';
 import { offlineResolver } from '../model/resources.js';
@@ -130,6 +131,7 @@ async function prepare(options: Options, io: TransformIo): Promise<Prepared> {
     items, inputErrors, notes,
     context: {
       spec, backupName: spec.backupName ?? defaultBackupName(options.inputs), restoreName: spec.name, resolve,
+      privilegedRoles: privilegedRoleKeys(items),
       ...(served ? { served } : {}),
       ...(modifiers ? { modifiers, crdListMapKeys: crdListMapKeysFrom(crds) } : {}),
       reprovisionVolumes: volumesToReprovision(items),

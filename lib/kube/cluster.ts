@@ -67,4 +67,14 @@ export interface Cluster {
    * or undefined when it publishes none; cached by the adapter. Optional: a fake without it has no schemas.
    */
   openApiV3?(groupVersion: string): Promise<unknown>;
+  /** Requests sent so far, how many were retried, and how many of those answered 429 (waited out); adapters that count. */
+  readonly stats?: RequestStats;
+}
+
+/** What a cluster adapter counts of its requests. */
+export interface RequestStats {
+  requests: number;
+  retries: number;
+  /** 429 answers, each waited out (Retry-After or backoff) and retried. */
+  throttled: number;
 }

@@ -6,7 +6,7 @@ export interface RestorePriorities {
   low: readonly string[];
 }
 
-/** Velero's default restore priorities (pkg/cmd/server defaultRestorePriorities). */
+/** Velero's default restore priorities (pkg/cmd/server defaultRestorePriorities), and Ferry's RBAC roles after them. */
 export const RESTORE_PRIORITIES: RestorePriorities = {
   high: [
     'customresourcedefinitions',
@@ -28,6 +28,10 @@ export const RESTORE_PRIORITIES: RestorePriorities = {
     'clusterclasses.cluster.x-k8s.io',
     'endpoints',
     'services',
+    // Ferry's addition to Velero's list: a binding created without the `bind` verb is checked against the role it
+    // names, which must exist by then (alphabetically, rolebindings would come before roles).
+    'clusterroles.rbac.authorization.k8s.io',
+    'roles.rbac.authorization.k8s.io',
   ],
   low: [
     'clusterbootstraps.run.tanzu.vmware.com',

@@ -9,6 +9,7 @@ import { kindActionsStage } from './stages/kind-actions.js';
 import { namespaceMappingStage } from './stages/namespace-mapping.js';
 import { networkRewritesStage } from './stages/network-rewrites.js';
 import { reprovisionVolumesStage } from './stages/reprovision-volumes.js';
+import { privilegedRbacStage } from './stages/privileged-rbac.js';
 import { resourceModifiersStage } from './stages/resource-modifiers.js';
 import { restoreLabelsStage } from './stages/restore-labels.js';
 import { skipNonRestorableStage } from './stages/skip-non-restorable.js';
@@ -24,6 +25,8 @@ export const STAGES: readonly Stage[] = [
   skipNonRestorableStage, stripMetadataStage, kindActionsStage, volumeSnapshotsStage, reprovisionVolumesStage, upgradeApiVersionStage, flexVolumeToCsiStage,
   storageClassMappingStage, imageRegistryMappingStage, networkRewritesStage,
   resourceModifiersStage,
+  // After the modifiers: a rule could make a role privileged; before namespaceMapping, which keeps roleRefs as they are.
+  privilegedRbacStage,
   namespaceMappingStage,
   restoreLabelsStage,
 ];
@@ -73,6 +76,8 @@ export function transformAll(items: Iterable<TransformItem>, context: TransformC
     const malformed = checkShape(input.object);
     if (malformed) {
       report('error', 'input', malformed);
+      // Listed with the skipped ones too, so that every object of the backup is accounted for in the counts.
+      result.skipped.push({ item: options.keepOriginals === false ? slim(input) : input, stage: 'input', reason: malformed });
       continue;
     }
     const kept = runStages(input, context, stages, result, report);
@@ -103,15 +108,19 @@ export interface TransformOptions {
 
 /** Replaces the items skipped since `from` by their identity alone. */
 function slimSkipped(result: TransformResult, from: number): void {
-  for (let i = from; i < result.skipped.length; i++) {
-    const { item } = result.skipped[i]!;
-    result.skipped[i] = { ...result.skipped[i]!, item: { ...item, object: identityOf(item.object), original: identityOf(item.original) } };
-  }
+  for (let i = from; i < result.skipped.length; i++) result.skipped[i] = { ...result.skipped[i]!, item: slim(result.skipped[i]!.item) };
+}
+
+/** The item with its object and original reduced to their identity. */
+function slim(item: TransformItem): TransformItem {
+  return { ...item, object: identityOf(item.object), original: identityOf(item.original) };
 }
 
 /** An object's apiVersion, kind, name and namespace, without the rest of it. */
 function identityOf(object: KubeObject): KubeObject {
-  const { apiVersion, kind, metadata } = object;
+  if (!isRecord(object)) return { apiVersion: '', kind: '', metadata: {} };
+  const { apiVersion, kind } = object;
+  const metadata: Partial<KubeObject['metadata']> = isRecord(object.metadata) ? object.metadata : {};
   return { apiVersion, kind, metadata: { name: metadata.name, ...(metadata.namespace ? { namespace: metadata.namespace } : {}) } };
 }
 
@@ -153,8 +162,29 @@ function reporter(result: TransformResult, item: TransformItem, context: Transfo
   };
 }
 
+/**
+ * How deep an object may nest: the stages walk objects recursively, and an object nested 100,000 levels would
+ * overflow the stack in whichever stage touched it first. Kubernetes objects nest a few dozen levels at most.
+ */
+export const MAX_OBJECT_DEPTH = 1000;
+
+/** True when `value` nests more than `limit` levels of objects and arrays (counted without recursion). */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
 function checkShape(object: KubeObject): string | undefined {
   if (!isRecord(object)) return 'not an object';
+  if (nestsDeeperThan(object, MAX_OBJECT_DEPTH)) return `nests more than ${MAX_OBJECT_DEPTH} levels deep: refused (no Kubernetes object does; the stages could not walk it)`;
   if (typeof object.apiVersion !== 'string' || !object.apiVersion) return 'has no apiVersion';
   if (typeof object.kind !== 'string' || !object.kind) return 'has no kind';
   if (!isRecord(object.metadata)) return 'has no metadata';

@@ -1,4 +1,5 @@
 import { addMessage, emptyResults, mergeResult, type RunResults } from '../model/results.js';
+import type { RequestStats } from '../kube/cluster.js';
 import type { ItemOutcome, ItemStatus } from './apply/outcome.js';
 
 /** A restore's phase, as Velero names them; InProgress is a restore that will continue in a fresh invocation. */
@@ -23,6 +24,17 @@ export interface RestoreResult {
   results: RunResults;
   /** Set when the run itself failed (Failed phase). */
   failure?: string;
+  /**
+   * This invocation's requests to the target's API server: how many were retried, and how many answers were 429
+   * (throttling, waited out as Retry-After asked). Absent for a cluster adapter that does not count.
+   */
+  apiRequests?: RequestStats;
+}
+
+/** The difference of two counts of a cluster's requests: what happened between them. */
+export function requestsSince(before: RequestStats | undefined, after: RequestStats | undefined): RequestStats | undefined {
+  if (!before || !after) return undefined;
+  return { requests: after.requests - before.requests, retries: after.retries - before.retries, throttled: after.throttled - before.throttled };
 }
 
 /** Counts outcomes by status. */

@@ -1,5 +1,6 @@
+import { privilegedRoleKeys } from './stages/privileged-rbac.js';
 import { crdListMapKeysFrom, type ResourceModifiers } from './modifiers/index.js';
-import type { Cluster, Discovery } from '../kube/cluster.js';
+import type { Cluster, Discovery, RequestStats } from '../kube/cluster.js';
 import { splitApiVersion } from '../model/object.js';
 import { addMessage, countMessages, emptyResults, mergeResult, type RunResults } from '../model/results.js';
 import type { RestoreSpec } from '../spec/restore-spec.js';
@@ -14,7 +15,7 @@ import type { ItemOutcome } from './apply/outcome.js';
 import { loadModifiers } from './modifier-source.js';
 import { STAGES, transformAll } from './pipeline.js';
 import { readBackupItems } from './read-backup.js';
-import { countOutcomes, phaseOf, resultsFrom, type RestoreResult } from './result.js';
+import { countOutcomes, phaseOf, requestsSince, resultsFrom, type RestoreResult } from './result.js';
 import { storeResult, readResult } from './result-store.js';
 import { applyGroups, targetFromDiscovery } from './target.js';
 import { loadTargetPatchMeta } from './target-patch-meta.js';
@@ -46,6 +47,8 @@ export interface RestoreDeps {
   reserveMs?: number;
   /** Where resourceModifier ConfigMaps are looked up when neither the source nor the restore names a namespace. */
   modifierNamespace?: string;
+  /** The storage location's name, for messages (`no backup named X in location Y`). */
+  location?: string;
   /** Called after each object. */
   onProgress?: (outcome: ItemOutcome, progress: { group: string; groupDone: number; groupTotal: number; done: number; total: number }) => void;
   sleep?: (ms: number) => Promise<void>;
@@ -54,6 +57,14 @@ export interface RestoreDeps {
 /** The restore was refused before anything was applied (bad backup, missing rules, unreachable target). */
 export class RestoreRefusedError extends Error {
   override name = 'RestoreRefusedError';
+}
+
+/** The storage location holds no file of the backup the restore names. */
+export class NoSuchBackupError extends RestoreRefusedError {
+  override name = 'NoSuchBackupError';
+  constructor(readonly backup: string, readonly location: string) {
+    super(`no backup named "${backup}" in storage location ${location}; nothing was restored`);
+  }
 }
 
 const REFUSED_PHASES = new Set(['Corrupt', 'Incomplete', 'Invalid', 'Failed']);
@@ -66,6 +77,7 @@ const REFUSED_PHASES = new Set(['Corrupt', 'Incomplete', 'Invalid', 'Failed']);
 export async function runRestore(request: RestoreRequest, deps: RestoreDeps): Promise<RestoreResult> {
   const backup = request.spec.backupName;
   if (!backup) throw new RestoreRefusedError('spec.backupName is required to restore (a restore from a schedule names its latest backup)');
+  const requestsBefore = deps.cluster.stats ? { ...deps.cluster.stats } : undefined;
   const finished = await readResult(deps.store, deps.layout, request.name).catch((err) => {
     if (err instanceof NotFoundError) return undefined;
     throw err;
@@ -116,6 +128,7 @@ export async function runRestore(request: RestoreRequest, deps: RestoreDeps): Pr
     counts: countOutcomes(outcomes),
     skippedByTransform: plan.skipped,
     items: outcomes, results,
+    ...optionalRequests(requestsSince(requestsBefore, deps.cluster.stats)),
   };
   await saveCheckpoint(deps.store, deps.layout, checkpoint);
   await storeResult(deps.store, deps.layout, result);
@@ -123,6 +136,10 @@ export async function runRestore(request: RestoreRequest, deps: RestoreDeps): Pr
     restore: request.name, phase: result.phase, ...result.counts,
   });
   return result;
+}
+
+function optionalRequests(apiRequests: RequestStats | undefined): { apiRequests?: RequestStats } {
+  return apiRequests ? { apiRequests } : {};
 }
 
 /** What apply and the result need of the transformed backup. */
@@ -155,6 +172,7 @@ async function planRestore(request: RestoreRequest, deps: RestoreDeps,
     ? await loadTargetPatchMeta(deps.cluster, discovery, items.map((i) => splitApiVersion(i.object.apiVersion).group), deps.log) : undefined;
   const context = {
     spec: request.spec, backupName: backup, restoreName: request.name, resolve: target.resolve, served: target.served,
+    privilegedRoles: privilegedRoleKeys(items),
     ...(modifiers ? { modifiers, crdListMapKeys: crdListMapKeysFrom(crds) } : {}), ...(loaded.volumes ? { volumes: loaded.volumes } : {}),
     reprovisionVolumes: volumesToReprovision(items, loaded.volumes),
     ...(targetPatchMeta ? { targetPatchMeta } : {}),
@@ -188,6 +206,7 @@ function* drain<T>(items: (T | undefined)[]): Generator<T> {
  */
 async function verifyBackup(backup: string, deps: RestoreDeps): Promise<Pick<Verdict, 'name' | 'phase' | 'verified' | 'problems'>> {
   const files = await listBackupFiles(deps, backup);
+  if (files.length === 0) throw new NoSuchBackupError(backup, deps.location ?? `with prefix "${deps.layout.backupsPrefix()}"`);
   const { entry } = await readCatalogEntry(deps.store, deps.layout, backup);
   if (entry && entry.fingerprint === fingerprintOf(files) && (entry.phase === 'Completed' || entry.phase === 'PartiallyFailed')) {
     return { name: backup, phase: entry.phase, verified: entry.verified, problems: entry.problems };

@@ -35,6 +35,8 @@ export interface TransformContext {
   volumes?: RestoreVolumes;
   /** Names of the backup's PersistentVolumes the target provisions anew (volumesToReprovision); none when undefined. */
   reprovisionVolumes?: ReadonlySet<string>;
+  /** Keys (`ClusterRole name`, `Role ns/name`) of the backup's privileged roles, so that bindings to them are skipped too. */
+  privilegedRoles?: ReadonlySet<string>;
 }
 
 /** What a stage did with one item: kept it (maybe changed, maybe with problems), or skipped it with a reason. */

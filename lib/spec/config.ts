@@ -2,11 +2,25 @@ import { isRecord } from '../model/object.js';
 import { parseSingleDocument } from './documents.js';
 import { joinPath, ProblemCollector } from './problems.js';
 
-/** How to reach one cluster. */
-export type ClusterSource =
+/** The functions that open clusters. */
+export const CLUSTER_FUNCTIONS = ['backup', 'restore'] as const;
+/** A function that opens clusters. */
+export type ClusterFunction = typeof CLUSTER_FUNCTIONS[number];
+
+/**
+ * How to reach one cluster. `usedBy` names the functions that may open it (`[backup]` for a source only, `[restore]`
+ * for a target only); absent: both. The deployed functions' IAM roles read only the credentials of their clusters.
+ */
+export type ClusterSource = (
   | { type: 'kubeconfig'; file: string; context?: string }
   | { type: 'secretsManager'; secretId: string; region?: string; context?: string }
-  | { type: 'eks'; name: string; region: string };
+  | { type: 'eks'; name: string; region: string }
+) & { usedBy?: ClusterFunction[] };
+
+/** True when the function `fn` may open the cluster. */
+export function clusterUsedBy(cluster: ClusterSource, fn: ClusterFunction): boolean {
+  return cluster.usedBy === undefined || cluster.usedBy.includes(fn);
+}
 
 /** Where backups are kept: one bucket and a key prefix inside it. */
 export interface StorageLocation {
@@ -92,11 +106,26 @@ function parseCluster(raw: unknown, path: string, p: ProblemCollector): ClusterS
     return undefined;
   }
   const sources = ['kubeconfig', 'secretsManager', 'eks'].filter((k) => raw[k] !== undefined);
-  for (const k of Object.keys(raw)) if (!['kubeconfig', 'secretsManager', 'eks', 'context'].includes(k)) p.add(joinPath(path, k), 'unknown field (expected kubeconfig, secretsManager, eks or context)');
+  for (const k of Object.keys(raw)) if (!['kubeconfig', 'secretsManager', 'eks', 'context', 'usedBy'].includes(k)) p.add(joinPath(path, k), 'unknown field (expected kubeconfig, secretsManager, eks, context or usedBy)');
   if (sources.length !== 1) {
     p.add(path, `expected exactly one of kubeconfig, secretsManager or eks, found ${sources.length}`);
     return undefined;
   }
+  const usedBy = readUsedBy(raw.usedBy, joinPath(path, 'usedBy'), p);
+  const source = parseSource(raw, path, p);
+  return source && usedBy ? { ...source, usedBy } : source;
+}
+
+function readUsedBy(v: unknown, path: string, p: ProblemCollector): ClusterFunction[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.length === 0 || !v.every((f) => (CLUSTER_FUNCTIONS as readonly unknown[]).includes(f))) {
+    p.add(path, `expected a non-empty list of ${CLUSTER_FUNCTIONS.join(' and/or ')}, got ${JSON.stringify(v)}`);
+    return undefined;
+  }
+  return [...new Set(v as ClusterFunction[])];
+}
+
+function parseSource(raw: Record<string, unknown>, path: string, p: ProblemCollector): ClusterSource | undefined {
   const context = optionalString(raw.context, joinPath(path, 'context'), p);
   if (raw.kubeconfig !== undefined) {
     const file = requiredString(raw.kubeconfig, joinPath(path, 'kubeconfig'), p, 'a kubeconfig file path');

@@ -1,4 +1,19 @@
 import { joinPath, type ProblemCollector } from './problems.js';
+import { checkQualifiedKey } from './restore-fields.js';
+
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** A problem message for a string the API server would refuse as a label value, or undefined. */
+export function checkLabelValue(value: string): string | undefined {
+  return value.length <= 63 && LABEL_VALUE.test(value) ? undefined
+    : `expected a label value (at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit, or empty), got ${JSON.stringify(value)}`;
+}
+
+/** A problem message for a string the API server would refuse as a label key, or undefined. */
+export function checkLabelKey(key: string): string | undefined {
+  const problem = checkQualifiedKey(key);
+  return problem ? `${problem}, got ${JSON.stringify(key)}` : undefined;
+}
 
 /** A Kubernetes label selector: matchLabels AND every matchExpressions requirement. */
 export interface LabelSelector {
@@ -33,8 +48,10 @@ export function parseLabelSelector(value: unknown, path: string, problems: Probl
     } else {
       selector.matchLabels = {};
       for (const [k, v] of Object.entries(value.matchLabels)) {
-        if (typeof v !== 'string') problems.add(joinPath(path, 'matchLabels', k), `expected a string value, got ${JSON.stringify(v)}`);
-        else selector.matchLabels[k] = v;
+        const at = joinPath(path, 'matchLabels', k);
+        const problem = checkLabelKey(k) ?? (typeof v !== 'string' ? `expected a string value, got ${JSON.stringify(v)}` : checkLabelValue(v));
+        if (problem) problems.add(at, problem);
+        else selector.matchLabels[k] = v as string;
       }
     }
   }
@@ -62,6 +79,9 @@ function parseRequirement(raw: unknown, path: string, problems: ProblemCollector
   if (typeof key !== 'string' || key === '') {
     problems.add(joinPath(path, 'key'), 'expected a non-empty label key');
     ok = false;
+  } else if (checkLabelKey(key)) {
+    problems.add(joinPath(path, 'key'), checkLabelKey(key)!);
+    ok = false;
   }
   if (!OPERATORS.includes(operator as never)) {
     problems.add(joinPath(path, 'operator'), `expected one of ${OPERATORS.join(', ')}, got ${JSON.stringify(operator)}`);
@@ -77,6 +97,14 @@ function parseRequirement(raw: unknown, path: string, problems: ProblemCollector
   } else if (!needsValues && Array.isArray(values) && values.length > 0) {
     problems.add(joinPath(path, 'values'), `operator ${String(operator)} takes no values`);
     ok = false;
+  } else if (Array.isArray(values)) {
+    (values as string[]).forEach((v, i) => {
+      const problem = checkLabelValue(v);
+      if (problem) {
+        problems.add(joinPath(path, 'values', i), problem);
+        ok = false;
+      }
+    });
   }
   return ok ? { key: key as string, operator: operator as LabelSelectorRequirement['operator'], values: values as string[] | undefined } : undefined;
 }

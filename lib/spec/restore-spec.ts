@@ -84,6 +84,11 @@ export interface RestoreSpec {
   hooks?: Record<string, unknown>;
   itemOperationTimeout?: string;
   uploaderConfig?: Record<string, unknown>;
+  /**
+   * Ferry: restore Roles and ClusterRoles that grant wildcard rules, escalate, bind or impersonate (or aggregate
+   * others), and bindings to them or to cluster-admin. false (the default) skips them with a warning.
+   */
+  restorePrivilegedRBAC: boolean;
 }
 
 const TOP_LEVEL = ['apiVersion', 'kind', 'metadata', 'spec', 'status'];
@@ -91,7 +96,7 @@ const SPEC_FIELDS = ['backupName', 'scheduleName', 'includedNamespaces', 'exclud
   'excludedResources', 'includeClusterResources', 'labelSelector', 'orLabelSelectors', 'namespaceMapping',
   'storageClassMapping', 'imageRegistryMapping', 'serviceAnnotations', 'ingressAnnotations', 'ingressClassMapping',
   'preserveNodePorts', 'restoreStatus', 'existingResourcePolicy', 'resourceModifier', 'targetCluster', 'dryRun',
-  'restorePVs', 'flexVolumeDrivers', 'csiDriverMapping', 'hooks', 'itemOperationTimeout', 'uploaderConfig'];
+  'restorePVs', 'flexVolumeDrivers', 'csiDriverMapping', 'hooks', 'itemOperationTimeout', 'uploaderConfig', 'restorePrivilegedRBAC'];
 const DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 const IMAGE_PREFIX = /^[^\s@]+$/;
 
@@ -167,6 +172,7 @@ function readRestoreSpec(doc: unknown, problems: ProblemCollector): RestoreSpec 
     hooks: readObject(raw.hooks, at('hooks'), problems),
     itemOperationTimeout: readString(raw.itemOperationTimeout, at('itemOperationTimeout'), problems),
     uploaderConfig: readObject(raw.uploaderConfig, at('uploaderConfig'), problems),
+    restorePrivilegedRBAC: readBoolean(raw.restorePrivilegedRBAC, at('restorePrivilegedRBAC'), problems) ?? false,
   };
   checkCrossField(spec, raw, problems);
   return spec;

@@ -8,6 +8,13 @@ export interface ObjectInfo {
   lastModified?: Date;
 }
 
+/** A multipart upload that was started and neither completed nor aborted (its parts are stored and billed). */
+export interface OpenUpload {
+  key: string;
+  uploadId: string;
+  initiated?: Date;
+}
+
 /** Conditions for a write: create only (`ifNoneMatch: '*'`) or replace only a known version (`ifMatch`). */
 export interface PutOptions {
   contentType?: string;
@@ -35,4 +42,8 @@ export interface ObjectStore {
   list(prefix: string): AsyncIterable<ObjectInfo>;
   /** Deletes an object; deleting a missing object is not an error. */
   delete(key: string): Promise<void>;
+  /** Multipart uploads still open under `prefix`. */
+  listUploads(prefix: string): AsyncIterable<OpenUpload>;
+  /** Aborts an open multipart upload, freeing its parts; aborting one that is gone is not an error. */
+  abortUpload(upload: OpenUpload): Promise<void>;
 }

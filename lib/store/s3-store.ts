@@ -1,14 +1,25 @@
 import { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand, ListMultipartUploadsCommand,
   DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
   S3ServiceException, type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { NotFoundError, PreconditionFailedError, StoreError } from './errors.js';
-import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.js';
+import type { ObjectInfo, ObjectStore, OpenUpload, PutOptions } from './object-store.js';
 
 /** S3's smallest multipart part: the upload buffers about queueSize + 1 parts, so the smallest holds least. */
 const MIN_PART_SIZE = 5 * 1024 * 1024;
+
+/** How long an aborted upload's own requests get to end before the upload is aborted on the bucket. */
+const UPLOAD_SETTLE_MS = 30_000;
+
+/** Waits for `work` to settle, or `ms`, whichever comes first. */
+async function settleWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work.catch(() => undefined), new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); })]);
+  clearTimeout(timer);
+}
 
 /** Where a bucket is and how to reach it. */
 export interface S3Location {
@@ -64,11 +75,17 @@ export class S3ObjectStore implements ObjectStore {
     });
     // A failing source must abort the multipart upload, never complete it with what was read so far.
     const failed = new Promise<never>((_, reject) => body.once('error', reject));
+    const done = upload.done();
+    done.catch(() => undefined);
     const out = await this.call('upload', key, async () => {
       try {
-        return await Promise.race([upload.done(), failed]);
+        return await Promise.race([done, failed]);
       } catch (err) {
         await upload.abort().catch(() => undefined);
+        // Parts still being sent when the upload is aborted may land after it (S3 documents as much): the SDK's own
+        // requests end first, then the upload is aborted on the bucket, as often as it is still listed.
+        await settleWithin(done, UPLOAD_SETTLE_MS);
+        await this.abortUploadsOf(key);
         throw err;
       }
     });
@@ -113,6 +130,50 @@ export class S3ObjectStore implements ObjectStore {
     await this.call('delete', key, () => this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: key })));
   }
 
+  async *listUploads(prefix: string): AsyncIterable<OpenUpload> {
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      const page = await this.call('list uploads', prefix, () => this.client.send(new ListMultipartUploadsCommand({
+        Bucket: this.location.bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker,
+      })));
+      for (const u of page.Uploads ?? []) {
+        if (u.Key && u.UploadId) yield { key: u.Key, uploadId: u.UploadId, ...(u.Initiated ? { initiated: u.Initiated } : {}) };
+      }
+      const more = page.IsTruncated === true;
+      keyMarker = more ? page.NextKeyMarker : undefined;
+      uploadIdMarker = more ? page.NextUploadIdMarker : undefined;
+    } while (keyMarker);
+  }
+
+  async abortUpload(upload: OpenUpload): Promise<void> {
+    try {
+      await this.call('abort upload', upload.key, () => this.client.send(new AbortMultipartUploadCommand({
+        Bucket: this.location.bucket, Key: upload.key, UploadId: upload.uploadId,
+      })));
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+  }
+
+  /**
+   * Aborts every open multipart upload of exactly `key`, listing again after each round (at most three), since
+   * NOTE: S3 may keep an upload whose part arrived while it was aborted. Best effort: the bucket may be what failed;
+   * expiry aborts what is left a day later, and the bucket's lifecycle rule after it (README, Security).
+   */
+  private async abortUploadsOf(key: string): Promise<void> {
+    try {
+      for (let round = 0; round < 3; round++) {
+        const open: OpenUpload[] = [];
+        for await (const u of this.listUploads(key)) if (u.key === key) open.push(u);
+        if (open.length === 0) return;
+        for (const u of open) await this.abortUpload(u);
+      }
+    } catch {
+      // See above: left to expiry and the lifecycle rule.
+    }
+  }
+
   /** Runs one SDK call, translating S3's answers into the port's errors. */
   private async call<T>(operation: string, key: string, fn: () => Promise<T>): Promise<T> {
     try {
@@ -127,7 +188,7 @@ function translateS3Error(operation: string, key: string, err: unknown): Error {
   if (err instanceof NotFoundError || err instanceof PreconditionFailedError || err instanceof StoreError) return err;
   const status = err instanceof S3ServiceException ? err.$metadata.httpStatusCode : undefined;
   const name = (err as { name?: string }).name;
-  if (status === 404 || name === 'NoSuchKey' || name === 'NotFound') return new NotFoundError(key, { cause: err });
+  if (status === 404 || name === 'NoSuchKey' || name === 'NotFound' || name === 'NoSuchUpload') return new NotFoundError(key, { cause: err });
   if (status === 412 || name === 'PreconditionFailed') return new PreconditionFailedError(key, { cause: err });
   return new StoreError(operation, key, { cause: err });
 }

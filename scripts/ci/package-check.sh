@@ -3,7 +3,8 @@
 # example config and schedules in deploy/examples, and checks the CloudFormation it wrote: four functions, each
 # with its own role; one enabled-or-paused rule per BackupSchedule carrying its document and firing time; the
 # index bucket notification; the alarm topic and the alarm on failed backups; no IAM statement whose resource is
-# "*". Needs no AWS account or credentials.
+# "*"; each role writing only its own keys and reading only its own clusters' credentials; no Lambda retries of
+# backup. Needs no AWS account or credentials.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 out="$(mktemp -d)"
@@ -61,13 +62,25 @@ for (const f of ['Backup', 'Index', 'Restore', 'Expire']) {
     for (const r of [].concat(s.Resource).map(sub)) if (r === '*' || r.includes(':::*') || /lambda\/\*/.test(r)) problems.push(`Ferry${f}Role ${s.Sid} grants ${r}`);
   }
 }
-const want = { FerryBackupRole: ['ReadClusterSecrets', 'DescribeEksClusters'], FerryRestoreRole: ['ReadClusterSecrets', 'DescribeEksClusters', 'ContinueItself'], FerryIndexRole: [], FerryExpireRole: [] };
-for (const [id, sids] of Object.entries(want)) {
-  for (const sid of ['WriteOwnLogs', 'ListBackupsdefault', 'Objectsdefault', ...sids]) if (!sidsOf(id).includes(sid)) problems.push(`${id} has no ${sid} statement`);
-  if (!sids.length && sidsOf(id).some((sid) => /Secrets|Eks/.test(sid))) problems.push(`${id} may read cluster credentials`);
+// The example config marks idc as the backup's cluster and prod as the restore's: each role reads only its own.
+const want = {
+  FerryBackupRole: { sids: ['Objectsdefaultbackups', 'ListUploadsdefault', 'ReadClusterSecrets'], not: ['DescribeEksClusters', 'Objectsdefault'] },
+  FerryRestoreRole: { sids: ['Objectsdefault', 'Objectsdefaultrestores', 'DescribeEksClusters', 'ContinueItself'], not: ['ReadClusterSecrets'] },
+  FerryIndexRole: { sids: ['Objectsdefault', 'Objectsdefaultcatalog'], not: ['ReadClusterSecrets', 'DescribeEksClusters'] },
+  FerryExpireRole: { sids: ['Objectsdefault', 'Objectsdefaultbackups', 'ListUploadsdefault'], not: ['ReadClusterSecrets', 'DescribeEksClusters'] },
+};
+for (const [id, { sids, not }] of Object.entries(want)) {
+  for (const sid of ['WriteOwnLogs', 'ListBackupsdefault', ...sids]) if (!sidsOf(id).includes(sid)) problems.push(`${id} has no ${sid} statement`);
+  for (const sid of not) if (sidsOf(id).includes(sid)) problems.push(`${id} has a ${sid} statement it should not`);
+}
+const writes = (id) => statementsOf(id).filter((s) => s.Action.includes('s3:PutObject')).flatMap((s) => [].concat(s.Resource).map(sub));
+for (const [id, folder] of [['FerryIndexRole', 'catalog/*'], ['FerryRestoreRole', 'restores/*'], ['FerryBackupRole', 'backups/*']]) {
+  if (!writes(id).every((r) => r.endsWith(`clusters/idc/${folder}`))) problems.push(`${id} may write outside ${folder}: ${writes(id).join(', ')}`);
 }
 if (!statementsOf('FerryExpireRole').find((s) => s.Sid === 'Objectsdefault')?.Action.includes('s3:DeleteObject')) problems.push('expire cannot delete');
 for (const id of ['FerryBackupRole', 'FerryIndexRole', 'FerryRestoreRole']) if (statementsOf(id).some((s) => s.Action.includes('s3:DeleteObject'))) problems.push(`${id} may delete objects`);
+const invokeConfig = of('AWS::Lambda::EventInvokeConfig').find(([id]) => id.startsWith('Backup'));
+if (invokeConfig?.[1].Properties.MaximumRetryAttempts !== 0) problems.push(`backup is retried by Lambda: ${JSON.stringify(invokeConfig?.[1].Properties)}`);
 
 const alarm = template.Resources.FerryBackupFailedAlarm?.Properties;
 if (template.Resources.FerryAlarmTopic?.Type !== 'AWS::SNS::Topic') problems.push('no alarm topic');

@@ -1,10 +1,11 @@
 /**
  * One IAM role per function, derived from the same config the functions use: S3 on each configured bucket and
- * prefix only, with only the actions that function takes (only expire deletes); Secrets Manager read on the named
- * secrets and DescribeCluster on the named EKS clusters, for the functions that open clusters; KMS on the named
- * keys only; logs to the function's own log group. No statement names `*` as its resource.
+ * prefix only, with only the actions that function takes, each on the keys it writes (index: catalog/, restore:
+ * restores/, backup: backups/; only expire deletes); Secrets Manager read on the secrets and DescribeCluster on the
+ * EKS clusters of the clusters that function uses (a cluster's `usedBy`); KMS on the named keys only; logs to the
+ * function's own log group. No statement names `*` as its resource.
  */
-import type { FerryConfig, StorageLocation } from '../../lib/spec/config.js';
+import { clusterUsedBy, type FerryConfig, type StorageLocation } from '../../lib/spec/config.js';
 
 /** An IAM policy statement, with CloudFormation intrinsic functions where the account or partition is needed. */
 export interface IamStatement {
@@ -23,13 +24,26 @@ export function keyPrefix(location: StorageLocation): string {
   return trimmed ? `${trimmed}/` : '';
 }
 
-/** The functions, and what each does in the bucket and the clusters. */
-export const FUNCTION_ACCESS = {
-  backup: { s3: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'], clusters: true },
-  index: { s3: ['s3:GetObject', 's3:PutObject'], clusters: false },
-  restore: { s3: ['s3:GetObject', 's3:PutObject'], clusters: true },
-  expire: { s3: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], clusters: false },
-} as const;
+/** Object actions on some keys of the prefix (`backups/`, `catalog/`, `restores/`, or `""` for all of it). */
+interface ObjectGrant {
+  keys: string;
+  actions: readonly string[];
+}
+
+/**
+ * The functions, and what each does in the bucket and the clusters. `uploads`: lists the bucket's open multipart
+ * uploads (to abort what a failed or abandoned backup left).
+ */
+export const FUNCTION_ACCESS: Record<'backup' | 'index' | 'restore' | 'expire', { objects: readonly ObjectGrant[]; uploads: boolean; clusters: boolean }> = {
+  // Reads and writes only its backups' folders; reads velero-backup.json of a taken name (an abandoned run).
+  backup: { objects: [{ keys: 'backups/', actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'] }], uploads: true, clusters: true },
+  // Reads backups and the catalog; writes catalog entries only.
+  index: { objects: [{ keys: '', actions: ['s3:GetObject'] }, { keys: 'catalog/', actions: ['s3:PutObject'] }], uploads: false, clusters: false },
+  // Reads backups, the catalog and its own results; writes results and checkpoints only.
+  restore: { objects: [{ keys: '', actions: ['s3:GetObject'] }, { keys: 'restores/', actions: ['s3:PutObject'] }], uploads: false, clusters: true },
+  // Deletes expired backups and their entries; records abandoned backups Failed and aborts their uploads.
+  expire: { objects: [{ keys: '', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] }, { keys: 'backups/', actions: ['s3:AbortMultipartUpload'] }], uploads: true, clusters: false },
+};
 
 /** A function of FUNCTION_ACCESS. */
 export type FunctionName = keyof typeof FUNCTION_ACCESS;
@@ -57,11 +71,19 @@ export function iamStatements(config: FerryConfig, fn: FunctionName, functionPre
       Resource: [sub(`arn:\${AWS::Partition}:s3:::${l.bucket}`)],
       ...(prefix ? { Condition: { StringLike: { 's3:prefix': [`${prefix}*`] } } } : {}),
     });
-    statements.push({
-      Sid: `Objects${id}`, Effect: 'Allow', Action: [...access.s3],
-      // Objects are named by key: the prefix's objects, and no others.
-      Resource: [sub(`arn:\${AWS::Partition}:s3:::${l.bucket}/${prefix}*`)],
-    });
+    for (const grant of access.objects) {
+      statements.push({
+        Sid: `Objects${id}${grant.keys.replace(/[^A-Za-z0-9]/g, '')}`, Effect: 'Allow', Action: [...grant.actions],
+        // Objects are named by key: the prefix's objects (or one folder of it), and no others.
+        Resource: [sub(`arn:\${AWS::Partition}:s3:::${l.bucket}/${prefix}${grant.keys}*`)],
+      });
+    }
+    if (access.uploads) {
+      statements.push({
+        Sid: `ListUploads${id}`, Effect: 'Allow', Action: ['s3:ListBucketMultipartUploads'],
+        Resource: [sub(`arn:\${AWS::Partition}:s3:::${l.bucket}`)],
+      });
+    }
     if (l.serverSideEncryption === 'aws:kms' && l.kmsKeyId) {
       statements.push({
         Sid: `EncryptBackups${id}`, Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
@@ -83,7 +105,8 @@ export function iamStatements(config: FerryConfig, fn: FunctionName, functionPre
     });
   }
   if (!access.clusters) return statements;
-  const secrets = Object.values(config.clusters).flatMap((c) => (c.type === 'secretsManager' ? [c] : []));
+  const used = Object.values(config.clusters).filter((c) => clusterUsedBy(c, fn as 'backup' | 'restore'));
+  const secrets = used.flatMap((c) => (c.type === 'secretsManager' ? [c] : []));
   if (secrets.length) {
     statements.push({
       Sid: 'ReadClusterSecrets', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'],
@@ -93,7 +116,7 @@ export function iamStatements(config: FerryConfig, fn: FunctionName, functionPre
         : sub(`arn:\${AWS::Partition}:secretsmanager:${secrets.find((s) => s.secretId === id)!.region ?? '${AWS::Region}'}:\${AWS::AccountId}:secret:${id}-??????`))),
     });
   }
-  const eks = Object.values(config.clusters).flatMap((c) => (c.type === 'eks' ? [c] : []));
+  const eks = used.flatMap((c) => (c.type === 'eks' ? [c] : []));
   if (eks.length) {
     statements.push({
       Sid: 'DescribeEksClusters', Effect: 'Allow', Action: ['eks:DescribeCluster'],

@@ -55,10 +55,11 @@ export function templateValues(env: Env, rulePrefix: string): TemplateValues {
 /** A parsed config written back in the form users write (and parseConfig reads), variables already substituted. */
 export function configDocument(config: FerryConfig): Record<string, unknown> {
   const clusters = Object.fromEntries(Object.entries(config.clusters).map(([name, c]) => {
+    const usedBy = c.usedBy ? { usedBy: c.usedBy } : {};
     switch (c.type) {
-      case 'kubeconfig': return [name, { kubeconfig: c.file, ...(c.context ? { context: c.context } : {}) }];
-      case 'secretsManager': return [name, { secretsManager: { secretId: c.secretId, ...(c.region ? { region: c.region } : {}) }, ...(c.context ? { context: c.context } : {}) }];
-      case 'eks': return [name, { eks: { name: c.name, region: c.region } }];
+      case 'kubeconfig': return [name, { kubeconfig: c.file, ...(c.context ? { context: c.context } : {}), ...usedBy }];
+      case 'secretsManager': return [name, { secretsManager: { secretId: c.secretId, ...(c.region ? { region: c.region } : {}) }, ...(c.context ? { context: c.context } : {}), ...usedBy }];
+      case 'eks': return [name, { eks: { name: c.name, region: c.region }, ...usedBy }];
     }
   }));
   return {

@@ -152,7 +152,7 @@ describe('backup on the local stack', () => {
 function failAfterBytes(real: ObjectStore, limit: number): ObjectStore {
   return {
     put: (k, b, o) => real.put(k, b, o), get: (k) => real.get(k), getBytes: (k) => real.getBytes(k), head: (k) => real.head(k),
-    list: (p) => real.list(p), delete: (k) => real.delete(k),
+    list: (p) => real.list(p), delete: (k) => real.delete(k), listUploads: (p) => real.listUploads(p), abortUpload: (u) => real.abortUpload(u),
     upload: (key: string, body: Readable, options?: { contentType?: string }) => {
       let seen = 0;
       const breaking = new Transform({

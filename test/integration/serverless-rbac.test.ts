@@ -30,7 +30,8 @@ afterAll(() => cluster.close());
 async function allowed(group: string, verb: string, resource: string, apiGroup = '', namespace = 'shop'): Promise<boolean> {
   const review = await cluster.create({
     apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', metadata: {},
-    spec: { user: `ferry-function-${group}`, groups: [group, 'system:authenticated'], resourceAttributes: { verb, group: apiGroup, resource, namespace } },
+    spec: { user: `ferry-function-${group}`, groups: [group, 'system:authenticated'], resourceAttributes: {
+      verb, group: apiGroup, resource: resource.split('/')[0], subresource: resource.split('/')[1], namespace } },
   } as KubeObject);
   return (review.status as { allowed?: boolean } | undefined)?.allowed === true;
 }
@@ -39,7 +40,8 @@ describe('deploy/rbac', () => {
   it.each([
     ['list deployments', 'list', 'deployments', 'apps', true],
     ['get secrets', 'get', 'secrets', '', true],
-    ['list custom resources', 'list', 'widgets', 'example.com', true],
+    ['list custom resources only once their group is added (deploy/rbac/custom-resources.yaml)', 'list', 'widgets', 'example.com', false],
+    ['reach kubelets through nodes/proxy', 'get', 'nodes/proxy', '', false],
     ['create configmaps', 'create', 'configmaps', '', false],
     ['patch deployments', 'patch', 'deployments', 'apps', false],
     ['delete pods', 'delete', 'pods', '', false],
@@ -52,7 +54,9 @@ describe('deploy/rbac', () => {
     ['patch services', 'patch', 'services', '', true],
     ['create namespaces', 'create', 'namespaces', '', true],
     ['create custom resource definitions', 'create', 'customresourcedefinitions', 'apiextensions.k8s.io', true],
-    ['bind roles it restores', 'bind', 'clusterroles', 'rbac.authorization.k8s.io', true],
+    ['create roles (bounded by what it holds)', 'create', 'clusterroles', 'rbac.authorization.k8s.io', true],
+    ['bind roles without the opt-in file restore-rbac.yaml', 'bind', 'clusterroles', 'rbac.authorization.k8s.io', false],
+    ['escalate roles without the opt-in file restore-rbac.yaml', 'escalate', 'roles', 'rbac.authorization.k8s.io', false],
     ['delete anything', 'delete', 'configmaps', '', false],
     ['delete namespaces', 'delete', 'namespaces', '', false],
   ])('lets the restore group %s: %s', async (_case, verb, resource, apiGroup, expected) => {

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { NotFoundError, PreconditionFailedError, StoreError } from '../../lib/store/errors.js';
-import type { ObjectInfo, ObjectStore, PutOptions } from '../../lib/store/object-store.js';
+import type { ObjectInfo, ObjectStore, OpenUpload, PutOptions } from '../../lib/store/object-store.js';
 
 interface Stored { bytes: Buffer; etag: string; lastModified: Date }
 
@@ -93,6 +93,20 @@ export class MemoryStore implements ObjectStore {
       throw new StoreError('delete', key, { cause });
     }
     this.objects.delete(key);
+  }
+
+  /** Multipart uploads left open (a test adds them, as a crashed writer would leave them). */
+  readonly openUploads: OpenUpload[] = [];
+
+  async *listUploads(prefix: string): AsyncIterable<OpenUpload> {
+    this.calls.push(`listUploads ${prefix}`);
+    for (const u of this.openUploads.filter((o) => o.key.startsWith(prefix))) yield u;
+  }
+
+  async abortUpload(upload: OpenUpload): Promise<void> {
+    this.calls.push(`abortUpload ${upload.key} ${upload.uploadId}`);
+    const i = this.openUploads.findIndex((u) => u.uploadId === upload.uploadId);
+    if (i >= 0) this.openUploads.splice(i, 1);
   }
 
   /** The stored bytes of a key as text. */

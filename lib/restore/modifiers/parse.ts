@@ -1,6 +1,9 @@
 import { isScalar, LineCounter, parseAllDocuments, parseDocument, Scalar } from 'yaml';
 import { isRecord, type KubeObject } from '../../model/object.js';
-import { parseDocuments, type SourceDocument } from '../../spec/documents.js';
+import { MAX_SPEC_BYTES, parseDocuments, refuseOversized, type SourceDocument } from '../../spec/documents.js';
+
+/** The most data a ConfigMap read from a cluster may hold (the API server's own limit for one: 1 MiB). */
+export const MAX_CONFIGMAP_DATA_BYTES = 1024 * 1024;
 import { SpecError, type Problem } from '../../spec/problems.js';
 import { describe, Reporter, type PositionOf } from './report.js';
 import type { ResourceModifiers } from './types.js';
@@ -15,6 +18,7 @@ type Position = { line: number; column: number };
  * line and column in `text`.
  */
 export function parseResourceModifiers(text: string, source: string): ResourceModifiers {
+  refuseOversized(text, source, MAX_SPEC_BYTES);
   const syntax = syntaxProblems(text, source);
   if (syntax.length > 0) throw new SpecError(syntax);
   const docs = parseDocuments(text, source);
@@ -34,6 +38,7 @@ export function parseResourceModifiers(text: string, source: string): ResourceMo
 /** Parses resource-modifier rules from a ConfigMap read from a cluster; its data must have exactly one key. */
 export function parseResourceModifiersConfigMap(configMap: KubeObject, source: string): ResourceModifiers {
   const key = dataKey(configMap, source, () => undefined);
+  refuseOversized((configMap.data as Record<string, string>)[key]!, source, MAX_CONFIGMAP_DATA_BYTES);
   return parseEmbedded(configMap.data as Record<string, string>, key, source, { map: (p) => p });
 }
 
@@ -103,7 +108,8 @@ function parseEmbedded(data: Record<string, string>, key: string, document: stri
 function syntaxProblems(text: string, document: string): Problem[] {
   const lineCounter = new LineCounter();
   const problems: Problem[] = [];
-  for (const doc of parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false })) {
+  // Duplicate keys are found by parseDocuments in linear time; the parser's own check is quadratic.
+  for (const doc of parseAllDocuments(text, { lineCounter, uniqueKeys: false, prettyErrors: false })) {
     for (const err of doc.errors) {
       const { line, col } = lineCounter.linePos(err.pos[0]);
       problems.push({ document, path: '', message: err.message.split('\n')[0]!, line, column: col });

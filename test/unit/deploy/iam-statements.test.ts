@@ -18,13 +18,35 @@ describe('iamStatements', () => {
     expect(s.Objectsdefault?.Resource).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::b1/team/a/*' }]);
   });
 
+  const objectGrants = (c: FerryConfig, fn: FunctionName) => iamStatements(c, fn, 'ferry-dev').filter((st) => st.Sid?.startsWith('Objects'))
+    .map((st) => [(st.Resource[0] as { 'Fn::Sub': string })['Fn::Sub'].replace('arn:${AWS::Partition}:s3:::b1/team/a/', ''), st.Action]);
   it.each([
-    ['backup writes its files, streaming the tarball in parts, and deletes nothing', 'backup', ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts']],
-    ['index reads backups and writes catalog entries, and deletes nothing', 'index', ['s3:GetObject', 's3:PutObject']],
-    ['restore reads backups and writes its results, and deletes nothing', 'restore', ['s3:GetObject', 's3:PutObject']],
-    ['expire is the only function that deletes', 'expire', ['s3:GetObject', 's3:PutObject', 's3:DeleteObject']],
-  ] as const)('%s', (_case, fn, actions) => {
-    expect(bySid(withBucket, fn).Objectsdefault?.Action).toEqual(actions);
+    ['backup reads and writes its backups\' folders only, streaming the tarball in parts, and deletes nothing', 'backup',
+      [['backups/*', ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts']]]],
+    ['index reads backups and writes catalog entries only, and deletes nothing', 'index', [['*', ['s3:GetObject']], ['catalog/*', ['s3:PutObject']]]],
+    ['restore reads backups and writes its results and checkpoints only, and deletes nothing', 'restore', [['*', ['s3:GetObject']], ['restores/*', ['s3:PutObject']]]],
+    ['expire is the only function that deletes, and aborts what backups left', 'expire',
+      [['*', ['s3:GetObject', 's3:PutObject', 's3:DeleteObject']], ['backups/*', ['s3:AbortMultipartUpload']]]],
+  ] as const)('%s', (_case, fn, grants) => {
+    expect(objectGrants(withBucket, fn)).toEqual(grants);
+  });
+
+  it('lets only backup and expire list open multipart uploads, of the configured bucket', () => {
+    for (const fn of ['backup', 'expire'] as const) expect(bySid(withBucket, fn).ListUploadsdefault).toMatchObject({ Action: ['s3:ListBucketMultipartUploads'], Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::b1' }] });
+    for (const fn of ['index', 'restore'] as const) expect(bySid(withBucket, fn).ListUploadsdefault).toBeUndefined();
+  });
+
+  it('grants each function the credentials of the clusters whose usedBy names it (all clusters when usedBy is absent)', () => {
+    const config: FerryConfig = { ...base, clusters: {
+      idc: { type: 'secretsManager', secretId: 'ferry/idc', usedBy: ['backup'] },
+      prod: { type: 'eks', name: 'prod', region: 'us-west-2', usedBy: ['restore'] },
+      both: { type: 'secretsManager', secretId: 'ferry/both' },
+    } };
+    const secretsOf = (fn: FunctionName) => (bySid(config, fn).ReadClusterSecrets?.Resource ?? []).map((r: string | { 'Fn::Sub': string }) => (typeof r === 'string' ? r : r['Fn::Sub']).replace(/.*:secret:/, ''));
+    expect(secretsOf('backup')).toEqual(['ferry/idc-??????', 'ferry/both-??????']);
+    expect(secretsOf('restore')).toEqual(['ferry/both-??????']);
+    expect(bySid(config, 'backup').DescribeEksClusters).toBeUndefined();
+    expect(bySid(config, 'restore').DescribeEksClusters?.Resource).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:eks:us-west-2:${AWS::AccountId}:cluster/prod' }]);
   });
 
   it('lets each function write only its own log group', () => {
@@ -65,6 +87,7 @@ describe('iamStatements', () => {
       'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/ferry-dev-restore:*',
       'arn:${AWS::Partition}:s3:::b',
       'arn:${AWS::Partition}:s3:::b/*',
+      'arn:${AWS::Partition}:s3:::b/restores/*',
       'arn:${AWS::Partition}:kms:us-west-2:${AWS::AccountId}:key/1234abcd-12ab',
       'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:ferry-dev-restore',
       'arn:${AWS::Partition}:eks:us-west-2:${AWS::AccountId}:cluster/prod',

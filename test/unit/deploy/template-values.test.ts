@@ -8,8 +8,8 @@ describe('configDocument', () => {
       clusters: {
         file: { type: 'kubeconfig', file: '/k/source.kubeconfig', context: 'ctx' },
         vault: { type: 'secretsManager', secretId: 'ferry/kube', region: 'eu-west-1', context: 'admin' },
-        plain: { type: 'secretsManager', secretId: 'ferry/other' },
-        prod: { type: 'eks', name: 'prod', region: 'us-west-2' },
+        plain: { type: 'secretsManager', secretId: 'ferry/other', usedBy: ['backup'] },
+        prod: { type: 'eks', name: 'prod', region: 'us-west-2', usedBy: ['restore'] },
       },
       storageLocations: { default: { bucket: 'b', prefix: 'p', endpoint: 'http://127.0.0.1:7070', forcePathStyle: true } },
       defaultStorageLocation: 'default',

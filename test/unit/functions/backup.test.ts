@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backupHandlerCore, createBackupHandler, parseBackupEvent, type BackupHandlerDeps } from '../../../functions/backup.js';
+import { BACKUP_RESERVE_MS, backupHandlerCore, createBackupHandler, parseBackupEvent, type BackupHandlerDeps } from '../../../functions/backup.js';
 import { createRuntime } from '../../../functions/compose.js';
 import { EventValidationError } from '../../../functions/middleware/index.js';
 import { BackupFailedError } from '../../../lib/backup/errors.js';
@@ -86,6 +86,13 @@ describe('backupHandlerCore', () => {
     expect(await backupHandlerCore(parseBackupEvent(event), d)).toEqual({ skipped: 'paused', schedule: 'nightly' });
     expect(opened).toEqual([]);
     expect(store.writes).toEqual([]);
+  });
+
+  it('gives the run a deadline of the function\'s remaining time less the reserve for recording a failure', async () => {
+    const { d, store } = deps();
+    await backupHandlerCore(parseBackupEvent(loadEvent('backup-schedule')), d, { getRemainingTimeInMillis: () => 900_000 });
+    expect(store.json('ferry/backups/nightly-20260110030000/velero-backup.json')).toMatchObject({
+      metadata: { annotations: { 'ferry.dev/deadline': new Date(Date.parse('2026-01-10T03:00:42Z') + 900_000 - BACKUP_RESERVE_MS).toISOString() } } });
   });
 
   it('fails the invocation when the backup is Failed, with the run\'s error as its cause', async () => {

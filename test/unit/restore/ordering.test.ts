@@ -42,6 +42,13 @@ describe('restore ordering', () => {
     ]);
   });
 
+  it('orders roles before the bindings that name them (a binding made without `bind` is checked against its role)', () => {
+    const rbac = 'rbac.authorization.k8s.io/v1';
+    const items = [obj(rbac, 'RoleBinding', 'b', 'app'), obj(rbac, 'ClusterRoleBinding', 'cb', undefined), obj(rbac, 'Role', 'r', 'app'),
+      obj(rbac, 'ClusterRole', 'cr', undefined), obj('apps/v1', 'Deployment', 'web', 'app')].map(itemOf);
+    expect(orderForRestore(items).map((i) => i.object.kind)).toEqual(['ClusterRole', 'Role', 'ClusterRoleBinding', 'Deployment', 'RoleBinding']);
+  });
+
   it.each([
     ['a bare entry names the core resource', 'pods', 'pods', true],
     ['a bare entry names a Kubernetes group\'s resource', 'storageclasses', 'storageclasses.storage.k8s.io', true],

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../lib/model/object.js';
 import { parseResourceModifiers } from '../../../lib/restore/modifiers/index.js';
 import { ItemTransformError } from '../../../lib/restore/errors.js';
-import { transformAll } from '../../../lib/restore/pipeline.js';
+import { MAX_OBJECT_DEPTH, nestsDeeperThan, transformAll } from '../../../lib/restore/pipeline.js';
 import type { Stage } from '../../../lib/restore/types.js';
 import { contextWith, frozen, itemOf, obj } from './fixtures.js';
 
@@ -103,5 +103,30 @@ describe('transformAll', () => {
     const boom: Stage = { name: 'warn', run: (item) => ({ item, warnings: ['look'] }) };
     const result = transformAll([itemOf(obj('storage.k8s.io/v1', 'StorageClass', 'gp3', undefined))], contextWith(), [boom]);
     expect(result.warnings).toEqual({ cluster: ['StorageClass gp3: look'] });
+  });
+});
+
+describe('objects nested too deep', () => {
+  const deep = (levels: number): KubeObject => JSON.parse(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"deep","namespace":"a"},"x":${'['.repeat(levels)}${']'.repeat(levels)}}`) as KubeObject;
+
+  it.each([
+    ['an object nested 100,000 levels (it would overflow the stack)', 100_000, true],
+    ['an object nested just over the limit', MAX_OBJECT_DEPTH, true],
+    ['an object at the limit', MAX_OBJECT_DEPTH - 1, false],
+  ])('%s: refused with its reason, listed with the skipped and counted as an error when too deep', (_case, levels, refused) => {
+    const result = transformAll([itemOf(deep(levels)), itemOf(obj('v1', 'ConfigMap', 'plain', 'a'))], contextWith(), undefined, { keepOriginals: false });
+    expect(result.items.map((i) => i.object.metadata.name)).toEqual(refused ? ['plain'] : ['deep', 'plain']);
+    expect(result.skipped.map((s) => [s.stage, s.item.object.metadata.name, s.reason])).toEqual(refused
+      ? [['input', 'deep', `nests more than ${MAX_OBJECT_DEPTH} levels deep: refused (no Kubernetes object does; the stages could not walk it)`]] : []);
+    expect(result.errors).toEqual(refused ? { namespaces: { a: [expect.stringMatching(/^ConfigMap a\/deep: nests more than 1000 levels deep/)] } } : {});
+  });
+
+  it.each([
+    ['a scalar', 'x', 0, false],
+    ['a flat object', { a: 1 }, 1, false],
+    ['an object two levels deep, limit 1', { a: { b: 1 } }, 1, true],
+    ['an array in an object, limit 2', { a: [1] }, 2, false],
+  ])('nestsDeeperThan: %s', (_case, value, limit, expected) => {
+    expect(nestsDeeperThan(value, limit)).toBe(expected);
   });
 });

@@ -53,3 +53,22 @@ describe('parseConfigText', () => {
     expect(problemsOf('clusters: {a: {}}\nstorageLocations: {b: {}}\nextra: 1')).toHaveLength(3);
   });
 });
+
+describe('cluster usedBy', () => {
+  const withUsedBy = (usedBy: string) => `clusters:\n  idc: {kubeconfig: ./k, usedBy: ${usedBy}}\nstorageLocations:\n  v: {bucket: b}\n`;
+  it.each([
+    ['a source only', '[backup]', ['backup']],
+    ['a target only', '[restore]', ['restore']],
+    ['both, named twice once', '[backup, restore, backup]', ['backup', 'restore']],
+  ])('reads usedBy for %s', (_case, text, expected) => {
+    expect(parseConfigText(withUsedBy(text), 'ferry.yaml').clusters.idc).toEqual({ type: 'kubeconfig', file: './k', usedBy: expected });
+  });
+
+  it.each([
+    ['an empty list', '[]'],
+    ['a function that opens no cluster', '[index]'],
+    ['a string', 'backup'],
+  ])('refuses usedBy as %s, naming the field', (_case, text) => {
+    expect(problemsOf(withUsedBy(text))).toEqual([expect.stringMatching(/^clusters\.idc\.usedBy: expected a non-empty list of backup and\/or restore/)]);
+  });
+});

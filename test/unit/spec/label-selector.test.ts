@@ -44,6 +44,28 @@ describe('parseLabelSelector', () => {
     expect(problems.problems.map((p) => p.path)).toContain(path);
   });
 
+  it.each([
+    ['a key with a space and "!" (the API server refuses it)', { matchLabels: { 'bad key!': 'v' } }, 'spec.labelSelector.matchLabels.bad key!', /expected a key of at most 63 characters.*got "bad key!"/],
+    ['a value with spaces', { matchLabels: { app: 'v a l' } }, 'spec.labelSelector.matchLabels.app', /expected a label value .*got "v a l"/],
+    ['a value of 64 characters', { matchLabels: { app: 'a'.repeat(64) } }, 'spec.labelSelector.matchLabels.app', /expected a label value/],
+    ['a key whose prefix is not a DNS subdomain', { matchLabels: { 'Example.COM/app': 'x' } }, 'spec.labelSelector.matchLabels.Example.COM/app', /prefix "Example.COM" to be a DNS subdomain/],
+    ['an expression key with a space', { matchExpressions: [{ key: 'a b', operator: 'Exists' }] }, 'spec.labelSelector.matchExpressions[0].key', /expected a key/],
+    ['an expression value ending in "-"', { matchExpressions: [{ key: 'a', operator: 'In', values: ['ok', 'bad-'] }] }, 'spec.labelSelector.matchExpressions[0].values[1]', /expected a label value .*"bad-"/],
+  ])('refuses %s as the API server would', (_name, value, path, message) => {
+    const problems = new ProblemCollector('backup.yaml');
+    parseLabelSelector(value, 'spec.labelSelector', problems);
+    expect(problems.problems).toEqual([expect.objectContaining({ path, message: expect.stringMatching(message) as string })]);
+  });
+
+  it.each([
+    ['a prefixed key and an empty value', { matchLabels: { 'app.kubernetes.io/name': '' } }],
+    ['dots, dashes and underscores inside', { matchLabels: { 'a.b-c_d': 'x.y-z_1' }, matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['Web_1'] }] }],
+  ])('accepts %s', (_name, value) => {
+    const problems = new ProblemCollector('backup.yaml');
+    parseLabelSelector(value, 'spec.labelSelector', problems);
+    expect(problems.problems).toEqual([]);
+  });
+
   it('a valid selector parses without problems', () => {
     const problems = new ProblemCollector('backup.yaml');
     expect(parseLabelSelector({ matchLabels: { app: 'nginx' } }, 'spec.labelSelector', problems)).toEqual({ matchLabels: { app: 'nginx' } });

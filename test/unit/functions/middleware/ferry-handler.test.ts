@@ -114,6 +114,14 @@ describe('ferryHandler', () => {
     expect(logged.spec).toEqual({ automountServiceAccountToken: false });
   });
 
+  it('refuses a cluster whose usedBy leaves the function out, before its secret is read', async () => {
+    const runtime = createRuntime({ FERRY_CONFIG_YAML: `clusters:\n  idc: {secretsManager: {secretId: ferry/idc}, usedBy: [backup]}\nstorageLocations:\n  default: {bucket: b}\n` }, {
+      write: () => undefined, credentials: new ClusterCredentials({ readSecret: async () => { throw new Error('must not be read'); } }),
+    });
+    const handler = ferryHandler({ name: 'restore', what: 'restore request', parse: parseRequest, clusters: (r) => [r.target], runtime }, async () => 'ran');
+    await expect(handler({ name: 'r1', target: 'idc' }, context as never)).rejects.toThrow('cluster "idc" is not for the restore function: ferry.yaml says usedBy: [backup]');
+  });
+
   it('fails before the core when a cluster\'s secret cannot be read, naming the cluster and the secret', async () => {
     const { runtime } = recordingRuntime(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
     let ran = false;
