@@ -32,7 +32,7 @@ describe('the expire function with credentials that lack s3:DeleteObject', () =>
     await vgw.createUser('expirer', 'expirer-secret');
     await createS3Client(vgw.location).send(new PutBucketPolicyCommand({ Bucket: BUCKET, Policy: JSON.stringify({
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { AWS: ['expirer'] }, Action: ['s3:GetObject', 's3:PutObject', 's3:ListBucket'],
+      Statement: [{ Effect: 'Allow', Principal: { AWS: ['expirer'] }, Action: ['s3:GetObject', 's3:PutObject', 's3:ListBucket', 's3:ListBucketMultipartUploads', 's3:AbortMultipartUpload'],
         Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`] }],
     }) }));
     const layout = new BucketLayout('team');
