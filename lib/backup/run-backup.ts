@@ -9,6 +9,7 @@ import { ARCHIVE_FORMAT_VERSION, VERSION_ENTRY } from '../store/archive-paths.js
 import { NotFoundError, PreconditionFailedError, StoreError } from '../store/errors.js';
 import type { BackupFile } from '../store/layout.js';
 import { buildManifest, type ManifestEntry } from '../store/manifest.js';
+import { BackupLogFile } from './backup-log.js';
 import { BackupContents } from './contents.js';
 import { BackupExistsError, BackupFailedError } from './errors.js';
 import { Gatherer } from './gather.js';
@@ -16,7 +17,7 @@ import { planBackup } from './select.js';
 import { backupSelectedVolumes, volumeSpecWarnings } from './volumes/backup-volumes.js';
 import { SnapshotError } from './volumes/snapshot.js';
 import { listingTemplate } from './volumes/options.js';
-import { DEFAULT_BACKUP_OPTIONS, type BackupDeps, type BackupOutcome, type BackupProgress } from './types.js';
+import { DEFAULT_BACKUP_OPTIONS, type BackupDeps, type BackupLog, type BackupOutcome, type BackupProgress } from './types.js';
 import { buildVeleroBackup, type BackupPhase, type BackupStatusInput } from './velero-backup.js';
 
 /**
@@ -61,12 +62,16 @@ class BackupRun {
   private contents?: BackupContents;
   private bytesWritten = 0;
   private typesProgress = { done: 0, total: 0 };
+  private readonly logFile: BackupLogFile;
+  private readonly log: BackupLog;
 
   constructor(private readonly spec: BackupSpec, private readonly deps: BackupDeps) {
     this.options = { ...DEFAULT_BACKUP_OPTIONS, ...deps.options };
     this.startedAt = deps.clock();
     this.expiresAt = new Date(this.startedAt.getTime() + spec.ttlMs);
     this.storageLocation = deps.storageLocation ?? spec.storageLocation ?? 'default';
+    this.logFile = new BackupLogFile(spec.name, deps.clock);
+    this.log = this.logFile.wrap(deps.log);
   }
 
   async run(): Promise<BackupOutcome> {
@@ -80,7 +85,7 @@ class BackupRun {
         throw new BackupFailedError(`the cluster cannot be used: discovery failed: ${err.message}`, { cause: err });
       });
       const plan = planBackup(this.discovery, listingTemplate(this.spec));
-      for (const s of plan.skipped) this.deps.log?.info(`not backing up ${s.groupResource}: ${s.reason}`);
+      for (const s of plan.skipped) this.log.info(`not backing up ${s.groupResource}: ${s.reason}`);
       this.noteUnsupported();
       writer = new ArchiveWriter((body) => this.deps.store.upload(this.key('tarball'), body, { contentType: 'application/gzip' }), {
         mtime: this.startedAt, gzipLevel: this.options.gzipLevel,
@@ -88,7 +93,7 @@ class BackupRun {
       });
       await writer.add(VERSION_ENTRY, ARCHIVE_FORMAT_VERSION);
       this.contents = new BackupContents(writer);
-      const gatherer = new Gatherer(this.deps.cluster, plan, this.contents, this.results, this.options, this.deps.log,
+      const gatherer = new Gatherer(this.deps.cluster, plan, this.contents, this.results, this.options, this.log,
         (done, total, finished) => { this.typesProgress = { done, total }; this.report(finished); });
       const stats = await gatherer.run();
       if (stats.typesListed > 0 && stats.typesFailed === stats.typesListed) {
@@ -97,21 +102,23 @@ class BackupRun {
       this.files[this.fileName('tarball')] = await writer.finish();
       const volumeFiles = await backupSelectedVolumes({ spec: this.spec, resourceList: this.contents.resourceList() }, {
         cluster: this.deps.cluster, clock: this.deps.clock, results: this.results,
-        ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}), ...(this.deps.log ? { log: this.deps.log } : {}),
+        ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}), log: this.log,
       });
       // The results are final here: the status and the other files go up at once; only the manifest waits for them.
       const phase: BackupPhase = countMessages(this.results.errors) > 0 ? 'PartiallyFailed' : 'Completed';
       const completedAt = this.deps.clock();
+      this.logFile.record('info', `backup ${this.spec.name} ${phase}: ${this.contents.itemCount} items`);
       // allSettled: a failure is recorded in velero-backup.json only once no other write of it is in flight.
       await settleAll([
         ...volumeFiles.map(([file, body]) => this.putFile(file, body, 'application/gzip')),
         this.putFile('resourceList', gzipSync(JSON.stringify(this.contents.resourceList())), 'application/gzip'),
         this.putFile('results', gzipSync(JSON.stringify({ errors: this.results.errors, warnings: this.results.warnings })), 'application/gzip'),
+        this.putFile('logs', this.logFile.gzip(), 'application/gzip'),
         this.putFile('backup', this.veleroBackupJson(phase, completedAt), 'application/json', this.claimEtag),
       ]);
       const manifest = buildManifest(this.spec.name, this.files, this.deps.clock());
       await this.deps.store.put(this.key('manifest'), JSON.stringify(manifest, null, 2), { contentType: 'application/json', ifNoneMatch: '*' });
-      this.deps.log?.info(`backup ${this.spec.name} ${phase}`, { items: this.contents.itemCount, bytes: this.files[this.fileName('tarball')]?.size });
+      this.log.info(`backup ${this.spec.name} ${phase}`, { items: this.contents.itemCount, bytes: this.files[this.fileName('tarball')]?.size });
       return this.outcome(phase, completedAt, { manifestKey: this.key('manifest') });
     } catch (err) {
       if (writer) await writer.abort(err as Error);
@@ -170,10 +177,12 @@ class BackupRun {
     addMessage(this.results.errors, undefined, reason);
     const completedAt = this.deps.clock();
     // The original error goes to the log with its stack and causes; the reason alone goes to the bucket.
-    this.deps.log?.warn(`backup ${this.spec.name} Failed: ${reason}`, { error: cause });
+    this.log.warn(`backup ${this.spec.name} Failed: ${reason}`, { error: cause });
     await this.deps.store.put(this.key('backup'), this.veleroBackupJson('Failed', completedAt, reason), {
       contentType: 'application/json', ...(this.claimEtag ? { ifMatch: this.claimEtag } : {}),
-    }).catch((err: Error) => this.deps.log?.warn(`could not record the failure in velero-backup.json: ${err.message}`));
+    }).catch((err: Error) => this.log.warn(`could not record the failure in velero-backup.json: ${err.message}`));
+    await this.deps.store.put(this.key('logs'), this.logFile.gzip(), { contentType: 'application/gzip' })
+      .catch((err: Error) => this.deps.log?.warn(`could not write the backup's log: ${err.message}`));
     for (const file of Object.keys(this.files)) delete this.files[file];
     return this.outcome('Failed', completedAt, { failureReason: reason, failure: cause });
   }

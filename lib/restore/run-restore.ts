@@ -11,6 +11,7 @@ import { listBackupFiles, validateBackup, type Verdict } from '../catalog/valida
 import { applyAll, type ApplyGroup } from './apply/apply-all.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './apply/checkpoint.js';
 import type { ItemOutcome } from './apply/outcome.js';
+import { claimRestoreIdentity } from './identity.js';
 import { loadModifiers } from './modifier-source.js';
 import { STAGES, transformAll } from './pipeline.js';
 import { readBackupItems } from './read-backup.js';
@@ -66,6 +67,7 @@ const REFUSED_PHASES = new Set(['Corrupt', 'Incomplete', 'Invalid', 'Failed']);
 export async function runRestore(request: RestoreRequest, deps: RestoreDeps): Promise<RestoreResult> {
   const backup = request.spec.backupName;
   if (!backup) throw new RestoreRefusedError('spec.backupName is required to restore (a restore from a schedule names its latest backup)');
+  await claimRestoreIdentity(deps.store, deps.layout, { ...request, backup }, deps.now);
   const finished = await readResult(deps.store, deps.layout, request.name).catch((err) => {
     if (err instanceof NotFoundError) return undefined;
     throw err;
