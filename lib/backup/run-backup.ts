@@ -61,6 +61,7 @@ class BackupRun {
   private discovery?: Discovery;
   private contents?: BackupContents;
   private bytesWritten = 0;
+  private archive?: ArchiveWriter;
   private typesProgress = { done: 0, total: 0 };
   private readonly logFile: BackupLogFile;
   private readonly log: BackupLog;
@@ -87,7 +88,7 @@ class BackupRun {
       const plan = planBackup(this.discovery, listingTemplate(this.spec));
       for (const s of plan.skipped) this.log.info(`not backing up ${s.groupResource}: ${s.reason}`);
       this.noteUnsupported();
-      writer = new ArchiveWriter((body) => this.deps.store.upload(this.key('tarball'), body, { contentType: 'application/gzip' }), {
+      writer = this.archive = new ArchiveWriter((body) => this.deps.store.upload(this.key('tarball'), body, { contentType: 'application/gzip' }), {
         mtime: this.startedAt, gzipLevel: this.options.gzipLevel,
         onBytes: (bytes) => { this.bytesWritten = bytes; this.report(); },
       });
@@ -201,7 +202,7 @@ class BackupRun {
     const byResource = this.contents?.countsByResource() ?? {};
     const progress: BackupProgress = {
       itemsBackedUp: this.contents?.itemCount ?? 0, byResource,
-      bytesWritten: this.bytesWritten, typesDone: this.typesProgress.done, typesTotal: this.typesProgress.total,
+      bytesWritten: this.bytesWritten, bytesArchived: this.archive?.bytesArchived ?? 0, typesDone: this.typesProgress.done, typesTotal: this.typesProgress.total,
       ...(finished ? { finished: { groupResource: finished, items: byResource[finished] ?? 0 } } : {}),
     };
     this.deps.onProgress(progress);
