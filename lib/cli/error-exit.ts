@@ -1,6 +1,7 @@
 /** Which errors end a command with which exit code (see exit-codes.ts). */
 import { BackupExistsError } from '../backup/errors.js';
 import { SourceClusterError } from '../backup/request.js';
+import { BackupInUseError, NoSuchBackupError } from '../catalog/errors.js';
 import { ConfigError } from '../compose.js';
 import { ClusterError } from '../kube/errors.js';
 import { RestoreIdentityError } from '../restore/identity.js';
@@ -13,7 +14,7 @@ import { UsageError } from './args.js';
 import { EXIT } from './exit-codes.js';
 
 const INPUT_ERRORS = [UsageError, SpecError, ConfigError, SourceClusterError, BackupExistsError, RestoreIdentityError, RestoreRefusedError,
-  ModifierSourceError, InvalidNameError];
+  ModifierSourceError, InvalidNameError, NoSuchBackupError, BackupInUseError];
 
 /** The exit code for an error that ended a command. */
 export function exitCodeOf(err: unknown): number {
