@@ -94,6 +94,6 @@ async function list(location: ReturnType<typeof openLocation>, io: CliIo, format
   const header = ['NAME', 'BACKUP', 'CLUSTER', 'PHASE', 'AGE', 'CREATED', 'FAILED', ...(wide ? ['UPDATED', 'UNCHANGED', 'SKIPPED', 'DRY RUN', 'COMPLETED'] : [])];
   const count = (r: RestoreRow, k: keyof RestoreResult['counts']) => (r.counts ? String(r.counts[k]) : '');
   io.stdout(table([header, ...rows.map((r) => [r.name, r.backup ?? '', r.targetCluster ?? '', r.phase, r.startedAt ? age(r.startedAt, now) : '', count(r, 'created'), count(r, 'failed'),
-    ...(wide ? [count(r, 'updated'), count(r, 'unchanged'), count(r, 'skipped'), r.dryRun ? 'yes' : 'no', r.completedAt ?? ''] : [])])], wide ? undefined : io.columns));
+    ...(wide ? [count(r, 'updated'), count(r, 'unchanged'), count(r, 'skipped'), r.dryRun === undefined ? '' : r.dryRun ? 'yes' : 'no', r.completedAt ?? ''] : [])])], wide ? undefined : io.columns));
   return EXIT.ok;
 }

@@ -68,13 +68,14 @@ export async function readIdentity(store: ObjectStore, layout: BucketLayout, nam
 }
 
 /**
- * Records the identity of a run the first time, and refuses a run whose identity differs from the recorded one
- * (RestoreIdentityError). Two first runs at once: one records, the other reads what it recorded and is judged.
+ * Refuses a run whose identity differs from the recorded one (RestoreIdentityError), and records the identity of a
+ * first run unless `record` is false (a check before the restore is known to go ahead). Two first runs at once: one
+ * records, the other reads what it recorded and is judged against it.
  */
 export async function claimRestoreIdentity(
   store: ObjectStore, layout: BucketLayout, request: { name: string; backup: string; targetCluster?: string; dryRun: boolean },
-  now: () => Date,
-): Promise<RestoreIdentity> {
+  now: () => Date, options: { record?: boolean } = {},
+): Promise<RestoreIdentity | undefined> {
   const wanted = identityOf(request);
   for (let attempt = 0; attempt < 2; attempt++) {
     const recorded = await readIdentity(store, layout, request.name);
@@ -82,6 +83,7 @@ export async function claimRestoreIdentity(
       if (!sameRestore(recorded, wanted)) throw new RestoreIdentityError(recorded, wanted);
       return recorded;
     }
+    if (options.record === false) return undefined;
     const record: RestoreIdentity = { ...wanted, recordedAt: now().toISOString(), dryRun: request.dryRun };
     try {
       await store.put(layout.restoreKey(request.name, 'identity'), `${JSON.stringify(record, null, 2)}\n`, { contentType: 'application/json', ifNoneMatch: '*' });

@@ -67,7 +67,7 @@ const REFUSED_PHASES = new Set(['Corrupt', 'Incomplete', 'Invalid', 'Failed']);
 export async function runRestore(request: RestoreRequest, deps: RestoreDeps): Promise<RestoreResult> {
   const backup = request.spec.backupName;
   if (!backup) throw new RestoreRefusedError('spec.backupName is required to restore (a restore from a schedule names its latest backup)');
-  await claimRestoreIdentity(deps.store, deps.layout, { ...request, backup }, deps.now);
+  await claimRestoreIdentity(deps.store, deps.layout, { ...request, backup }, deps.now, { record: false });
   const finished = await readResult(deps.store, deps.layout, request.name).catch((err) => {
     if (err instanceof NotFoundError) return undefined;
     throw err;
@@ -78,6 +78,7 @@ export async function runRestore(request: RestoreRequest, deps: RestoreDeps): Pr
   }
   const verdict = await verifyBackup(backup, deps);
   refuseUnusable(verdict);
+  await claimRestoreIdentity(deps.store, deps.layout, { ...request, backup }, deps.now);
   const checkpoint = await resumeOrStart(request, deps, backup);
 
   const discovery = await deps.cluster.discover();

@@ -28,6 +28,12 @@ describe('claimRestoreIdentity', () => {
     await expect(refused).rejects.toThrow(/another name \(metadata.name, or --name with `ferry restore`\)/);
   });
 
+  it('only checks, recording nothing, when asked not to record (a restore not yet known to go ahead)', async () => {
+    const store = new MemoryStore();
+    expect(await claimRestoreIdentity(store, layout, { name: 'r1', backup: 'b1', targetCluster: 't', dryRun: false }, now, { record: false })).toBeUndefined();
+    expect(store.objects.size).toBe(0);
+  });
+
   it('says a dry run is what recorded the identity', async () => {
     const store = new MemoryStore();
     await claim(store, 'target', 'b1', true);
