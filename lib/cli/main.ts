@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { didYouMean } from './args.js';
 import { debugText, EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import type { CliIo, Command } from './io.js';
-import { oneLine, printable } from './output.js';
+import { oneLine, printable } from './printable.js';
 
 /** Each subcommand lives in its own module, loaded only when it runs. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {

@@ -5,6 +5,7 @@
  */
 import { stringify } from 'yaml';
 import { UsageError } from './args.js';
+import { oneLine } from './printable.js';
 
 /** The formats a read verb prints. */
 export type OutputFormat = 'text' | 'wide' | 'json' | 'yaml';
@@ -23,25 +24,7 @@ export function formatData(format: OutputFormat, value: unknown): string | undef
   return undefined;
 }
 
-// C0 controls but tab and newline, DEL, C1 controls, and the Unicode bidi overrides and isolates.
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-// The same, and newline and tab: for strings that must stay on one line.
-const CONTROL_OR_BREAK = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-
-function escapeChar(c: string): string {
-  const code = c.charCodeAt(0);
-  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-}
-
-/** Text with every control character but newline and tab shown as an escape (`\x1b`). */
-export function printable(text: string): string {
-  return text.replace(CONTROL, escapeChar);
-}
-
-/** One line of text: control characters, newlines and tabs escaped. For names, keys and problem messages. */
-export function oneLine(text: string): string {
-  return text.replace(CONTROL_OR_BREAK, escapeChar);
-}
+export { oneLine, printable } from './printable.js';
 
 /** `1 item`, `3 items`; `plural(2, 'entry', 'entries')`. */
 export function plural(n: number, one: string, many = `${one}s`): string {

@@ -30,8 +30,10 @@ export interface ScheduleView {
   schedule: string;
   paused: boolean;
   storageLocation: string;
-  /** The next runs (none when paused). An interval counts from its last backup, else from now. */
+  /** The next runs (none when paused, nor for an interval that has made no backup yet: it counts from its rule's creation). */
   nextRuns: string[];
+  /** Why there are no next runs. */
+  noRunsBecause?: string;
   /** Its backups in the location, newest first: `<schedule>-<YYYYMMDDHHMMSS>`. */
   backups: { name: string; phase: string; created?: string }[];
   includedNamespaces: string[];
@@ -109,25 +111,27 @@ export function viewOf(s: BackupScheduleSpec, catalog: { entries: CatalogEntry[]
     return { name: n, phase: e?.phase ?? '(not indexed)', ...(e?.created ? { created: e.created } : {}) };
   });
   const nextRuns: string[] = [];
-  if (!s.paused) {
-    const last = backups[0]?.created ? new Date(backups[0].created) : undefined;
+  const last = backups[0]?.created ? new Date(backups[0].created) : undefined;
+  const noRunsBecause = s.paused ? 'paused' : s.schedule.kind === 'interval' && !last ? 'unknown until its first backup: an interval counts from when its rule was made' : undefined;
+  if (!noRunsBecause) {
     let after = now;
     for (let i = 0; i < runs; i++) {
-      const next = nextFireTime(s.schedule, after, last ?? now);
+      const next = nextFireTime(s.schedule, after, last);
       if (!next) break;
       nextRuns.push(next.toISOString());
       after = next;
     }
   }
   return {
-    name: s.name, schedule: s.scheduleText, paused: s.paused, storageLocation: s.template.storageLocation ?? '(default)', nextRuns, backups,
+    name: s.name, schedule: s.scheduleText, paused: s.paused, storageLocation: s.template.storageLocation ?? '(default)', nextRuns,
+    ...(noRunsBecause ? { noRunsBecause } : nextRuns.length ? {} : { noRunsBecause: 'none within a year' }), backups,
     includedNamespaces: s.template.includedNamespaces.length ? s.template.includedNamespaces : ['*'], ttl: s.template.ttl,
   };
 }
 
 function listText(views: ScheduleView[], wide: boolean, now: Date, columns: number | undefined): string {
   const header = ['NAME', 'SCHEDULE', 'PAUSED', 'NEXT RUN', 'LAST BACKUP', 'PHASE', 'AGE', ...(wide ? ['LOCATION', 'NAMESPACES', 'TTL'] : [])];
-  return table([header, ...views.map((v) => [v.name, v.schedule, v.paused ? 'yes' : 'no', v.nextRuns[0] ?? (v.paused ? '(paused)' : '(none within a year)'),
+  return table([header, ...views.map((v) => [v.name, v.schedule, v.paused ? 'yes' : 'no', v.nextRuns[0] ?? `(${v.paused ? 'paused' : v.noRunsBecause?.startsWith('unknown') ? 'after the first' : 'none within a year'})`,
     v.backups[0]?.name ?? '(none yet)', v.backups[0]?.phase ?? '', v.backups[0]?.created ? age(v.backups[0].created, now) : '',
     ...(wide ? [v.storageLocation, v.includedNamespaces.join(','), v.ttl] : [])])], wide ? undefined : columns);
 }
@@ -139,7 +143,7 @@ function describeText(v: ScheduleView, now: Date): string {
     `Storage location:  ${v.storageLocation}`,
     `Namespaces:        ${v.includedNamespaces.map(oneLine).join(', ')}`,
     `TTL:               ${v.ttl}`,
-    `Next runs:${v.nextRuns.length ? '' : v.paused ? '         none (paused)' : '         none within a year'}`,
+    `Next runs:${v.nextRuns.length ? '' : `         none: ${v.noRunsBecause}`}`,
     ...v.nextRuns.map((t) => `  ${t}`),
     `Backups (${v.backups.length}):${v.backups.length ? '' : ' none yet'}`,
     ...v.backups.slice(0, 5).map((b) => `  ${b.name}  ${b.phase}${b.created ? `  ${age(b.created, now)} ago` : ''}`),
