@@ -198,6 +198,8 @@ class BackupRun {
   }
 
   private report(finished?: string): void {
+    const count = finished ? this.contents?.countsByResource()[finished] ?? 0 : 0;
+    if (count > 0) this.logFile.record('info', `backed up ${count} ${finished}`, { resource: finished });
     if (!this.deps.onProgress) return;
     const byResource = this.contents?.countsByResource() ?? {};
     const progress: BackupProgress = {
