@@ -4,11 +4,12 @@ import type { RestoreResult } from '../restore/result.js';
 import { readResult } from '../restore/result-store.js';
 import { NotFoundError } from '../store/errors.js';
 import { isValidName } from '../store/layout.js';
-import { didYouMean, flag, readCommandArgs, UsageError } from './args.js';
+import { flag, readCommandArgs } from './args.js';
+import { readListOrDescribe } from './verbs.js';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import type { CliIo, Command } from './io.js';
 import { openLocation, readConfig } from './open.js';
-import { age, formatData, oneLine, outputFormat, table, type OutputFormat } from './output.js';
+import { age, formatData, oneLine, table, type OutputFormat } from './output.js';
 import { formatSummary } from './restore.js';
 
 const USAGE = `usage: ferry restores list [-o text|wide|json|yaml]
@@ -20,26 +21,13 @@ options: [--location <name>] [--config <ferry.yaml>]
   describe   the stored result of a restore: its phase, counts, problems by namespace and every object's outcome
 ${EXIT_CODES_HELP}`;
 
-const VERBS = ['list', 'describe'];
-
 /** `ferry restores list|describe`. */
 export const run: Command = async (argv, io) => {
   const args = readCommandArgs('restores', USAGE, argv, { location: true, config: true, output: true }, { '-o': 'output' }, io);
   if (typeof args === 'number') return args;
-  const [verb, name, ...extra] = args.positional;
-  let format: OutputFormat;
-  try {
-    if (!verb || !VERBS.includes(verb)) throw new UsageError(verb ? `unknown verb "${verb}"${didYouMean(verb, VERBS)}` : 'expected list or describe');
-    format = outputFormat(flag(args, 'output'), verb === 'list' ? ['text', 'wide', 'json', 'yaml'] : ['text', 'json', 'yaml']);
-    if (verb === 'list' && name !== undefined) throw new UsageError(`unexpected argument ${name}`);
-    if (verb === 'describe' && !name) throw new UsageError('name the restore to describe');
-    if (name !== undefined && !isValidName(name)) throw new UsageError(`"${name}" is not a restore name (lowercase letters, digits, "-" and ".", as metadata.name)`);
-    if (extra.length) throw new UsageError(`unexpected argument ${extra[0]}`);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    io.stderr(`ferry restores: ${err.message}\n\n${USAGE}`);
-    return EXIT.usage;
-  }
+  const request = readListOrDescribe('restores', 'restore', USAGE, args, io, (n) => (isValidName(n) ? undefined : `"${n}" is not a restore name (lowercase letters, digits, "-" and ".", as metadata.name)`));
+  if (typeof request === 'number') return request;
+  const { verb, name, format } = request;
   const location = openLocation(await readConfig(flag(args, 'config'), io), flag(args, 'location'), io);
   if (verb === 'list') return list(location, io, format);
   try {

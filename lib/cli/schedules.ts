@@ -5,10 +5,11 @@ import { parseDocuments } from '../spec/documents.js';
 import { SpecError, type Problem } from '../spec/problems.js';
 import { nextFireTime } from '../spec/schedule-times.js';
 import { didYouMean, flag, readCommandArgs, UsageError } from './args.js';
+import { readListOrDescribe } from './verbs.js';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import type { Command } from './io.js';
 import { openLocation, readConfig } from './open.js';
-import { age, formatData, oneLine, outputFormat, table, type OutputFormat } from './output.js';
+import { age, formatData, oneLine, table } from './output.js';
 
 const USAGE = `usage: ferry schedules list [-f schedules.yaml] [-o text|wide|json|yaml]
        ferry schedules describe NAME [-f schedules.yaml] [-o text|json|yaml]
@@ -21,8 +22,6 @@ when each runs next, the last backup it made and that backup's phase (from its s
   list            one line per schedule (-o wide adds the template's namespaces and TTL)
   describe        one schedule: its next five runs, what it backs up, and its last five backups
 ${EXIT_CODES_HELP}`;
-
-const VERBS = ['list', 'describe'];
 
 /** A schedule with what the bucket says of it. */
 export interface ScheduleView {
@@ -44,19 +43,9 @@ export interface ScheduleView {
 export const run: Command = async (argv, io) => {
   const args = readCommandArgs('schedules', USAGE, argv, { filename: true, config: true, output: true }, { '-f': 'filename', '--file': 'filename', '-o': 'output' }, io);
   if (typeof args === 'number') return args;
-  const [verb, name, ...extra] = args.positional;
-  let format: OutputFormat;
-  try {
-    if (!verb || !VERBS.includes(verb)) throw new UsageError(verb ? `unknown verb "${verb}"${didYouMean(verb, VERBS)}` : 'expected list or describe');
-    format = outputFormat(flag(args, 'output'), verb === 'list' ? ['text', 'wide', 'json', 'yaml'] : ['text', 'json', 'yaml']);
-    if (verb === 'list' && name !== undefined) throw new UsageError(`unexpected argument ${name}`);
-    if (verb === 'describe' && !name) throw new UsageError('name the schedule to describe');
-    if (extra.length) throw new UsageError(`unexpected argument ${extra[0]}`);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    io.stderr(`ferry schedules: ${err.message}\n\n${USAGE}`);
-    return EXIT.usage;
-  }
+  const request = readListOrDescribe('schedules', 'schedule', USAGE, args, io);
+  if (typeof request === 'number') return request;
+  const { verb, name, format } = request;
   const file = flag(args, 'filename') ?? io.env.FERRY_SCHEDULES ?? 'schedules.yaml';
   const text = (await io.readFile(resolve(io.cwd, file)).catch((err: NodeJS.ErrnoException) => {
     throw new UsageError(`cannot read the schedules file ${file}: ${err.code ?? err.message}${flag(args, 'filename') ? '' : ' (name one with -f, or set FERRY_SCHEDULES)'}`);
