@@ -1,37 +1,26 @@
 // Deleting a backup on the real stack: `ferry backups delete` in a bucket with S3 object lock leaves an object under
 // legal hold and says so, then deletes once the hold is lifted; the functions' delete request (ACK's DeleteRequest)
 // frees a Failed backup's name.
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, PutObjectLegalHoldCommand } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createExpireHandler, type DeleteResponse } from '../../functions/expire.js';
 import { BucketLayout } from '../../lib/store/layout.js';
-import { createS3Client, S3ObjectStore } from '../../lib/store/s3-store.js';
 import { buildBackup, putBackup } from '../support/backup-fixture.js';
 import { stackRuntime } from '../support/catalog-stack.js';
 import { ferry } from '../support/ferry-cli.js';
-import { freshName, stackS3Location, stackStore } from '../support/stack.js';
+import { lockedBucket } from '../support/locked-bucket.js';
+import { freshName, stackStore } from '../support/stack.js';
 
 const layout = new BucketLayout('');
 
 describe('deleting a backup on the real stack', () => {
-  const locked = freshName('ferry-del-lock');
-  const location = { ...stackS3Location(), bucket: locked };
-  const client = createS3Client(location);
-  const hold = (key: string, on: boolean) => client.send(new PutObjectLegalHoldCommand({ Bucket: locked, Key: key, LegalHold: { Status: on ? 'ON' : 'OFF' } }));
+  const { bucket: locked, store, hold, create, remove } = lockedBucket('ferry-del-lock');
 
-  afterAll(async () => {
-    const listed = await client.send(new ListObjectsV2Command({ Bucket: locked })).catch(() => undefined);
-    for (const o of listed?.Contents ?? []) {
-      await hold(o.Key!, false).catch(() => undefined);
-      await client.send(new DeleteObjectCommand({ Bucket: locked, Key: o.Key! }));
-    }
-    await client.send(new DeleteBucketCommand({ Bucket: locked })).catch(() => undefined);
-  });
+  afterAll(remove);
 
   it('`ferry backups delete` leaves a backup whose manifest is under legal hold, naming it (exit 1), and deletes it once the hold is lifted', async () => {
-    await client.send(new CreateBucketCommand({ Bucket: locked, ObjectLockEnabledForBucket: true }));
+    await create();
     const name = freshName('held');
-    await putBackup(new S3ObjectStore(client, location), layout, name, await buildBackup(name));
+    await putBackup(store, layout, name, await buildBackup(name));
     const manifest = layout.backupKey(name, 'manifest');
     await hold(manifest, true);
     const env = { FERRY_S3_BUCKET: locked };
