@@ -26,6 +26,7 @@ function does and writes its catalog entry, so \`ferry backups describe\` shows 
   --cluster       the cluster to back up (default: spec.sourceCluster, else the config's defaultCluster)
 
 Progress goes to stderr, the summary to stdout. Exit 1 when the backup is PartiallyFailed or Failed.
+
 ${EXIT_CODES_HELP}`;
 
 /** `ferry backup`: validates the spec, takes the backup with progress on stderr, catalogs it, prints a summary. */

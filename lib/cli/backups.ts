@@ -41,6 +41,7 @@ options: [--location <name>] [--config <ferry.yaml>]
   --config   Ferry's config (default: $FERRY_CONFIG, else ./ferry.yaml)
 
 verify exits 1 when the backup is not sound; delete exits 1 when objects were left.
+
 ${EXIT_CODES_HELP}`;
 
 const VERBS = ['list', 'describe', 'verify', 'logs', 'delete'];

@@ -29,6 +29,7 @@ Restores the backup an ApplicationRestore or Velero Restore names into a target 
 A restore is its name, its backup and its target cluster. Running the same restore again resumes it, or prints its
 stored result when it has finished. The same name with another cluster or backup is refused, saying where it ran:
 give the new restore another name (--name). Exit 1 when the restore is PartiallyFailed.
+
 ${EXIT_CODES_HELP}`;
 
 const FLAGS = { filename: true, 'dry-run': false, cluster: true, name: true, location: true, concurrency: true, config: true };

@@ -19,6 +19,7 @@ options: [--location <name>] [--config <ferry.yaml>]
   list       every restore whose result the storage location holds: its backup, target cluster, phase and counts
              (-o wide adds the other counts, whether it was a dry run, and when it finished)
   describe   the stored result of a restore: its phase, counts, problems by namespace and every object's outcome
+
 ${EXIT_CODES_HELP}`;
 
 /** `ferry restores list|describe`. */

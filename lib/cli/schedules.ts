@@ -21,6 +21,7 @@ when each runs next, the last backup it made and that backup's phase (from its s
   -f, --filename  the schedules file (default: $FERRY_SCHEDULES, else ./schedules.yaml); --file also works
   list            one line per schedule (-o wide adds the template's namespaces and TTL)
   describe        one schedule: its next five runs, what it backs up, and its last five backups
+
 ${EXIT_CODES_HELP}`;
 
 /** A schedule with what the bucket says of it. */
