@@ -56,3 +56,23 @@ function countLines(c: CatalogEntry['counts']): string[] {
 function problemLines(problems: string[]): string[] {
   return problems.length ? ['Problems:', ...problems.map((p) => `  - ${oneLine(p)}`)] : ['Problems: none'];
 }
+
+/** One line of a backup's log, its logrus fields as data (`time`, `level`, `msg`, and the rest). */
+export type LogLine = Record<string, string>;
+
+const FIELD = /([A-Za-z_][\w.-]*)=("(?:[^"\\]|\\.)*"|\S*)/g;
+
+/** The lines of a logrus-format log as data; a line that is not `key=value` pairs is kept whole as `msg`. */
+export function parseLogLines(text: string): LogLine[] {
+  return text.split('\n').filter((l) => l.trim() !== '').map((line) => {
+    const fields: LogLine = {};
+    for (const [, key, raw] of line.matchAll(FIELD)) {
+      try {
+        fields[key!] = raw!.startsWith('"') ? JSON.parse(raw!) as string : raw!;
+      } catch {
+        fields[key!] = raw!;
+      }
+    }
+    return Object.keys(fields).length ? fields : { msg: line };
+  });
+}

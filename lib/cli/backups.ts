@@ -12,7 +12,7 @@ import { NotFoundError } from '../store/errors.js';
 import { isValidName, type BucketLayout } from '../store/layout.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { didYouMean, flag, has, parseArgs, UsageError, type ParsedArgs } from './args.js';
-import { describeEntry, describeVerdict, expiresIn, verdictJson } from './backups-text.js';
+import { describeEntry, describeVerdict, expiresIn, parseLogLines, verdictJson } from './backups-text.js';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import type { CliIo, Command } from './io.js';
 import { openLocation, readConfig } from './open.js';
@@ -23,7 +23,7 @@ const gunzipAsync = promisify(gunzip);
 const USAGE = `usage: ferry backups list [-o text|wide|json|yaml]
        ferry backups describe NAME [-o text|json|yaml]
        ferry backups verify NAME [--update-catalog] [-o text|json|yaml]
-       ferry backups logs NAME
+       ferry backups logs NAME [-o text|json|yaml]
        ferry backups delete NAME... [--force]
 options: [--location <name>] [--config <ferry.yaml>]
 
@@ -33,7 +33,7 @@ options: [--location <name>] [--config <ferry.yaml>]
              catalog is judged now from its files, and says so
   verify     validate a backup again now (sizes and sha256 against its manifest, the tarball's structure) and print
              the result; --update-catalog also writes its catalog entry
-  logs       the backup's log (<name>-logs.gz, as Velero keeps it)
+  logs       the backup's log (<name>-logs.gz, as Velero keeps it); -o json|yaml gives each line's fields
   delete     delete the backups' files and catalog entries, so their names can be used again; objects under S3
              retention or legal hold are left and reported; --force deletes a backup that says it is still being
              written (its writer crashed or was killed)
@@ -101,7 +101,7 @@ export async function runBackups(argv: string[], io: CliIo, deps: BackupsDeps): 
   const name = names[0]!;
   if (verb === 'list') return list(location, io, deps.now(), format);
   if (verb === 'describe') return describe(location, name, io, deps.now(), format);
-  if (verb === 'logs') return logs(location, name, io);
+  if (verb === 'logs') return logs(location, name, io, format);
   if (verb === 'delete') return remove(location, names, io, deps, has(args, 'force'));
   return verify(location, name, io, deps, format, has(args, 'update-catalog'));
 }
@@ -109,7 +109,7 @@ export async function runBackups(argv: string[], io: CliIo, deps: BackupsDeps): 
 function checkArgs(args: ParsedArgs): OutputFormat {
   const [verb, ...names] = args.positional;
   if (!verb || !VERBS.includes(verb)) throw new UsageError(verb ? `unknown verb "${verb}"${didYouMean(verb, VERBS)}` : `expected ${VERBS.join(', ')}`);
-  const format = outputFormat(flag(args, 'output'), verb === 'list' ? ['text', 'wide', 'json', 'yaml'] : verb === 'logs' || verb === 'delete' ? ['text'] : ['text', 'json', 'yaml']);
+  const format = outputFormat(flag(args, 'output'), verb === 'list' ? ['text', 'wide', 'json', 'yaml'] : verb === 'delete' ? ['text'] : ['text', 'json', 'yaml']);
   if (verb === 'list' && names.length) throw new UsageError(`unexpected argument ${names[0]}`);
   if (verb !== 'list' && names.length === 0) throw new UsageError(`name the backup to ${verb}`);
   const bad = names.find((n) => !isValidName(n));
@@ -177,7 +177,7 @@ async function verify(location: BackupsLocation, name: string, io: CliIo, deps: 
 /** Largest log printed, once unzipped: a backup's files are untrusted. */
 const MAX_LOG_BYTES = 64 * 1024 * 1024;
 
-async function logs(location: BackupsLocation, name: string, io: CliIo): Promise<number> {
+async function logs(location: BackupsLocation, name: string, io: CliIo, format: OutputFormat): Promise<number> {
   let bytes: Uint8Array;
   try {
     bytes = (await location.store.getBytes(location.layout.backupKey(name, 'logs'))).bytes;
@@ -191,7 +191,7 @@ async function logs(location: BackupsLocation, name: string, io: CliIo): Promise
   const text = await gunzipAsync(bytes, { maxOutputLength: MAX_LOG_BYTES }).catch((err: Error) => {
     throw new UsageError(`${name}-logs.gz is not a readable gzip file of at most ${MAX_LOG_BYTES / 1024 / 1024} MiB: ${err.message}`);
   });
-  io.stdout(text.toString('utf8'));
+  io.stdout(formatData(format, { backup: name, lines: parseLogLines(text.toString('utf8')) }) ?? text.toString('utf8'));
   return EXIT.ok;
 }
 

@@ -162,6 +162,17 @@ describe('ferry backups logs', () => {
     expect(io.out).toBe('time="2026-01-10T08:00:00Z" level=info msg="backup nightly-1 Completed: 4 items" backup=nightly-1\n');
   });
 
+  it('gives each line\'s fields as data with -o json', async () => {
+    const store = await bucket();
+    await store.put(layout.backupKey('nightly-1', 'logs'), gzipSync('time="2026-01-10T08:00:00Z" level=info msg="backed up 4 configmaps" backup=nightly-1 resource=configmaps\nnot a logrus line\n'));
+    const io = recordingIo();
+    expect(await runBackups(['logs', 'nightly-1', '-o', 'json'], io, deps(store))).toBe(0);
+    expect(JSON.parse(io.out)).toEqual({ backup: 'nightly-1', lines: [
+      { time: '2026-01-10T08:00:00Z', level: 'info', msg: 'backed up 4 configmaps', backup: 'nightly-1', resource: 'configmaps' },
+      { msg: 'not a logrus line' },
+    ] });
+  });
+
   it.each([
     ['a backup that keeps no log', 'nightly-1', /backup nightly-1 has no log \(nightly-1-logs.gz\)/],
     ['a backup that does not exist', 'ghost', /no backup named ghost in default/],
@@ -198,7 +209,7 @@ describe('ferry backups usage', () => {
     [['lsit'], /unknown verb "lsit" \(did you mean list\?\)/],
     [['list', '--locaton', 'x'], /unknown option --locaton \(did you mean --location\?\)/],
     [['list', '--force'], /--force goes with delete/],
-    [['logs', 'a', '-o', 'json'], /-o: expected text, got "json"/],
+    [['delete', 'a', '-o', 'json'], /-o: expected text, got "json"/],
     [['describe'], /name the backup to describe/],
     [['verify', '../etc'], /"..\/etc" is not a backup name/],
     [['list', 'extra'], /unexpected argument extra/],
