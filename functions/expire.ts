@@ -1,15 +1,19 @@
 /**
  * The `expire` function, run on a schedule: deletes the backups past their expiration in every storage location
  * (or the ones the event names), then their catalog entries. `{"dryRun": true}` as the schedule's input (or in
- * an EventBridge event's detail) only lists what would be deleted.
+ * an EventBridge event's detail) only lists what would be deleted. Invoked with a delete request (ACK's
+ * `DeleteRequest` or Velero's `DeleteBackupRequest`, as the event or as `{"deleteRequest": ...}`), it deletes that
+ * one backup, as `ferry backups delete` does.
  */
+import { deleteBackup, type RemoveOutcome } from '../lib/catalog/delete-backup.js';
 import { expireBackups, type ExpireReport } from '../lib/catalog/expire.js';
+import { parseDeleteRequest, type DeleteRequest } from '../lib/spec/delete-request.js';
 import type { Log } from '../lib/catalog/types.js';
 import { isRecord } from '../lib/model/object.js';
 import { BucketLayout } from '../lib/store/layout.js';
 import type { ObjectStore } from '../lib/store/object-store.js';
 import type { Runtime } from './compose.js';
-import { expireMeasure } from './metrics.js';
+import { expireMeasure, type FunctionMeasure } from './metrics.js';
 import { ferryHandler } from './middleware/index.js';
 
 /** What an expiry run is asked to do. */
@@ -47,6 +51,30 @@ export class ExpireRunError extends Error {
 export interface ExpireResponse {
   dryRun: boolean;
   locations: { location: string; report: ExpireReport }[];
+}
+
+/** The answer to a delete request. */
+export interface DeleteResponse extends RemoveOutcome {
+  backup: string;
+  location: string;
+}
+
+/** Reads a delete request (the document itself, or `{deleteRequest}`), or an expiry event. */
+export function parseExpireOrDeleteEvent(event: Record<string, unknown>): ExpireRequest | { delete: DeleteRequest } {
+  if (event.deleteRequest !== undefined) return { delete: parseDeleteRequest(event.deleteRequest, 'deleteRequest') };
+  if (event.kind === 'DeleteRequest' || event.kind === 'DeleteBackupRequest') return { delete: parseDeleteRequest(event, String(event.kind)) };
+  return parseExpireEvent(event);
+}
+
+/** Deletes the backup a request names in its location (the config's default when it names none). */
+export async function deleteHandlerCore(request: DeleteRequest, deps: ExpireHandlerDeps & { defaultLocation: string }): Promise<DeleteResponse> {
+  const name = request.storageLocation ?? deps.defaultLocation;
+  const location = deps.locations.find((l) => l.name === name);
+  if (!location) throw new Error(`unknown storage location ${name} (known: ${deps.locations.map((l) => l.name).join(', ')})`);
+  const { store, layout } = location.open();
+  const outcome = await deleteBackup(request.backup, { store, layout, now: deps.now, log: deps.log }, { force: request.force });
+  deps.log.info(`${name}/${request.backup}: ${outcome.action}`, { keys: outcome.keys.length, protected: outcome.protected });
+  return { backup: request.backup, location: name, ...outcome };
 }
 
 /** Reads a schedule event (EventBridge, input in `detail`) or a plain payload `{dryRun?, locations?}`. */
@@ -93,10 +121,22 @@ export function runtimeExpireLocations(runtime: Runtime): ExpireLocation[] {
   }));
 }
 
+/** Expiry's metrics for an expiry run; a delete request counts its outcome as an expiry action would. */
+const expireOrDeleteMeasure: FunctionMeasure<ExpireResponse | DeleteResponse> = {
+  result(response, metrics) {
+    expireMeasure.result('locations' in response ? response
+      : { dryRun: false, locations: [{ location: response.location, report: { dryRun: false, now: '', kept: 0, settled: [], abortedUploads: [], actions: [{ ...response, action: response.action }] } }] }, metrics);
+  },
+  error: expireMeasure.error,
+};
+
 /** Builds the handler over a runtime (the process's by default). */
 export function createExpireHandler(runtime?: Runtime) {
-  return ferryHandler({ name: 'expire', what: 'expire request', parse: parseExpireEvent, measure: expireMeasure, ...(runtime ? { runtime } : {}) },
-    (request, rt) => expireHandlerCore(request, { locations: runtimeExpireLocations(rt), now: rt.clock, log: rt.log }));
+  return ferryHandler({ name: 'expire', what: 'expire or delete request', parse: parseExpireOrDeleteEvent, measure: expireOrDeleteMeasure, ...(runtime ? { runtime } : {}) },
+    (request, rt): Promise<ExpireResponse | DeleteResponse> => {
+      const deps = { locations: runtimeExpireLocations(rt), now: rt.clock, log: rt.log };
+      return 'delete' in request ? deleteHandlerCore(request.delete, { ...deps, defaultLocation: rt.config.defaultStorageLocation }) : expireHandlerCore(request, deps);
+    });
 }
 
 /** The Lambda entry point. */

@@ -6,7 +6,7 @@ import { DEFAULT_LIMITS, type HttpLimits } from './kube/http.js';
 import { parseConfigText, type FerryConfig, type StorageLocation } from './spec/config.js';
 import { BucketLayout } from './store/layout.js';
 import type { ObjectStore } from './store/object-store.js';
-import { createS3Client, S3ObjectStore } from './store/s3-store.js';
+import { createS3Client, S3ObjectStore, type S3Location } from './store/s3-store.js';
 
 /** Thrown when the configuration names something it does not define, or a source Ferry cannot use. */
 export class ConfigError extends Error {
@@ -33,8 +33,8 @@ export interface OpenedLocation {
   layout: BucketLayout;
 }
 
-/** Opens a storage location by name (the config's default when undefined). */
-export function openStore(config: FerryConfig, name?: string): OpenedLocation {
+/** Opens a storage location by name (the config's default when undefined); `timeouts` replace the S3 client's defaults. */
+export function openStore(config: FerryConfig, name?: string, options: Pick<S3Location, 'timeouts'> = {}): OpenedLocation {
   const locationName = name ?? config.defaultStorageLocation;
   const location = config.storageLocations[locationName];
   if (!location) {
@@ -42,7 +42,7 @@ export function openStore(config: FerryConfig, name?: string): OpenedLocation {
   }
   const s3 = {
     bucket: location.bucket, region: location.region, endpoint: location.endpoint, forcePathStyle: location.forcePathStyle,
-    serverSideEncryption: location.serverSideEncryption, kmsKeyId: location.kmsKeyId,
+    serverSideEncryption: location.serverSideEncryption, kmsKeyId: location.kmsKeyId, ...options,
   };
   return { name: locationName, location, store: new S3ObjectStore(createS3Client(s3), s3), layout: new BucketLayout(location.prefix) };
 }
@@ -59,7 +59,7 @@ let defaultCredentials: ClusterCredentials | undefined;
  * Opens a cluster by name, with credentials from its source: a kubeconfig file, a Secrets Manager secret or EKS.
  * The Kubernetes client is loaded on first use, so functions that never open a cluster do not pay for it at cold start.
  */
-export async function openCluster(config: FerryConfig, name: string, options: OpenClusterOptions = {}): Promise<Cluster & { close(): void }> {
+export async function openCluster(config: FerryConfig, name: string, options: OpenClusterOptions = {}): Promise<Cluster & { close(): void; server?: string }> {
   const source = config.clusters[name];
   if (!source) throw new ConfigError(`cluster "${name}" is not in the config (known: ${Object.keys(config.clusters).join(', ') || 'none'})`);
   const [{ KubeCluster }, { ClusterCredentials: Credentials }] = await Promise.all([import('./kube/kube-cluster.js'), import('./kube/credentials/index.js')]);

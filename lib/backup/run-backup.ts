@@ -11,6 +11,7 @@ import { ARCHIVE_FORMAT_VERSION, VERSION_ENTRY } from '../store/archive-paths.js
 import { NotFoundError, PreconditionFailedError, StoreError } from '../store/errors.js';
 import type { BackupFile } from '../store/layout.js';
 import { buildManifest, type ManifestEntry } from '../store/manifest.js';
+import { BackupLogFile } from './backup-log.js';
 import { BackupContents } from './contents.js';
 import { BackupExistsError, BackupFailedError } from './errors.js';
 import { Gatherer } from './gather.js';
@@ -18,7 +19,7 @@ import { planBackup } from './select.js';
 import { backupSelectedVolumes, volumeSpecWarnings } from './volumes/backup-volumes.js';
 import { SnapshotError } from './volumes/snapshot.js';
 import { listingTemplate } from './volumes/options.js';
-import { DEFAULT_BACKUP_OPTIONS, DEFAULT_BACKUP_TIME_LIMIT_MS, type BackupDeps, type BackupOutcome, type BackupProgress } from './types.js';
+import { DEFAULT_BACKUP_OPTIONS, DEFAULT_BACKUP_TIME_LIMIT_MS, type BackupDeps, type BackupLog, type BackupOutcome, type BackupProgress } from './types.js';
 import { buildVeleroBackup, type BackupPhase, type BackupStatusInput } from './velero-backup.js';
 
 /**
@@ -69,7 +70,10 @@ class BackupRun {
   private discovery?: Discovery;
   private contents?: BackupContents;
   private bytesWritten = 0;
+  private archive?: ArchiveWriter;
   private typesProgress = { done: 0, total: 0 };
+  private readonly logFile: BackupLogFile;
+  private readonly log: BackupLog;
 
   constructor(private readonly spec: BackupSpec, private readonly deps: BackupDeps) {
     this.options = { ...DEFAULT_BACKUP_OPTIONS, ...deps.options };
@@ -79,6 +83,8 @@ class BackupRun {
     this.deadline = deps.deadline ?? new Date(this.startedAt.getTime() + DEFAULT_BACKUP_TIME_LIMIT_MS);
     this.deadlinePassed = new Promise<never>((_, reject) => { this.rejectDeadline = reject; });
     this.deadlinePassed.catch(() => undefined);
+    this.logFile = new BackupLogFile(spec.name, deps.clock);
+    this.log = this.logFile.wrap(deps.log);
   }
 
   async run(): Promise<BackupOutcome> {
@@ -120,16 +126,16 @@ class BackupRun {
       throw new BackupFailedError(`the cluster cannot be used: discovery failed: ${err.message}`, { cause: err });
     });
     const plan = planBackup(this.discovery, listingTemplate(this.spec));
-    for (const s of plan.skipped) this.deps.log?.info(`not backing up ${s.groupResource}: ${s.reason}`);
+    for (const s of plan.skipped) this.log.info(`not backing up ${s.groupResource}: ${s.reason}`);
     this.noteUnsupported();
     const writer = new ArchiveWriter((body) => this.deps.store.upload(this.key('tarball'), body, { contentType: 'application/gzip' }), {
       mtime: this.startedAt, gzipLevel: this.options.gzipLevel,
       onBytes: (bytes) => { this.bytesWritten = bytes; this.report(); },
     });
-    this.writer = writer;
+    this.writer = this.archive = writer;
     await writer.add(VERSION_ENTRY, ARCHIVE_FORMAT_VERSION);
     this.contents = new BackupContents(writer);
-    const gatherer = new Gatherer(this.deps.cluster, plan, this.contents, this.results, this.options, this.deps.log,
+    const gatherer = new Gatherer(this.deps.cluster, plan, this.contents, this.results, this.options, this.log,
       (done, total, finished) => { this.typesProgress = { done, total }; this.report(finished); });
     const stats = await gatherer.run();
     if (stats.typesListed > 0 && stats.typesFailed === stats.typesListed) {
@@ -139,24 +145,26 @@ class BackupRun {
     this.files[this.fileName('tarball')] = await writer.finish();
     const volumeFiles = await backupSelectedVolumes({ spec: this.spec, resourceList: this.contents.resourceList() }, {
       cluster: this.deps.cluster, clock: this.deps.clock, results: this.results,
-      ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}), ...(this.deps.log ? { log: this.deps.log } : {}),
+      ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}), log: this.log,
     });
     // The results are final here: the status and the other files go up at once; only the manifest waits for them.
     const phase: BackupPhase = countMessages(this.results.errors) > 0 ? 'PartiallyFailed' : 'Completed';
     const completedAt = this.deps.clock();
     this.throwIfExpired();
+    this.logFile.record('info', `backup ${this.spec.name} ${phase}: ${this.contents.itemCount} items`);
     // allSettled: a failure is recorded in velero-backup.json only once no other write of it is in flight.
     await settleAll([
       ...volumeFiles.map(([file, body]) => this.putFile(file, body, 'application/gzip')),
       this.putFile('resourceList', gzipSync(JSON.stringify(this.contents.resourceList())), 'application/gzip'),
       this.putFile('results', gzipSync(JSON.stringify({ errors: this.results.errors, warnings: this.results.warnings })), 'application/gzip'),
+      this.putFile('logs', this.logFile.gzip(), 'application/gzip'),
       this.putFile('backup', this.veleroBackupJson(phase, completedAt), 'application/json', this.claimEtag),
     ]);
     // Past the deadline the run has recorded Failed (or is doing so): no manifest may commit it after that.
     this.throwIfExpired();
     const manifest = buildManifest(this.spec.name, this.files, this.deps.clock());
     await this.deps.store.put(this.key('manifest'), JSON.stringify(manifest, null, 2), { contentType: 'application/json', ifNoneMatch: '*' });
-    this.deps.log?.info(`backup ${this.spec.name} ${phase}`, { items: this.contents.itemCount, bytes: this.files[this.fileName('tarball')]?.size });
+    this.log.info(`backup ${this.spec.name} ${phase}`, { items: this.contents.itemCount, bytes: this.files[this.fileName('tarball')]?.size });
     return this.outcome(phase, completedAt, { manifestKey: this.key('manifest') });
   }
 
@@ -223,10 +231,12 @@ class BackupRun {
     addMessage(this.results.errors, undefined, reason);
     const completedAt = this.deps.clock();
     // The original error goes to the log with its stack and causes; the reason alone goes to the bucket.
-    this.deps.log?.warn(`backup ${this.spec.name} Failed: ${reason}`, { error: cause });
+    this.log.warn(`backup ${this.spec.name} Failed: ${reason}`, { error: cause });
     await this.deps.store.put(this.key('backup'), this.veleroBackupJson('Failed', completedAt, reason), {
       contentType: 'application/json', ...(this.claimEtag ? { ifMatch: this.claimEtag } : {}),
-    }).catch((err: Error) => this.deps.log?.warn(`could not record the failure in velero-backup.json: ${err.message}`));
+    }).catch((err: Error) => this.log.warn(`could not record the failure in velero-backup.json: ${err.message}`));
+    await this.deps.store.put(this.key('logs'), this.logFile.gzip(), { contentType: 'application/gzip' })
+      .catch((err: Error) => this.deps.log?.warn(`could not write the backup's log: ${err.message}`));
     for (const file of Object.keys(this.files)) delete this.files[file];
     return this.outcome('Failed', completedAt, { failureReason: reason, failure: cause });
   }
@@ -242,11 +252,13 @@ class BackupRun {
 
   private report(finished?: string): void {
     if (!this.expired && this.deps.clock().getTime() >= this.deadline.getTime()) this.expire();
+    const count = finished ? this.contents?.countsByResource()[finished] ?? 0 : 0;
+    if (count > 0) this.logFile.record('info', `backed up ${count} ${finished}`, { resource: finished });
     if (!this.deps.onProgress) return;
     const byResource = this.contents?.countsByResource() ?? {};
     const progress: BackupProgress = {
       itemsBackedUp: this.contents?.itemCount ?? 0, byResource,
-      bytesWritten: this.bytesWritten, typesDone: this.typesProgress.done, typesTotal: this.typesProgress.total,
+      bytesWritten: this.bytesWritten, bytesArchived: this.archive?.bytesArchived ?? 0, typesDone: this.typesProgress.done, typesTotal: this.typesProgress.total,
       ...(finished ? { finished: { groupResource: finished, items: byResource[finished] ?? 0 } } : {}),
     };
     this.deps.onProgress(progress);

@@ -16,8 +16,10 @@ export interface BackupProgress {
   itemsBackedUp: number;
   /** Items written so far, by groupResource. */
   byResource: Record<string, number>;
-  /** Compressed bytes of the tarball written so far. */
+  /** Compressed bytes of the tarball written so far (gzip writes in large members: small backups show 0 until the end). */
   bytesWritten: number;
+  /** Bytes of the items taken into the tarball so far, before compression. */
+  bytesArchived?: number;
   typesDone: number;
   typesTotal: number;
   /** Set on the snapshot sent when one resource type has been listed completely. */

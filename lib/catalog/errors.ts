@@ -32,3 +32,19 @@ export class DeleteDeniedError extends Error {
     super(`cannot delete ${key}: ${answer.replace(/\.+$/, '')}. This is not an object lock: the credentials expire runs with need s3:DeleteObject on the backups`, options);
   }
 }
+
+/** A backup the request names has no files and no catalog entry in the location. */
+export class NoSuchBackupError extends Error {
+  override name = 'NoSuchBackupError';
+  constructor(readonly backup: string, where?: string, options?: { cause?: unknown }) {
+    super(`no backup named ${backup}${where ? ` in ${where}` : ''}`, options);
+  }
+}
+
+/** A backup that is still being written cannot be deleted unless the caller says its writer is gone. */
+export class BackupInUseError extends Error {
+  override name = 'BackupInUseError';
+  constructor(readonly backup: string, readonly why: string, options?: { cause?: unknown }) {
+    super(`backup ${backup} is still in progress (${why}); if its writer is gone (crashed or killed), delete it with --force`, options);
+  }
+}

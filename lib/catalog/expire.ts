@@ -2,19 +2,22 @@
  * Expiry: deletes every backup whose expiration has passed, then its catalog entry. A backup still being written
  * is never touched, unless it is a Ferry backup whose writer is gone (see `abandoned`). S3 refusing a delete
  * of a protected object (retention, legal hold) is reported, never forced; refusing it for want of permission
- * stops the run with DeleteDeniedError, since every other delete would be refused too. The catalog entry turns Deleting before the first delete, so
+ * stops the run with DeleteDeniedError, since every other delete would be refused too. The catalog entry turns
+ * Deleting before the first delete (see delete-backup.ts), so
  * an interrupted expiry resumes on the next run even though the commit marker is already gone. A dry run lists
  * what would be deleted and changes nothing. Before expiring, each run records abandoned backups Failed and aborts
  * multipart uploads older than a day (lib/catalog/abandoned.ts).
  */
-import { StoreError } from '../store/errors.js';
 import type { ObjectInfo, OpenUpload } from '../store/object-store.js';
 import { abortUploads, isStaleUpload, settleAbandoned, type Settled } from './abandoned.js';
-import { BackupObjectError, parseBackupObject, phaseState, type BackupInfo } from './backup-object.js';
-import { readCatalogEntry, updateCatalogEntry, type CatalogEntry, type UpdateOptions } from './catalog-entry.js';
+import type { BackupInfo } from './backup-object.js';
+import { readCatalogEntry, type UpdateOptions } from './catalog-entry.js';
+import { inProgress, orderForDeletion, readBackupInfo, removeBackup } from './delete-backup.js';
 import { DeleteDeniedError } from './errors.js';
-import { emptyCounts, limitsOf, type CatalogDeps } from './types.js';
-import { BACKUP_OBJECT_FILE, MANIFEST_FILE } from './validate.js';
+import type { CatalogDeps } from './types.js';
+import { BACKUP_OBJECT_FILE } from './validate.js';
+
+export { deleteDenialOf, protectionOf } from './delete-backup.js';
 
 /** What expiry did, or would do, with one backup. */
 export interface ExpireAction {
@@ -104,7 +107,7 @@ async function expireOne(name: string, files: ObjectInfo[], now: Date, deps: Cat
   const prefix = layout.backupPrefix(name);
   const catalog = (await readCatalogEntry(store, layout, name)).entry;
   const fileNames = new Set(files.map((f) => f.key.slice(prefix.length)));
-  const info = await readInfo(deps, files.find((f) => f.key === prefix + BACKUP_OBJECT_FILE), name);
+  const info = await readBackupInfo(deps, files.find((f) => f.key === prefix + BACKUP_OBJECT_FILE), name);
   const expires = info?.expires ?? catalog?.expires;
   const resuming = catalog?.phase === 'Deleting';
   const skip = (reason: string): ExpireAction => ({ backup: name, ...(expires ? { expires } : {}), action: 'skipped', keys: [], protected: [], reason });
@@ -121,50 +124,16 @@ async function expireOne(name: string, files: ObjectInfo[], now: Date, deps: Cat
     }
   }
   const keys = orderForDeletion(files, prefix);
-  const catalogKey = layout.catalogKey(name);
   if (options.dryRun) {
-    return { backup: name, ...(expires ? { expires } : {}), action: 'would-delete', keys: catalog ? [...keys, catalogKey] : keys, protected: [], ...(abandonment ? { reason: abandonment } : {}) };
-  }
-  if (keys.length > 0) {
-    await updateCatalogEntry(store, layout, name, async (current) => (current?.phase === 'Deleting' ? { keep: true }
-      : { write: { ...(current ?? stubEntry(name, now, expires)), phase: 'Deleting', problems: [`expired at ${expires}: being deleted`] } }), options);
-  }
-  const deleted: string[] = [];
-  const refused: { key: string; reason: string }[] = [];
-  for (const key of keys) {
-    try {
-      await store.delete(key);
-      deleted.push(key);
-    } catch (err) {
-      const reason = protectionOf(err);
-      if (!reason) {
-        // Nothing deleted yet: the backup is whole, and its entry goes back to what it was.
-        if (deleted.length === 0) await restoreEntry(deps, name, catalog, options);
-        const denied = deleteDenialOf(err);
-        if (denied) throw new DeleteDeniedError(key, denied, { cause: err });
-        throw err;
-      }
-      refused.push({ key, reason });
-      // The commit marker could not go: the backup stays whole and committed; put its catalog entry back.
-      if (deleted.length === 0) {
-        await restoreEntry(deps, name, catalog, options);
-        deps.log.warn(`expire ${name}: ${key} is protected; nothing deleted`, { backup: name, key, reason });
-        return { backup: name, ...(expires ? { expires } : {}), action: 'protected', keys: [], protected: refused };
-      }
-    }
-  }
-  if (refused.length > 0) {
-    await updateCatalogEntry(store, layout, name, async (current) => (current?.phase !== 'Deleting' ? { keep: true }
-      : { write: { ...current, problems: refused.map((r) => `${r.key} could not be deleted: ${r.reason}`) } }), options);
-    deps.log.warn(`expire ${name}: ${refused.length} objects are protected and were left`, { backup: name });
-    return { backup: name, ...(expires ? { expires } : {}), action: 'partly-deleted', keys: deleted, protected: refused };
+    return { backup: name, ...(expires ? { expires } : {}), action: 'would-delete', keys: catalog ? [...keys, layout.catalogKey(name)] : keys, protected: [], ...(abandonment ? { reason: abandonment } : {}) };
   }
   // A new backup of the same name may have been indexed meanwhile: only an entry that is Deleting goes (or, for a
   // backup whose files were already gone, one that is still expired).
-  const stillExpired = (e: CatalogEntry) => e.phase === 'Deleting' || (keys.length === 0 && e.expires !== undefined && Date.parse(e.expires) <= now.getTime());
-  await updateCatalogEntry(store, layout, name, async (current) => (current === undefined || stillExpired(current) ? { delete: true } : { keep: true }), options);
-  deps.log.info(`expire ${name}: deleted ${deleted.length} objects and the catalog entry`, { backup: name, expires });
-  return { backup: name, ...(expires ? { expires } : {}), action: 'deleted', keys: catalog || keys.length ? [...deleted, catalogKey] : deleted, protected: [], ...(abandonment ? { reason: abandonment } : {}) };
+  const removed = await removeBackup(name, files, deps, {
+    ...options, reason: `expired at ${expires}: being deleted`, ...(expires ? { expires } : {}),
+    mayDeleteEntry: (e, deletedAny) => e.phase === 'Deleting' || (!deletedAny && e.expires !== undefined && Date.parse(e.expires) <= now.getTime()),
+  });
+  return { backup: name, ...(expires ? { expires } : {}), ...removed, ...(abandonment && removed.action === 'deleted' ? { reason: abandonment } : {}) };
 }
 
 /** Hours without a write after which an expired Ferry backup still in progress is taken for abandoned. */
@@ -181,73 +150,4 @@ function abandoned(info: BackupInfo | undefined, files: ObjectInfo[], now: Date)
   if (!info?.ferry || files.length === 0) return false;
   const quietSince = now.getTime() - ABANDONED_AFTER_HOURS * 3_600_000;
   return files.every((f) => f.lastModified !== undefined && f.lastModified.getTime() <= quietSince);
-}
-
-/** Why a backup counts as still being written, or undefined. */
-function inProgress(info: BackupInfo | undefined, catalog: CatalogEntry | undefined, files: Set<string>): string | undefined {
-  if (files.size === 0) return undefined;
-  if (!info) {
-    if (!files.has(BACKUP_OBJECT_FILE)) return catalog && catalog.phase !== 'Incomplete' ? undefined : `${BACKUP_OBJECT_FILE} has not been written yet`;
-    return undefined;
-  }
-  const state = phaseState(info.phase);
-  if (state !== 'finished') return `${BACKUP_OBJECT_FILE} says phase ${info.phase ?? '(none)'}`;
-  const failed = info.phase === 'Failed' || info.phase === 'FailedValidation';
-  if (info.ferry && !files.has(MANIFEST_FILE) && !failed) return `${MANIFEST_FILE} has not been written yet`;
-  return undefined;
-}
-
-/** The manifest first (the backup stops being committed), then the Backup object, then the rest. */
-function orderForDeletion(files: ObjectInfo[], prefix: string): string[] {
-  const rank = (key: string) => (key === prefix + MANIFEST_FILE ? 0 : key === prefix + BACKUP_OBJECT_FILE ? 1 : 2);
-  return files.map((f) => f.key).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-}
-
-async function readInfo(deps: CatalogDeps, file: ObjectInfo | undefined, name: string): Promise<BackupInfo | undefined> {
-  if (!file || file.size > limitsOf(deps).maxMetadataBytes) return undefined;
-  try {
-    return parseBackupObject((await deps.store.getBytes(file.key)).bytes, name);
-  } catch (err) {
-    if (err instanceof BackupObjectError) return undefined;
-    throw err;
-  }
-}
-
-async function restoreEntry(deps: CatalogDeps, name: string, previous: CatalogEntry | undefined, options: UpdateOptions): Promise<void> {
-  await updateCatalogEntry(deps.store, deps.layout, name, async (current) => {
-    if (current?.phase !== 'Deleting') return { keep: true };
-    return previous ? { write: previous } : { delete: true };
-  }, options);
-}
-
-function stubEntry(name: string, now: Date, expires: string | undefined): CatalogEntry {
-  return {
-    apiVersion: 'ferry.dev/v1', kind: 'CatalogEntry', name, phase: 'Deleting', format: 'velero', counts: emptyCounts(), size: 0,
-    verified: false, problems: [], indexedAt: now.toISOString(), fingerprint: '', ...(expires ? { expires } : {}),
-  };
-}
-
-/**
- * S3's answer when it refuses to delete an object because the object is protected: object lock retention or a
- * legal hold (`AccessDenied` "Access Denied because object protected by object lock", or `ObjectLocked`).
- */
-export function protectionOf(err: unknown): string | undefined {
-  const { code, message } = s3Answer(err);
-  if (code === 'ObjectLocked' || /object lock|legal hold|retention/i.test(message ?? '')) return `${code ?? 'HTTP 403'}: ${message ?? 'object locked'}`;
-  return undefined;
-}
-
-/**
- * S3's answer when it refuses a delete for any other reason of access: the role lacks s3:DeleteObject, or a policy
- * denies it. NOTE: S3 says AccessDenied for both this and object lock; only the message tells them apart.
- */
-export function deleteDenialOf(err: unknown): string | undefined {
-  const { code, message, status } = s3Answer(err);
-  if (code === 'AccessDenied' || code === 'Forbidden' || status === 403) return `${code ?? 'HTTP 403'}: ${message ?? 'access denied'}`;
-  return undefined;
-}
-
-function s3Answer(err: unknown): { code?: string; message?: string; status?: number } {
-  const cause = (err instanceof StoreError ? err.cause : err) as { name?: string; Code?: string; message?: string; $metadata?: { httpStatusCode?: number } } | undefined;
-  return { code: cause?.Code ?? cause?.name, message: cause?.message || undefined, status: cause?.$metadata?.httpStatusCode };
 }

@@ -1,70 +1,56 @@
 import { resolve } from 'node:path';
 import { BackupExistsError } from '../backup/errors.js';
-import { backupForDocument, chooseSourceCluster, SourceClusterError } from '../backup/request.js';
+import { backupForDocument, chooseSourceCluster } from '../backup/request.js';
 import { runBackup } from '../backup/run-backup.js';
 import type { BackupOutcome, BackupProgress } from '../backup/types.js';
-import { ConfigError, loadConfig, openCluster, openStore } from '../compose.js';
+import { indexBackup, type IndexOutcome } from '../catalog/index-backup.js';
+import { silentLog } from '../catalog/types.js';
 import type { Result } from '../model/results.js';
 import { parseBackupDocumentText } from '../spec/backup-spec.js';
-import { SpecError } from '../spec/problems.js';
-import { flag, has, parseArgs, UsageError } from './args.js';
-import type { CliIo, Command } from './io.js';
+import { flag, readCommandArgs, UsageError } from './args.js';
+import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
+import { redraw, type CliIo, type Command } from './io.js';
+import { connectCluster, openLocation, readConfig } from './open.js';
+import { formatBytes, oneLine, plural } from './output.js';
+
+export { formatBytes } from './output.js';
 
 const USAGE = `usage: ferry backup -f <spec.yaml> [--config <ferry.yaml>] [--cluster <name>]
 
 Backs up the resources an ApplicationBackup, BackupSchedule or Velero Backup/Schedule selects, into its storage
-location (a schedule takes one backup now, named <schedule>-<YYYYMMDDHHMMSS>).
+location (a schedule takes one backup now, named <schedule>-<YYYYMMDDHHMMSS>), then judges the backup as the index
+function does and writes its catalog entry, so \`ferry backups describe\` shows it with or without the functions.
 
-  -f, --file      the spec (YAML or JSON)
+  -f, --filename  the spec (YAML or JSON); --file also works
   --config        Ferry's config (default: $FERRY_CONFIG, else ./ferry.yaml)
   --cluster       the cluster to back up (default: spec.sourceCluster, else the config's defaultCluster)
 
-Progress goes to stderr, the summary to stdout. Exit 0: Completed; 1: PartiallyFailed or Failed; 2: bad input.
-`;
+Progress goes to stderr, the summary to stdout. Exit 1 when the backup is PartiallyFailed or Failed.
 
-/** `ferry backup`: validates the spec, takes the backup with progress on stderr, prints a summary. */
+${EXIT_CODES_HELP}`;
+
+/** `ferry backup`: validates the spec, takes the backup with progress on stderr, catalogs it, prints a summary. */
 export const run: Command = async (argv, io) => {
-  let args;
-  try {
-    args = parseArgs(argv, { file: true, config: true, cluster: true, help: false }, { '-f': 'file', '-h': 'help' });
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    io.stderr(`ferry backup: ${err.message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (has(args, 'help')) {
-    io.stdout(USAGE);
-    return 0;
-  }
-  const file = flag(args, 'file');
+  const args = readCommandArgs('backup', USAGE, argv, { filename: true, config: true, cluster: true }, { '-f': 'filename', '--file': 'filename' }, io);
+  if (typeof args === 'number') return args;
+  const file = flag(args, 'filename');
   if (!file || args.positional.length > 0) {
     io.stderr(`ferry backup: ${file ? `unexpected argument ${args.positional[0]}` : 'a spec is required (-f spec.yaml)'}\n\n${USAGE}`);
-    return 2;
+    return EXIT.usage;
   }
-  const now = new Date();
-  let prepared;
-  try {
-    const specPath = resolve(io.cwd, file);
-    const text = (await io.readFile(specPath).catch((err: NodeJS.ErrnoException) => {
-      throw new UsageError(`cannot read ${file}: ${err.code ?? err.message}`);
-    })).toString('utf8');
-    const request = backupForDocument(parseBackupDocumentText(text, file), now);
-    if ('paused' in request) {
-      io.stdout(`schedule ${request.paused} is paused: no backup taken\n`);
-      return 0;
-    }
-    const configPath = resolve(io.cwd, flag(args, 'config') ?? io.env.FERRY_CONFIG ?? 'ferry.yaml');
-    const config = await loadConfig(configPath, io.env);
-    const clusterName = chooseSourceCluster(config, request.backup, flag(args, 'cluster'));
-    prepared = { spec: request.backup, location: openStore(config, request.backup.storageLocation), cluster: await openCluster(config, clusterName), clusterName };
-  } catch (err) {
-    if (err instanceof SpecError || err instanceof ConfigError || err instanceof SourceClusterError || err instanceof UsageError) {
-      io.stderr(`ferry backup: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
+  const text = (await io.readFile(resolve(io.cwd, file)).catch((err: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot read ${file}: ${err.code ?? err.message}`);
+  })).toString('utf8');
+  const request = backupForDocument(parseBackupDocumentText(text, file), new Date());
+  if ('paused' in request) {
+    io.stdout(`schedule ${request.paused} is paused: no backup taken\n`);
+    return EXIT.ok;
   }
-  const { spec, location, cluster, clusterName } = prepared;
+  const spec = request.backup;
+  const config = await readConfig(flag(args, 'config'), io);
+  const clusterName = chooseSourceCluster(config, spec, flag(args, 'cluster'));
+  const location = openLocation(config, spec.storageLocation, io);
+  const cluster = await connectCluster(config, clusterName, io);
   const progress = new ProgressPrinter(io);
   io.stderr(`backing up cluster ${clusterName} into ${location.name} as ${spec.name}\n`);
   try {
@@ -74,13 +60,15 @@ export const run: Command = async (argv, io) => {
       log: { info: () => undefined, warn: (message) => progress.note(message) },
     });
     progress.end();
-    io.stdout(summary(outcome, `s3://${location.location.bucket}/${location.layout.backupPrefix(spec.name)}`));
-    return outcome.phase === 'Completed' ? 0 : 1;
+    // The backup is judged and cataloged here as the index function would on the bucket's event (the same code).
+    const indexed = await indexBackup(spec.name, { store: location.store, layout: location.layout, now: () => new Date(), log: silentLog })
+      .catch((err: Error) => { io.stderr(`warning: the backup could not be cataloged: ${err.message}\n`); return undefined; });
+    io.stdout(summary(outcome, `s3://${location.location.bucket}/${location.layout.backupPrefix(spec.name)}`, indexed));
+    return outcome.phase === 'Completed' && (!indexed?.phase || indexed.phase === 'Completed') ? EXIT.ok : EXIT.failed;
   } catch (err) {
     progress.end();
     if (err instanceof BackupExistsError) {
-      io.stderr(`ferry backup: ${err.message}\n`);
-      return 2;
+      throw new UsageError(`${err.message}; \`ferry backups delete ${spec.name}\` frees the name if that backup is not wanted`, { cause: err });
     }
     throw err;
   } finally {
@@ -98,20 +86,21 @@ class ProgressPrinter {
   update(p: BackupProgress): void {
     if (!this.io.interactive) {
       if (p.finished && p.finished.items > 0) {
-        this.io.stderr(`  ${p.finished.groupResource}: ${p.finished.items} item${p.finished.items === 1 ? '' : 's'} (${p.typesDone}/${p.typesTotal} types, ${formatBytes(p.bytesWritten)} written)\n`);
+        this.io.stderr(`  ${oneLine(p.finished.groupResource)}: ${plural(p.finished.items, 'item')} (${p.typesDone}/${plural(p.typesTotal, 'type')}; ${written(p)})\n`);
       }
       return;
     }
     const now = Date.now();
     if (now - this.last < this.intervalMs && !p.finished) return;
     this.last = now;
-    const top = Object.entries(p.byResource).sort(([, a], [, b]) => b - a).slice(0, 3).map(([gr, n]) => `${gr} ${n}`).join(', ');
-    this.io.stderr(`\r\x1b[K${p.itemsBackedUp} items${top ? ` (${top}${Object.keys(p.byResource).length > 3 ? ', ...' : ''})` : ''}, ${formatBytes(p.bytesWritten)} written, ${p.typesDone}/${p.typesTotal} types`);
+    const kinds = Object.entries(p.byResource).sort(([, a], [, b]) => b - a);
+    const top = kinds.slice(0, 3).map(([gr, n]) => `${gr} ${n}`).join(', ');
+    redraw(this.io, `${plural(p.itemsBackedUp, 'item')}${top ? ` (${top}${kinds.length > 3 ? ', ...' : ''})` : ''}; ${written(p)}; ${p.typesDone}/${plural(p.typesTotal, 'type')}`);
     this.drawn = true;
   }
 
   note(message: string): void {
-    this.io.stderr(`${this.drawn ? '\n' : ''}warning: ${message}\n`);
+    this.io.stderr(`${this.drawn ? '\n' : ''}warning: ${oneLine(message)}\n`);
     this.drawn = false;
   }
 
@@ -121,8 +110,13 @@ class ProgressPrinter {
   }
 }
 
-/** The summary a user reads after the run. */
-export function summary(o: BackupOutcome, where: string): string {
+/** What has been written: the items' bytes archived, and the compressed bytes the bucket has received so far. */
+function written(p: BackupProgress): string {
+  return `${formatBytes(p.bytesArchived ?? 0)} archived, ${formatBytes(p.bytesWritten)} compressed so far`;
+}
+
+/** The summary a user reads after the run; `indexed` is what the catalog now says of the backup. */
+export function summary(o: BackupOutcome, where: string, indexed?: IndexOutcome): string {
   const seconds = ((o.completedAt.getTime() - o.startedAt.getTime()) / 1000).toFixed(1);
   const tarball = Object.entries(o.files).find(([f]) => f.endsWith('.tar.gz'))?.[1];
   const width = Math.max(0, ...Object.keys(o.byResource).map((k) => k.length));
@@ -130,32 +124,21 @@ export function summary(o: BackupOutcome, where: string): string {
     `backup ${o.name}: ${o.phase} in ${seconds}s`,
     `  where:    ${where}`,
     `  items:    ${o.itemsBackedUp}${tarball ? ` (${formatBytes(tarball.size)} compressed)` : ''}`,
-    ...Object.entries(o.byResource).map(([gr, n]) => `    ${gr.padEnd(width)}  ${String(n).padStart(6)}`),
+    ...Object.entries(o.byResource).map(([gr, n]) => `    ${oneLine(gr).padEnd(width)}  ${String(n).padStart(6)}`),
     `  expires:  ${o.expiresAt.toISOString()}`,
-    ...(o.failureReason ? [`  failure:  ${o.failureReason}`] : []),
+    ...(o.failureReason ? [`  failure:  ${oneLine(o.failureReason)}`] : []),
     `  warnings: ${o.warnings}`, ...messages(o.results.warnings),
     `  errors:   ${o.errors}`, ...messages(o.results.errors),
     ...(o.manifestKey ? [] : ['  not committed: no ferry-manifest.json was written, so this backup cannot be restored']),
+    ...(indexed?.phase ? [`  catalog:  ${indexed.phase}${indexed.phase === 'Completed' ? ', verified against its manifest' : `: ${oneLine(indexed.problems?.[0] ?? '')}`}`] : []),
   ];
   return `${lines.join('\n')}\n`;
 }
 
 function messages(result: Result): string[] {
   return [
-    ...(result.velero ?? []).map((m) => `    - ${m}`),
-    ...(result.cluster ?? []).map((m) => `    - (cluster) ${m}`),
-    ...Object.entries(result.namespaces ?? {}).flatMap(([ns, list]) => list.map((m) => `    - ${ns}: ${m}`)),
+    ...(result.velero ?? []).map((m) => `    - ${oneLine(m)}`),
+    ...(result.cluster ?? []).map((m) => `    - (cluster) ${oneLine(m)}`),
+    ...Object.entries(result.namespaces ?? {}).flatMap(([ns, list]) => list.map((m) => `    - ${oneLine(ns)}: ${oneLine(m)}`)),
   ];
-}
-
-/** 1536 -> "1.5 KiB". */
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
 }

@@ -1,30 +1,51 @@
-import { listCatalog, readCatalogEntry, type CatalogEntry } from '../catalog/catalog-entry.js';
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { entryFromVerdict, listCatalog, readCatalogEntry } from '../catalog/catalog-entry.js';
+import { deleteBackup } from '../catalog/delete-backup.js';
+import { BackupInUseError, NoSuchBackupError } from '../catalog/errors.js';
 import { indexBackup } from '../catalog/index-backup.js';
 import { silentLog } from '../catalog/types.js';
-import { validateBackup, type Verdict } from '../catalog/validate.js';
-import { ConfigError, loadConfig, openStore } from '../compose.js';
+import { validateBackup } from '../catalog/validate.js';
+import { ConfigError } from '../compose.js';
 import { SpecError } from '../spec/problems.js';
+import { NotFoundError } from '../store/errors.js';
 import { isValidName, type BucketLayout } from '../store/layout.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { configPath, flag, has, parseArgs, UsageError, type ParsedArgs } from './args.js';
+import { didYouMean, flag, has, parseArgs, UsageError, type ParsedArgs } from './args.js';
+import { describeEntry, describeVerdict, expiresIn, parseLogLines, verdictJson } from './backups-text.js';
+import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import type { CliIo, Command } from './io.js';
+import { openLocation, readConfig } from './open.js';
+import { age, formatBytes, formatData, outputFormat, plural, table, type OutputFormat } from './output.js';
 
-const USAGE = `usage: ferry backups list [-o text|json]
-       ferry backups describe NAME [-o text|json]
-       ferry backups verify NAME [--update-catalog] [-o text|json]
+const gunzipAsync = promisify(gunzip);
+
+const USAGE = `usage: ferry backups list [-o text|wide|json|yaml]
+       ferry backups describe NAME [-o text|json|yaml]
+       ferry backups verify NAME [--update-catalog] [-o text|json|yaml]
+       ferry backups logs NAME [-o text|json|yaml]
+       ferry backups delete NAME... [--force]
 options: [--location <name>] [--config <ferry.yaml>]
 
-  list       every backup of the storage location, from its catalog (backups not indexed yet are listed too)
-  describe   one backup's catalog entry: counts by namespace and resource, problems found
+  list       every backup of the storage location, from its catalog (backups not indexed yet are listed too);
+             -o wide adds the source cluster, creation time, format and the first problem
+  describe   one backup's catalog entry: counts by namespace and resource, problems found; a backup not in the
+             catalog is judged now from its files, and says so
   verify     validate a backup again now (sizes and sha256 against its manifest, the tarball's structure) and print
              the result; --update-catalog also writes its catalog entry
+  logs       the backup's log (<name>-logs.gz, as Velero keeps it); -o json|yaml gives each line's fields
+  delete     delete the backups' files and catalog entries, so their names can be used again; objects under S3
+             retention or legal hold are left and reported; --force deletes a backup that says it is still being
+             written (its writer crashed or was killed)
   --location the storage location (default: the config's default)
   --config   Ferry's config (default: $FERRY_CONFIG, else ./ferry.yaml)
 
-Exit status: 0 ok (verify: Completed or PartiallyFailed), 1 verify found the backup not sound, 2 bad input.
-`;
+verify exits 1 when the backup is not sound; delete exits 1 when objects were left.
 
-const FLAGS = { location: true, config: true, output: true, 'update-catalog': false, help: false };
+${EXIT_CODES_HELP}`;
+
+const VERBS = ['list', 'describe', 'verify', 'logs', 'delete'];
+const FLAGS = { location: true, config: true, output: true, 'update-catalog': false, force: false, help: false };
 
 /** A storage location opened for the command. */
 export interface BackupsLocation {
@@ -42,59 +63,64 @@ export interface BackupsDeps {
 /** Opens the location named on the command line from Ferry's config file. */
 export const configDeps: BackupsDeps = {
   async open(args, io) {
-    const config = await loadConfig(configPath(args.config, io), io.env);
-    return openStore(config, args.location);
+    return openLocation(await readConfig(args.config, io), args.location, io);
   },
   now: () => new Date(),
 };
 
-/** `ferry backups list|describe|verify`. */
+/** `ferry backups list|describe|verify|logs|delete`. */
 export const run: Command = (argv, io) => runBackups(argv, io, configDeps);
 
 /** The command over explicit dependencies (tests pass an in-memory store). */
 export async function runBackups(argv: string[], io: CliIo, deps: BackupsDeps): Promise<number> {
   let args: ParsedArgs;
+  let format: OutputFormat;
   try {
     args = parseArgs(argv, FLAGS, { '-o': 'output', '-h': 'help' });
     if (has(args, 'help')) {
       io.stdout(USAGE);
-      return 0;
+      return EXIT.ok;
     }
-    checkArgs(args);
+    format = checkArgs(args);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     io.stderr(`ferry backups: ${err.message}\n\n${USAGE}`);
-    return 2;
+    return EXIT.usage;
   }
-  const [verb, name] = args.positional as [string, string | undefined];
-  const json = flag(args, 'output') === 'json';
+  const [verb, ...names] = args.positional as [string, ...string[]];
   let location: BackupsLocation;
   try {
     location = await deps.open({ config: flag(args, 'config'), location: flag(args, 'location') }, io);
   } catch (err) {
-    if (err instanceof SpecError || err instanceof ConfigError) {
+    if (err instanceof SpecError || err instanceof ConfigError || err instanceof UsageError) {
       io.stderr(`ferry backups: ${err.message}\n`);
-      return 2;
+      return EXIT.usage;
     }
     throw err;
   }
-  if (verb === 'list') return list(location, io, deps.now(), json);
-  if (verb === 'describe') return describe(location, name!, io, deps.now(), json);
-  return verify(location, name!, io, deps, json, has(args, 'update-catalog'));
+  const name = names[0]!;
+  if (verb === 'list') return list(location, io, deps.now(), format);
+  if (verb === 'describe') return describe(location, name, io, deps.now(), format);
+  if (verb === 'logs') return logs(location, name, io, format);
+  if (verb === 'delete') return remove(location, names, io, deps, has(args, 'force'));
+  return verify(location, name, io, deps, format, has(args, 'update-catalog'));
 }
 
-function checkArgs(args: ParsedArgs): void {
-  const [verb, name, ...extra] = args.positional;
-  const output = flag(args, 'output') ?? 'text';
-  if (verb !== 'list' && verb !== 'describe' && verb !== 'verify') throw new UsageError(verb ? `unknown verb "${verb}"` : 'expected list, describe or verify');
-  if (output !== 'text' && output !== 'json') throw new UsageError(`-o: expected text or json, got "${output}"`);
-  if (verb === 'list' && name !== undefined) throw new UsageError(`unexpected argument ${name}`);
-  if (verb !== 'list' && (!name || !isValidName(name))) throw new UsageError(name ? `"${name}" is not a backup name` : `name the backup to ${verb}`);
-  if (extra.length) throw new UsageError(`unexpected argument ${extra[0]}`);
+function checkArgs(args: ParsedArgs): OutputFormat {
+  const [verb, ...names] = args.positional;
+  if (!verb || !VERBS.includes(verb)) throw new UsageError(verb ? `unknown verb "${verb}"${didYouMean(verb, VERBS)}` : `expected ${VERBS.join(', ')}`);
+  const format = outputFormat(flag(args, 'output'), verb === 'list' ? ['text', 'wide', 'json', 'yaml'] : verb === 'delete' ? ['text'] : ['text', 'json', 'yaml']);
+  if (verb === 'list' && names.length) throw new UsageError(`unexpected argument ${names[0]}`);
+  if (verb !== 'list' && names.length === 0) throw new UsageError(`name the backup to ${verb}`);
+  const bad = names.find((n) => !isValidName(n));
+  if (bad !== undefined) throw new UsageError(`"${bad}" is not a backup name (lowercase letters, digits, "-" and ".")`);
+  if (verb !== 'list' && verb !== 'delete' && names.length > 1) throw new UsageError(`unexpected argument ${names[1]}`);
   if (has(args, 'update-catalog') && verb !== 'verify') throw new UsageError('--update-catalog goes with verify');
+  if (has(args, 'force') && verb !== 'delete') throw new UsageError('--force goes with delete');
+  return format;
 }
 
-async function list(location: BackupsLocation, io: CliIo, now: Date, json: boolean): Promise<number> {
+async function list(location: BackupsLocation, io: CliIo, now: Date, format: OutputFormat): Promise<number> {
   const { entries, unreadable } = await listCatalog(location.store, location.layout);
   const indexed = new Set(entries.map((e) => e.name));
   const notIndexed = new Set<string>();
@@ -102,113 +128,94 @@ async function list(location: BackupsLocation, io: CliIo, now: Date, json: boole
     const backup = location.layout.backupOfKey(o.key);
     if (backup && !indexed.has(backup)) notIndexed.add(backup);
   }
-  if (json) {
-    io.stdout(`${JSON.stringify({ backups: entries, notIndexed: [...notIndexed].sort(), unreadable }, null, 2)}\n`);
-    return 0;
+  const data = formatData(format, { backups: entries, notIndexed: [...notIndexed].sort(), unreadable });
+  if (data) {
+    io.stdout(data);
+    return EXIT.ok;
   }
-  const rows = [['NAME', 'PHASE', 'AGE', 'EXPIRES', 'ITEMS', 'SIZE', 'VERIFIED'],
-    ...entries.map((e) => [e.name, e.phase, age(e.created, now), expiresIn(e.expires, now), String(e.counts.items), bytes(e.size), e.verified ? 'yes' : 'no']),
-    ...[...notIndexed].sort().map((n) => [n, '(not indexed)', '', '', '', '', ''])];
-  io.stdout(table(rows));
+  const wide = format === 'wide';
+  const header = ['NAME', 'PHASE', 'AGE', 'EXPIRES', 'ITEMS', 'SIZE', 'VERIFIED', ...(wide ? ['SOURCE', 'CREATED', 'FORMAT', 'PROBLEM'] : [])];
+  const rows = [header,
+    ...entries.map((e) => [e.name, e.phase, age(e.created, now), expiresIn(e.expires, now), String(e.counts.items), formatBytes(e.size), e.verified ? 'yes' : 'no',
+      ...(wide ? [e.sourceCluster ?? '', e.created ?? '', e.format, e.problems[0] ?? ''] : [])]),
+    ...[...notIndexed].sort().map((n) => [n, '(not indexed)', '', '', '', '', '', ...(wide ? ['', '', '', ''] : [])])];
+  io.stdout(table(rows, wide ? undefined : io.columns));
+  if (notIndexed.size) io.stderr(`${plural(notIndexed.size, 'backup is', 'backups are')} not in the catalog yet: \`ferry backups describe NAME\` judges one now\n`);
   for (const key of unreadable) io.stderr(`warning: ${key} is not a readable catalog entry\n`);
-  return 0;
+  return EXIT.ok;
 }
 
-async function describe(location: BackupsLocation, name: string, io: CliIo, now: Date, json: boolean): Promise<number> {
+async function describe(location: BackupsLocation, name: string, io: CliIo, now: Date, format: OutputFormat): Promise<number> {
   const { entry } = await readCatalogEntry(location.store, location.layout, name);
-  if (!entry) {
-    io.stderr(`ferry backups: backup ${name} has no catalog entry in ${location.name}; \`ferry backups verify ${name} --update-catalog\` indexes it\n`);
-    return 2;
+  if (entry) {
+    io.stdout(formatData(format, entry) ?? describeEntry(entry, now));
+    return EXIT.ok;
   }
-  io.stdout(json ? `${JSON.stringify(entry, null, 2)}\n` : describeEntry(entry, now));
-  return 0;
+  const verdict = await validateBackup(name, { store: location.store, layout: location.layout });
+  if (verdict.files.length === 0) {
+    io.stderr(`ferry backups: no backup named ${name} in ${location.name}\n`);
+    return EXIT.usage;
+  }
+  const judged = entryFromVerdict(verdict, now);
+  const note = `not in the catalog: judged now from its files (\`ferry backups verify ${name} --update-catalog\` records it)`;
+  io.stdout(formatData(format, { ...judged, indexed: false }) ?? describeEntry(judged, now, note));
+  return EXIT.ok;
 }
 
-async function verify(location: BackupsLocation, name: string, io: CliIo, deps: BackupsDeps, json: boolean, update: boolean): Promise<number> {
+async function verify(location: BackupsLocation, name: string, io: CliIo, deps: BackupsDeps, format: OutputFormat, update: boolean): Promise<number> {
   const core = { store: location.store, layout: location.layout, now: deps.now, log: silentLog };
   const verdict = await validateBackup(name, core);
   if (verdict.files.length === 0) {
-    io.stderr(`ferry backups: backup ${name} has no files in ${location.name}\n`);
-    return 2;
+    io.stderr(`ferry backups: no backup named ${name} in ${location.name}\n`);
+    return EXIT.usage;
   }
   if (update) await indexBackup(name, core, { force: true });
-  io.stdout(json ? `${JSON.stringify(verdictJson(verdict), null, 2)}\n` : describeVerdict(verdict, update));
-  return verdict.phase === 'Completed' || verdict.phase === 'PartiallyFailed' ? 0 : 1;
+  io.stdout(formatData(format, verdictJson(verdict)) ?? describeVerdict(verdict, update));
+  return verdict.phase === 'Completed' || verdict.phase === 'PartiallyFailed' ? EXIT.ok : EXIT.failed;
 }
 
-/** The text of `describe`. */
-export function describeEntry(e: CatalogEntry, now: Date): string {
-  const lines = [
-    `Name:            ${e.name}`,
-    `Phase:           ${e.phase}${e.backupPhase && e.backupPhase !== e.phase ? ` (the backup says ${e.backupPhase})` : ''}`,
-    `Verified:        ${e.verified ? 'yes, against its manifest' : 'no'}`,
-    `Format:          ${e.format}`,
-    `Source cluster:  ${e.sourceCluster ?? '<unknown>'}${e.sourceClusterVersion ? ` (Kubernetes ${e.sourceClusterVersion})` : ''}`,
-    `Created:         ${e.created ? `${e.created} (${age(e.created, now)} ago)` : '<unknown>'}`,
-    `Completed:       ${e.completed ?? '<unknown>'}`,
-    `Expires:         ${e.expires ? `${e.expires} (${expiresIn(e.expires, now)})` : '<never>'}`,
-    `Size:            ${bytes(e.size)}`,
-    `Items:           ${e.counts.items}${e.errors !== undefined ? `   Errors: ${e.errors}   Warnings: ${e.warnings ?? 0}` : ''}`,
-    `Indexed:         ${e.indexedAt}`,
-    '', ...countLines(e.counts), '', ...problemLines(e.problems),
-  ];
-  return `${lines.join('\n')}\n`;
+/** Largest log printed, once unzipped: a backup's files are untrusted. */
+const MAX_LOG_BYTES = 64 * 1024 * 1024;
+
+async function logs(location: BackupsLocation, name: string, io: CliIo, format: OutputFormat): Promise<number> {
+  let bytes: Uint8Array;
+  try {
+    bytes = (await location.store.getBytes(location.layout.backupKey(name, 'logs'))).bytes;
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+    const { entry } = await readCatalogEntry(location.store, location.layout, name);
+    const exists = entry !== undefined || await hasFiles(location, name);
+    io.stderr(`ferry backups: ${exists ? `backup ${name} has no log (${name}-logs.gz): it was written before Ferry kept backup logs, or by a Velero that kept none` : `no backup named ${name} in ${location.name}`}\n`);
+    return EXIT.usage;
+  }
+  const text = await gunzipAsync(bytes, { maxOutputLength: MAX_LOG_BYTES }).catch((err: Error) => {
+    throw new UsageError(`${name}-logs.gz is not a readable gzip file of at most ${MAX_LOG_BYTES / 1024 / 1024} MiB: ${err.message}`);
+  });
+  io.stdout(formatData(format, { backup: name, lines: parseLogLines(text.toString('utf8')) }) ?? text.toString('utf8'));
+  return EXIT.ok;
 }
 
-function describeVerdict(v: Verdict, updated: boolean): string {
-  const lines = [
-    `Backup ${v.name}: ${v.phase}${v.verified ? ', verified against its manifest' : ', not verified'}${updated ? ' (catalog entry written)' : ''}`,
-    `Files: ${v.files.length}, ${bytes(v.size)}${v.formatVersion ? `; archive format ${v.formatVersion}` : ''}`,
-    '', ...(v.counts ? countLines(v.counts) : []), '', ...problemLines(v.problems),
-  ];
-  return `${lines.join('\n').replace(/\n{3,}/g, '\n\n')}\n`;
+async function hasFiles(location: BackupsLocation, name: string): Promise<boolean> {
+  for await (const _ of location.store.list(location.layout.backupPrefix(name))) return true;
+  return false;
 }
 
-function verdictJson(v: Verdict): Record<string, unknown> {
-  const { files, ...rest } = v;
-  return { ...rest, files: files.map((f) => ({ key: f.key, size: f.size })) };
-}
-
-function countLines(c: CatalogEntry['counts']): string[] {
-  const sorted = (m: Record<string, number>) => Object.entries(m).sort(([a], [b]) => a.localeCompare(b));
-  return [
-    'Items by namespace:', ...(c.cluster ? [`  (cluster-scoped)  ${c.cluster}`] : []), ...sorted(c.byNamespace).map(([k, n]) => `  ${k}  ${n}`),
-    'Items by resource:', ...sorted(c.byResource).map(([k, n]) => `  ${k}  ${n}`),
-  ];
-}
-
-function problemLines(problems: string[]): string[] {
-  return problems.length ? ['Problems:', ...problems.map((p) => `  - ${p}`)] : ['Problems: none'];
-}
-
-/** A duration like Velero prints it: 45s, 12m, 5h, 3d. */
-function duration(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.floor(s / 60)}m`;
-  if (s < 172800) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86400)}d`;
-}
-
-function age(created: string | undefined, now: Date): string {
-  return created ? duration(Math.max(0, now.getTime() - Date.parse(created))) : '<unknown>';
-}
-
-function expiresIn(expires: string | undefined, now: Date): string {
-  if (!expires) return '<never>';
-  const ms = Date.parse(expires) - now.getTime();
-  return ms > 0 ? `in ${duration(ms)}` : `expired ${duration(-ms)} ago`;
-}
-
-function bytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
-  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
+async function remove(location: BackupsLocation, names: string[], io: CliIo, deps: BackupsDeps, force: boolean): Promise<number> {
+  const core = { store: location.store, layout: location.layout, now: deps.now, log: silentLog };
+  let code: number = EXIT.ok;
+  for (const name of names) {
+    try {
+      const outcome = await deleteBackup(name, core, { force });
+      const left = outcome.protected.map((p) => `\n  left ${p.key}: ${p.reason}`).join('');
+      if (outcome.action === 'deleted') io.stdout(`backup ${name} deleted (${plural(outcome.keys.length, 'object')}, its catalog entry included)\n`);
+      else if (outcome.action === 'protected') io.stdout(`backup ${name} not deleted: its objects are under S3 retention or legal hold${left}\n`);
+      else io.stdout(`backup ${name} partly deleted (${plural(outcome.keys.length, 'object')}); ${plural(outcome.protected.length, 'object is', 'objects are')} under S3 retention or legal hold${left}\n`);
+      if (outcome.action !== 'deleted') code = EXIT.failed;
+    } catch (err) {
+      if (!(err instanceof NoSuchBackupError || err instanceof BackupInUseError)) throw err;
+      io.stderr(`ferry backups: ${err.message}${err instanceof NoSuchBackupError ? ` in ${location.name}` : ''}\n`);
+      if (code === EXIT.ok) code = EXIT.usage;
+    }
+  }
+  return code;
 }

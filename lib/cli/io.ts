@@ -9,7 +9,19 @@ export interface CliIo {
   cwd: string;
   /** True when stderr is a terminal (progress may redraw a line). */
   interactive: boolean;
+  /** The terminal's width when stdout is a terminal: tables are cut to fit it. */
+  columns?: number;
+  /** Replaces the current status line on stderr (a terminal only); without it, `\r` and erase-line are written. */
+  redraw?(text: string): void;
+  /** Milliseconds a step may take before a line says what Ferry is waiting for (default 1000). */
+  slowAfterMs?: number;
 }
 
 /** One `ferry` subcommand: takes its arguments (after the command words) and returns the exit code. */
 export type Command = (argv: string[], io: CliIo) => Promise<number>;
+
+/** Rewrites the status line on a terminal. */
+export function redraw(io: CliIo, text: string): void {
+  if (io.redraw) io.redraw(text);
+  else io.stderr(`\r\x1b[K${text}`);
+}

@@ -1,82 +1,78 @@
 import { resolve } from 'node:path';
-import { ConfigError, loadConfig, openCluster, openStore } from '../compose.js';
+import { listBackupFiles } from '../catalog/validate.js';
+import { NoSuchBackupError } from '../catalog/errors.js';
 import type { ItemOutcome } from '../restore/apply/outcome.js';
 import { formatOutcome } from '../restore/apply/outcome.js';
 import type { RestoreResult } from '../restore/result.js';
-import { RestoreRefusedError, runRestore } from '../restore/run-restore.js';
-import { ModifierSourceError } from '../restore/modifier-source.js';
+import { runRestore } from '../restore/run-restore.js';
 import { parseRestoreSpecText } from '../spec/restore-spec.js';
-import { SpecError } from '../spec/problems.js';
-import { configPath, flag, has, readCommandArgs, UsageError } from './args.js';
-import type { CliIo, Command } from './io.js';
+import { isValidName } from '../store/layout.js';
+import { flag, has, readCommandArgs, UsageError } from './args.js';
+import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
+import { redraw, type CliIo, type Command } from './io.js';
+import { connectCluster, openLocation, readConfig } from './open.js';
+import { oneLine, plural } from './output.js';
 
-const USAGE = `usage: ferry restore -f <restore.yaml> [--dry-run] [--cluster <name>] [--location <name>] [--config <ferry.yaml>]
+const USAGE = `usage: ferry restore -f <restore.yaml> [--dry-run] [--cluster <name>] [--name <restore>] [--location <name>] [--config <ferry.yaml>]
 
 Restores the backup an ApplicationRestore or Velero Restore names into a target cluster, transformed on the way
 (default fixes, mappings, resource modifiers), in Velero's priority order.
 
-  -f, --file       the restore spec (YAML or JSON)
+  -f, --filename   the restore spec (YAML or JSON); --file also works
   --dry-run        run everything with server-side dry run: the API server validates, nothing is written
   --cluster        the target cluster (default: spec.targetCluster)
+  --name           the restore's name (default: the spec's metadata.name)
   --location       the storage location holding the backup (default: the config's default)
   --concurrency    objects written at once inside a priority group (default 16)
   --config         Ferry's config (default: $FERRY_CONFIG, else ./ferry.yaml)
 
-Running the same restore again resumes it, or prints its stored result when it has finished.
-Exit 0: Completed; 1: PartiallyFailed; 2: bad input or the restore was refused.
-`;
+A restore is its name, its backup and its target cluster. Running the same restore again resumes it, or prints its
+stored result when it has finished. The same name with another cluster or backup is refused, saying where it ran:
+give the new restore another name (--name). Exit 1 when the restore is PartiallyFailed.
 
-const FLAGS = { file: true, 'dry-run': false, cluster: true, location: true, concurrency: true, config: true };
+${EXIT_CODES_HELP}`;
+
+const FLAGS = { filename: true, 'dry-run': false, cluster: true, name: true, location: true, concurrency: true, config: true };
 
 /** `ferry restore`: validates the spec, restores with progress on stderr, prints the summary. */
 export const run: Command = async (argv, io) => {
-  const args = readCommandArgs('restore', USAGE, argv, FLAGS, { '-f': 'file' }, io);
+  const args = readCommandArgs('restore', USAGE, argv, FLAGS, { '-f': 'filename', '--file': 'filename' }, io);
   if (typeof args === 'number') return args;
-  const file = flag(args, 'file');
+  const file = flag(args, 'filename');
   const concurrency = Number(flag(args, 'concurrency') ?? 16);
-  if (!file || args.positional.length > 0 || !Number.isInteger(concurrency) || concurrency < 1) {
-    const why = !file ? 'a spec is required (-f restore.yaml)' : args.positional.length > 0 ? `unexpected argument ${args.positional[0]}` : '--concurrency must be a whole number of at least 1';
+  const nameFlag = flag(args, 'name');
+  if (!file || args.positional.length > 0 || !Number.isInteger(concurrency) || concurrency < 1 || (nameFlag !== undefined && !isValidName(nameFlag))) {
+    const why = !file ? 'a spec is required (-f restore.yaml)' : args.positional.length > 0 ? `unexpected argument ${args.positional[0]}`
+      : nameFlag !== undefined && !isValidName(nameFlag) ? `--name: "${nameFlag}" is not a restore name (lowercase letters, digits, "-" and ".")`
+        : '--concurrency must be a whole number of at least 1';
     io.stderr(`ferry restore: ${why}\n\n${USAGE}`);
-    return 2;
+    return EXIT.usage;
   }
-  let prepared;
-  try {
-    const text = (await io.readFile(resolve(io.cwd, file)).catch((err: NodeJS.ErrnoException) => {
-      throw new UsageError(`cannot read ${file}: ${err.code ?? err.message}`);
-    })).toString('utf8');
-    const spec = parseRestoreSpecText(text, file);
-    const config = await loadConfig(configPath(flag(args, 'config'), io), io.env);
-    const clusterName = flag(args, 'cluster') ?? spec.targetCluster;
-    if (!clusterName) throw new UsageError(`name the target cluster with --cluster or spec.targetCluster (known: ${Object.keys(config.clusters).join(', ')})`);
-    prepared = { spec, clusterName, location: openStore(config, flag(args, 'location')), cluster: await openCluster(config, clusterName) };
-  } catch (err) {
-    if (err instanceof SpecError || err instanceof ConfigError || err instanceof UsageError) {
-      io.stderr(`ferry restore: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
-  const { spec, clusterName, location, cluster } = prepared;
+  const text = (await io.readFile(resolve(io.cwd, file)).catch((err: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot read ${file}: ${err.code ?? err.message}`);
+  })).toString('utf8');
+  const spec = parseRestoreSpecText(text, file);
+  const name = nameFlag ?? spec.name;
+  const config = await readConfig(flag(args, 'config'), io);
+  const clusterName = flag(args, 'cluster') ?? spec.targetCluster;
+  if (!clusterName) throw new UsageError(`name the target cluster with --cluster or spec.targetCluster (known: ${Object.keys(config.clusters).join(', ')})`);
+  const location = openLocation(config, flag(args, 'location'), io);
+  if (spec.backupName && (await listBackupFiles(location, spec.backupName)).length === 0) throw new NoSuchBackupError(spec.backupName, `storage location ${location.name}`);
+  const cluster = await connectCluster(config, clusterName, io);
   const dryRun = has(args, 'dry-run') || spec.dryRun;
-  io.stderr(`restoring backup ${spec.backupName} from ${location.name} into cluster ${clusterName} as ${spec.name}${dryRun ? ' (dry run)' : ''}\n`);
+  io.stderr(`restoring backup ${spec.backupName} from ${location.name} into cluster ${clusterName} as ${name}${dryRun ? ' (dry run)' : ''}\n`);
   const progress = new RestoreProgress(io);
   try {
-    const result = await runRestore({ name: spec.name, spec, dryRun, targetCluster: clusterName }, {
+    const result = await runRestore({ name, spec: { ...spec, name }, dryRun, targetCluster: clusterName }, {
       store: location.store, layout: location.layout, location: location.name, cluster, now: () => new Date(), concurrency,
-      log: { info: (m) => io.stderr(`${m}\n`), warn: (m) => io.stderr(`warning: ${m}\n`) },
+      log: { info: (m) => io.stderr(`${oneLine(m)}\n`), warn: (m) => io.stderr(`warning: ${oneLine(m)}\n`) },
       onProgress: (outcome, p) => progress.update(outcome, p),
     });
     progress.end();
     io.stdout(formatSummary(result));
-    return result.phase === 'Completed' ? 0 : 1;
-  } catch (err) {
-    progress.end();
-    if (err instanceof RestoreRefusedError || err instanceof ModifierSourceError || err instanceof SpecError) {
-      io.stderr(`ferry restore: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
+    return result.phase === 'Completed' ? EXIT.ok : EXIT.failed;
   } finally {
+    progress.end();
     cluster.close();
   }
 };
@@ -89,12 +85,12 @@ class RestoreProgress {
   constructor(private readonly io: CliIo) {}
 
   update(outcome: ItemOutcome, p: { group: string; groupDone: number; groupTotal: number; done: number; total: number }): void {
-    if (outcome.status === 'failed' || outcome.warning) this.line(`${outcome.status === 'failed' ? 'error' : 'warning'}: ${formatOutcome(outcome)}`);
-    const text = `${p.done}/${p.total} objects; ${p.group} ${p.groupDone}/${p.groupTotal}`;
+    if (outcome.status === 'failed' || outcome.warning) this.line(`${outcome.status === 'failed' ? 'error' : 'warning'}: ${oneLine(formatOutcome(outcome))}`);
+    const text = `${p.done}/${plural(p.total, 'object')}; ${oneLine(p.group)} ${p.groupDone}/${p.groupTotal}`;
     if (this.io.interactive) {
       if (Date.now() - this.last < 100 && p.done < p.total) return;
       this.last = Date.now();
-      this.io.stderr(`\r\x1b[K${text}`);
+      redraw(this.io, text);
       this.drawn = true;
     } else if (p.groupDone === p.groupTotal) {
       this.io.stderr(`  ${text}\n`);
@@ -102,7 +98,8 @@ class RestoreProgress {
   }
 
   private line(text: string): void {
-    this.io.stderr(`${this.drawn ? '\r\x1b[K' : ''}${text}\n`);
+    if (this.drawn) redraw(this.io, '');
+    this.io.stderr(`${text}\n`);
     this.drawn = false;
   }
 
@@ -128,7 +125,7 @@ export function formatSummary(r: RestoreResult): string {
       ...Object.entries(result.namespaces ?? {})];
     if (groups.length === 0) continue;
     lines.push(`  ${title}:`);
-    for (const [where, messages] of groups) for (const m of messages) lines.push(`    ${where}: ${m}`);
+    for (const [where, messages] of groups) for (const m of messages) lines.push(`    ${oneLine(where)}: ${oneLine(m)}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,44 +1,88 @@
-import { ConfigError, loadConfig, openStore } from '../compose.js';
 import { formatOutcome } from '../restore/apply/outcome.js';
+import { readIdentity } from '../restore/identity.js';
+import type { RestoreResult } from '../restore/result.js';
 import { readResult } from '../restore/result-store.js';
 import { NotFoundError } from '../store/errors.js';
 import { isValidName } from '../store/layout.js';
-import { SpecError } from '../spec/problems.js';
-import { configPath, flag, readCommandArgs } from './args.js';
-import type { Command } from './io.js';
+import { flag, readCommandArgs } from './args.js';
+import { readListOrDescribe } from './verbs.js';
+import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
+import type { CliIo, Command } from './io.js';
+import { openLocation, readConfig } from './open.js';
+import { age, formatData, oneLine, table, type OutputFormat } from './output.js';
 import { formatSummary } from './restore.js';
 
-const USAGE = `usage: ferry restores describe <name> [--location <name>] [--config <ferry.yaml>] [-o text|json]
+const USAGE = `usage: ferry restores list [-o text|wide|json|yaml]
+       ferry restores describe NAME [-o text|json|yaml]
+options: [--location <name>] [--config <ferry.yaml>]
 
-Prints the stored result of a restore: its phase, counts, problems by namespace and every object's outcome.
-`;
+  list       every restore whose result the storage location holds: its backup, target cluster, phase and counts
+             (-o wide adds the other counts, whether it was a dry run, and when it finished)
+  describe   the stored result of a restore: its phase, counts, problems by namespace and every object's outcome
 
-/** `ferry restores describe NAME`: prints a stored restore result. */
+${EXIT_CODES_HELP}`;
+
+/** `ferry restores list|describe`. */
 export const run: Command = async (argv, io) => {
   const args = readCommandArgs('restores', USAGE, argv, { location: true, config: true, output: true }, { '-o': 'output' }, io);
   if (typeof args === 'number') return args;
-  const [verb, name, ...extra] = args.positional;
-  const output = flag(args, 'output') ?? 'text';
-  if (verb !== 'describe' || !name || extra.length > 0 || !isValidName(name) || (output !== 'text' && output !== 'json')) {
-    io.stderr(`ferry restores: ${verb !== 'describe' ? 'expected the verb describe' : !name ? 'name the restore' : `invalid argument`}\n\n${USAGE}`);
-    return 2;
-  }
+  const request = readListOrDescribe('restores', 'restore', USAGE, args, io, (n) => (isValidName(n) ? undefined : `"${n}" is not a restore name (lowercase letters, digits, "-" and ".", as metadata.name)`));
+  if (typeof request === 'number') return request;
+  const { verb, name, format } = request;
+  const location = openLocation(await readConfig(flag(args, 'config'), io), flag(args, 'location'), io);
+  if (verb === 'list') return list(location, io, format);
   try {
-    const config = await loadConfig(configPath(flag(args, 'config'), io), io.env);
-    const { store, layout } = openStore(config, flag(args, 'location'));
-    const result = await readResult(store, layout, name);
-    if (output === 'json') io.stdout(`${JSON.stringify(result, null, 2)}\n`);
-    else io.stdout(`${formatSummary(result)}  items:\n${result.items.map((i) => `    ${formatOutcome(i)}`).join('\n')}\n`);
-    return 0;
+    const result = await readResult(location.store, location.layout, name!);
+    io.stdout(formatData(format, result) ?? `${formatSummary(result)}  items:\n${result.items.map((i) => `    ${oneLine(formatOutcome(i))}`).join('\n')}\n`);
+    return EXIT.ok;
   } catch (err) {
-    if (err instanceof NotFoundError) {
-      io.stderr(`ferry restores: restore ${name} has no stored result\n`);
-      return 2;
-    }
-    if (err instanceof SpecError || err instanceof ConfigError) {
-      io.stderr(`ferry restores: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
+    if (!(err instanceof NotFoundError)) throw err;
+    const identity = await readIdentity(location.store, location.layout, name!);
+    io.stderr(`ferry restores: ${identity ? `restore ${name} (backup ${identity.backup} into cluster ${identity.targetCluster}) has no stored result yet` : `no restore named ${name} in ${location.name}`}\n`);
+    return EXIT.usage;
   }
 };
+
+/** One row of `restores list`. */
+interface RestoreRow {
+  name: string;
+  backup?: string;
+  targetCluster?: string;
+  phase: string;
+  dryRun?: boolean;
+  startedAt?: string;
+  completedAt?: string;
+  counts?: RestoreResult['counts'];
+}
+
+async function list(location: ReturnType<typeof openLocation>, io: CliIo, format: OutputFormat): Promise<number> {
+  const prefix = location.layout.restoresPrefix();
+  const names = new Set<string>();
+  for await (const o of location.store.list(prefix)) {
+    const name = o.key.slice(prefix.length).split('/')[0]!;
+    if (isValidName(name)) names.add(name);
+  }
+  const rows: RestoreRow[] = [];
+  for (const name of [...names].sort()) {
+    try {
+      const r = await readResult(location.store, location.layout, name);
+      rows.push({ name, backup: r.backup, targetCluster: r.targetCluster, phase: r.phase, dryRun: r.dryRun, startedAt: r.startedAt, completedAt: r.completedAt, counts: r.counts });
+    } catch (err) {
+      if (!(err instanceof NotFoundError || err instanceof SyntaxError)) throw err;
+      const identity = await readIdentity(location.store, location.layout, name).catch(() => undefined);
+      rows.push({ name, backup: identity?.backup, targetCluster: identity?.targetCluster, phase: err instanceof SyntaxError ? '(unreadable result)' : '(no result yet)' });
+    }
+  }
+  const data = formatData(format, { restores: rows });
+  if (data) {
+    io.stdout(data);
+    return EXIT.ok;
+  }
+  const now = new Date();
+  const wide = format === 'wide';
+  const header = ['NAME', 'BACKUP', 'CLUSTER', 'PHASE', 'AGE', 'CREATED', 'FAILED', ...(wide ? ['UPDATED', 'UNCHANGED', 'SKIPPED', 'DRY RUN', 'COMPLETED'] : [])];
+  const count = (r: RestoreRow, k: keyof RestoreResult['counts']) => (r.counts ? String(r.counts[k]) : '');
+  io.stdout(table([header, ...rows.map((r) => [r.name, r.backup ?? '', r.targetCluster ?? '', r.phase, r.startedAt ? age(r.startedAt, now) : '', count(r, 'created'), count(r, 'failed'),
+    ...(wide ? [count(r, 'updated'), count(r, 'unchanged'), count(r, 'skipped'), r.dryRun === undefined ? '' : r.dryRun ? 'yes' : 'no', r.completedAt ?? ''] : [])])], wide ? undefined : io.columns));
+  return EXIT.ok;
+}

@@ -24,7 +24,7 @@ const USAGE = `usage: ferry transform [-f restore.yaml] [--modifiers FILE] [--ta
 Runs the restore transformations offline and prints the objects as they would be applied, in apply order.
 INPUT: manifest files (YAML streams or JSON), folders of them, or a backup tarball (.tar.gz).
 
-  -f, --filename FILE     the ApplicationRestore or Velero Restore to apply (default: no mappings)
+  -f, --filename FILE     the ApplicationRestore or Velero Restore to apply (default: no mappings); --file also works
       --modifiers FILE    resource-modifier rules, bare or in a ConfigMap (the spec's resourceModifier ConfigMap, offline)
       --target-version V  the target's Kubernetes version (1.16 to 1.35): convert what it no longer serves
   -o, --output FORMAT     yaml (default) or json: {"items": [...], "warnings": [...], "errors": [...], "skipped": [...]}
@@ -86,7 +86,7 @@ export const run = runTransform;
 
 function parseOptions(argv: string[]): Options {
   const args = parseArgs(argv, { filename: true, modifiers: true, 'target-version': true, output: true, diff: false, help: false },
-    { '-f': 'filename', '-o': 'output', '-h': 'help' });
+    { '-f': 'filename', '--file': 'filename', '-o': 'output', '-h': 'help' });
   const output = flag(args, 'output') ?? 'yaml';
   if (output !== 'yaml' && output !== 'json') throw new UsageError(`-o must be yaml or json, not "${output}"`);
   if (has(args, 'diff') && flag(args, 'output') === 'json') throw new UsageError('--diff prints text; it cannot be combined with -o json');

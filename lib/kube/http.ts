@@ -72,7 +72,8 @@ interface Answer {
 
 /** Raw HTTP to one API server, authenticated by a kubeconfig (token, client certificate, CA) from client-node. */
 export class KubeHttp {
-  private readonly server: URL;
+  /** The API server's URL, as the kubeconfig names it. */
+  readonly server: URL;
   private readonly agent: http.Agent;
   private readonly limiter: RateLimiter;
   readonly stats: HttpStats = { requests: 0, retries: 0, throttled: 0 };

@@ -49,6 +49,11 @@ export class KubeCluster implements Cluster {
     this.http = new KubeHttp(kc, limits);
   }
 
+  /** The API server's URL (for messages that name the peer). */
+  get server(): string {
+    return this.http.server.origin + this.http.server.pathname.replace(/\/$/, '');
+  }
+
   discover(options: { refresh?: boolean } = {}): Promise<Discovery> {
     if (!this.discovery || options.refresh) {
       this.discovery = this.fetchDiscovery();

@@ -12,6 +12,7 @@ import { listBackupFiles, validateBackup, type Verdict } from '../catalog/valida
 import { applyAll, type ApplyGroup } from './apply/apply-all.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './apply/checkpoint.js';
 import type { ItemOutcome } from './apply/outcome.js';
+import { claimRestoreIdentity } from './identity.js';
 import { loadModifiers } from './modifier-source.js';
 import { STAGES, transformAll } from './pipeline.js';
 import { readBackupItems } from './read-backup.js';
@@ -78,6 +79,7 @@ export async function runRestore(request: RestoreRequest, deps: RestoreDeps): Pr
   const backup = request.spec.backupName;
   if (!backup) throw new RestoreRefusedError('spec.backupName is required to restore (a restore from a schedule names its latest backup)');
   const requestsBefore = deps.cluster.stats ? { ...deps.cluster.stats } : undefined;
+  await claimRestoreIdentity(deps.store, deps.layout, { ...request, backup }, deps.now, { record: false });
   const finished = await readResult(deps.store, deps.layout, request.name).catch((err) => {
     if (err instanceof NotFoundError) return undefined;
     throw err;
@@ -88,6 +90,7 @@ export async function runRestore(request: RestoreRequest, deps: RestoreDeps): Pr
   }
   const verdict = await verifyBackup(backup, deps);
   refuseUnusable(verdict);
+  await claimRestoreIdentity(deps.store, deps.layout, { ...request, backup }, deps.now);
   const checkpoint = await resumeOrStart(request, deps, backup);
 
   const discovery = await deps.cluster.discover();

@@ -57,6 +57,7 @@ export class ArchiveWriter {
   private readonly queue: Promise<Buffer>[] = [];
   private pumping?: Promise<void>;
   private size = 0;
+  private archived = 0;
   private failure?: ArchiveWriteError;
   /**
    * Callers waiting on the archive, rejected when it fails. NOTE: racing each call against one long-pending
@@ -111,6 +112,11 @@ export class ArchiveWriter {
     return this.size;
   }
 
+  /** Bytes of tar entries (headers, contents, padding) taken so far, before compression. */
+  get bytesArchived(): number {
+    return this.archived;
+  }
+
   /** Adds one file entry; resolves when the archive has taken it (backpressure), rejects once the archive failed. */
   async add(path: string, data: Uint8Array | string): Promise<void> {
     await this.addCopies([path], [typeof data === 'string' ? Buffer.from(data, 'utf8') : data]);
@@ -151,6 +157,7 @@ export class ArchiveWriter {
     const padding = tarPaddingSize(size);
     let needed = 0;
     for (let i = 0; i < paths.length; i++) needed += this.headers.sizeOf(paths[i]!) + size + padding;
+    this.archived += needed;
     if (this.batchBytes + needed > this.batch.length) {
       this.flushBatch();
       if (needed > this.batch.length) this.batch = Buffer.allocUnsafe(needed);

@@ -4,11 +4,11 @@
  */
 
 /** The files of one backup, by role. */
-export type BackupFile = 'backup' | 'tarball' | 'resourceList' | 'results' | 'manifest' | 'volumeSnapshots'
+export type BackupFile = 'backup' | 'tarball' | 'resourceList' | 'results' | 'logs' | 'manifest' | 'volumeSnapshots'
   | 'csiVolumeSnapshots' | 'csiVolumeSnapshotContents' | 'csiVolumeSnapshotClasses';
 
 /** Every backup file role, in the order they are written (the manifest last). */
-export const BACKUP_FILES: readonly BackupFile[] = ['tarball', 'resourceList', 'results', 'volumeSnapshots',
+export const BACKUP_FILES: readonly BackupFile[] = ['tarball', 'resourceList', 'results', 'logs', 'volumeSnapshots',
   'csiVolumeSnapshots', 'csiVolumeSnapshotContents', 'csiVolumeSnapshotClasses', 'backup', 'manifest'];
 
 const fileNames: Record<BackupFile, (name: string) => string> = {
@@ -16,6 +16,7 @@ const fileNames: Record<BackupFile, (name: string) => string> = {
   tarball: (n) => `${n}.tar.gz`,
   resourceList: (n) => `${n}-resource-list.json.gz`,
   results: (n) => `${n}-results.gz`,
+  logs: (n) => `${n}-logs.gz`,
   manifest: () => 'ferry-manifest.json',
   volumeSnapshots: (n) => `${n}-volumesnapshots.json.gz`,
   csiVolumeSnapshots: (n) => `${n}-csi-volumesnapshots.json.gz`,
@@ -78,13 +79,22 @@ export class BucketLayout {
   /** `<prefix>/restores/<name>/` */
   restorePrefix(name: string): string {
     assertName(name);
-    return `${this.root}restores/${name}/`;
+    return `${this.restoresPrefix()}${name}/`;
   }
 
-  /** A file of a restore: `restore-<name>-results.gz` (Velero's), `ferry-result.json`, `ferry-checkpoint.json`. */
-  restoreKey(name: string, file: 'results' | 'result' | 'checkpoint' | 'restore'): string {
+  /** `<prefix>/restores/` */
+  restoresPrefix(): string {
+    return `${this.root}restores/`;
+  }
+
+  /**
+   * A file of a restore: `restore-<name>-results.gz` (Velero's), `ferry-result.json`, `ferry-checkpoint.json`,
+   * `ferry-identity.json` (the backup and target the name belongs to).
+   */
+  restoreKey(name: string, file: 'results' | 'result' | 'checkpoint' | 'restore' | 'identity'): string {
     const files = {
       results: `restore-${name}-results.gz`, result: 'ferry-result.json', checkpoint: 'ferry-checkpoint.json', restore: 'restore.json',
+      identity: 'ferry-identity.json',
     };
     return this.restorePrefix(name) + files[file];
   }

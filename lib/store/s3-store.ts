@@ -34,6 +34,16 @@ export interface S3Location {
   kmsKeyId?: string;
   /** Multipart part size in bytes (S3's minimum is 5 MiB). */
   partSize?: number;
+  /** How long to wait for a connection, and for any answer on one (idle time, so long transfers are not cut). */
+  timeouts?: { connectMs?: number; idleMs?: number };
+}
+
+/** Default S3 timeouts: a connection within 5 s, and no request silent for more than 30 s. */
+export const DEFAULT_S3_TIMEOUTS = { connectMs: 5_000, idleMs: 30_000 };
+
+/** The bucket and the server it is on, as messages name them. */
+export function bucketPlace(location: Pick<S3Location, 'bucket' | 'endpoint' | 'region'>): string {
+  return `bucket ${location.bucket} at ${location.endpoint ?? `s3.${location.region ?? 'us-east-1'}.amazonaws.com`}`;
 }
 
 /** Builds the S3 client for a location; non-AWS endpoints get checksums only when required. */
@@ -47,6 +57,11 @@ export function createS3Client(location: S3Location): S3Client {
       requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
     } : {}),
     ...(location.credentials ? { credentials: location.credentials } : {}),
+    // NOTE: without these the SDK waits forever on a server that accepts connections and stops answering.
+    requestHandler: {
+      connectionTimeout: location.timeouts?.connectMs ?? DEFAULT_S3_TIMEOUTS.connectMs,
+      socketTimeout: location.timeouts?.idleMs ?? DEFAULT_S3_TIMEOUTS.idleMs,
+    },
   };
   return new S3Client(config);
 }
@@ -179,15 +194,25 @@ export class S3ObjectStore implements ObjectStore {
     try {
       return await fn();
     } catch (err) {
-      throw translateS3Error(operation, key, err);
+      throw translateS3Error(operation, key, err, this.location);
     }
   }
 }
 
-function translateS3Error(operation: string, key: string, err: unknown): Error {
+function translateS3Error(operation: string, key: string, err: unknown, location: S3Location): Error {
   if (err instanceof NotFoundError || err instanceof PreconditionFailedError || err instanceof StoreError) return err;
   const status = err instanceof S3ServiceException ? err.$metadata.httpStatusCode : undefined;
   const name = (err as { name?: string }).name;
+  const code = (err as { code?: string }).code;
+  const place = bucketPlace(location);
+  if (name === 'NoSuchBucket') return new StoreError(operation, key, { cause: new Error(`${place} does not exist`, { cause: err }) });
+  if (name === 'TimeoutError' || code === 'ETIMEDOUT') {
+    const t = { ...DEFAULT_S3_TIMEOUTS, ...location.timeouts };
+    return new StoreError(operation, key, { cause: new Error(`${place} did not answer (no connection within ${t.connectMs / 1000} s, or silent for ${t.idleMs / 1000} s)`, { cause: err }) });
+  }
+  if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/.test(code)) {
+    return new StoreError(operation, key, { cause: new Error(`${place} cannot be reached: ${code}`, { cause: err }) });
+  }
   if (status === 404 || name === 'NoSuchKey' || name === 'NotFound' || name === 'NoSuchUpload') return new NotFoundError(key, { cause: err });
   if (status === 412 || name === 'PreconditionFailed') return new PreconditionFailedError(key, { cause: err });
   return new StoreError(operation, key, { cause: err });

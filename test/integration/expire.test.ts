@@ -1,9 +1,6 @@
 // The expire function on the real stack: a dry run, then exactly the expired backups deleted; backups in progress
 // kept, but for a Ferry backup whose writer is gone; objects under an S3 legal hold reported, never forced, and
 // cleaned up once the hold is lifted.
-import {
-  CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, PutObjectLegalHoldCommand,
-} from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createExpireHandler, type ExpireResponse } from '../../functions/expire.js';
 import { readCatalogEntry } from '../../lib/catalog/catalog-entry.js';
@@ -12,11 +9,11 @@ import { indexBackup } from '../../lib/catalog/index-backup.js';
 import { silentLog } from '../../lib/catalog/types.js';
 import type { ObjectStore } from '../../lib/store/object-store.js';
 import { BucketLayout } from '../../lib/store/layout.js';
-import { createS3Client, S3ObjectStore } from '../../lib/store/s3-store.js';
 import { buildBackup, putBackup, type FixtureOptions } from '../support/backup-fixture.js';
 import { stackRuntime } from '../support/catalog-stack.js';
+import { lockedBucket } from '../support/locked-bucket.js';
 import { loadEvent } from '../support/events.js';
-import { freshName, stackS3Location, stackStore } from '../support/stack.js';
+import { freshName, stackStore } from '../support/stack.js';
 
 const DAY = 86_400_000;
 const PAST = new Date(Date.now() - DAY);
@@ -86,24 +83,13 @@ describe('expiry of abandoned backups on the stack', () => {
 });
 
 describe('the expire function and S3 object lock', () => {
-  const locked = freshName('ferry-lock');
-  const location = { ...stackS3Location(), bucket: locked };
-  const client = createS3Client(location);
-  const store = new S3ObjectStore(client, location);
+  const { bucket: locked, store, hold, create, remove } = lockedBucket('ferry-lock');
   const layout = new BucketLayout('');
-  const hold = (key: string, on: boolean) => client.send(new PutObjectLegalHoldCommand({ Bucket: locked, Key: key, LegalHold: { Status: on ? 'ON' : 'OFF' } }));
 
-  afterAll(async () => {
-    const listed = await client.send(new ListObjectsV2Command({ Bucket: locked })).catch(() => undefined);
-    for (const o of listed?.Contents ?? []) {
-      await hold(o.Key!, false).catch(() => undefined);
-      await client.send(new DeleteObjectCommand({ Bucket: locked, Key: o.Key! }));
-    }
-    await client.send(new DeleteBucketCommand({ Bucket: locked })).catch(() => undefined);
-  });
+  afterAll(remove);
 
   it('reports objects under legal hold instead of forcing, and finishes the deletion once the holds are lifted', async () => {
-    await client.send(new CreateBucketCommand({ Bucket: locked, ObjectLockEnabledForBucket: true }));
+    await create();
     const handler = createExpireHandler(stackRuntime(freshName('unused'), { locked: { bucket: locked, prefix: '' } }));
     const run = async () => ((await handler({ dryRun: false, locations: ['locked'] }, context)) as ExpireResponse).locations[0]!.report.actions;
     const name = 'held-backup';

@@ -83,7 +83,7 @@ describe('runBackup', () => {
     const manifestKey = key('nginx-backup', 'manifest');
     expect(store.writes.at(-1)).toBe(manifestKey);
     const manifest = parseManifest(store.bytes(manifestKey), 'nginx-backup');
-    expect(Object.keys(manifest.files).sort()).toEqual(['nginx-backup-resource-list.json.gz', 'nginx-backup-results.gz', 'nginx-backup.tar.gz', 'velero-backup.json']);
+    expect(Object.keys(manifest.files).sort()).toEqual(['nginx-backup-logs.gz', 'nginx-backup-resource-list.json.gz', 'nginx-backup-results.gz', 'nginx-backup.tar.gz', 'velero-backup.json']);
     for (const [file, entry] of Object.entries(manifest.files)) {
       const bytes = store.bytes(layout.backupPrefix('nginx-backup') + file);
       expect({ file, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }).toEqual({ file, ...entry });
@@ -258,13 +258,29 @@ describe('runBackup', () => {
     expect(((first.status === 'rejected' ? first : second) as PromiseRejectedResult).reason).toBeInstanceOf(BackupExistsError);
   });
 
+  it('keeps its log as Velero does, one logrus-style line per event in <name>-logs.gz, messages quoted so a line stays one line', async () => {
+    const store = new MemoryStore();
+    await runBackup(spec({ includedNamespaces: ['default'], includedResources: ['configmaps', 'widgets.nowhere.io'] }), deps(new FakeCluster(world()), store));
+    const lines = gunzipSync(store.bytes(key('nginx-backup', 'logs'))).toString().trimEnd().split('\n');
+    expect(lines.at(-1)).toMatch(/^time="[^"]+" level=info msg="backup nginx-backup Completed: \d+ items" backup=nginx-backup$/);
+    expect(lines.every((l) => l.startsWith('time="'))).toBe(true);
+  });
+
+  it('writes its log even when it fails, next to the Failed velero-backup.json', async () => {
+    const cluster = new FakeCluster(world());
+    cluster.discoveryError = new ClusterError('discovery /version: connect ECONNREFUSED', 0);
+    const store = new MemoryStore();
+    await runBackup(spec({}), deps(cluster, store));
+    expect(gunzipSync(store.bytes(key('nginx-backup', 'logs'))).toString()).toMatch(/level=warning msg="backup nginx-backup Failed: the cluster cannot be used: discovery failed: .*ECONNREFUSED"/);
+  });
+
   it('fails when discovery fails: a Failed velero-backup.json, no tarball, no manifest', async () => {
     const cluster = new FakeCluster(world());
     cluster.discoveryError = new ClusterError('discovery /version: connect ECONNREFUSED', 0);
     const store = new MemoryStore();
     const outcome = await runBackup(spec({}), deps(cluster, store));
     expect(outcome).toMatchObject({ phase: 'Failed', failureReason: expect.stringMatching(/cluster cannot be used.*ECONNREFUSED/), files: {} });
-    expect([...store.objects.keys()]).toEqual([key('nginx-backup', 'backup')]);
+    expect([...store.objects.keys()]).toEqual([key('nginx-backup', 'backup'), key('nginx-backup', 'logs')]);
     expect(store.json(key('nginx-backup', 'backup'))).toMatchObject({ status: { phase: 'Failed', failureReason: expect.stringMatching(/ECONNREFUSED/) } });
   });
 
@@ -289,7 +305,7 @@ describe('runBackup', () => {
     const failure = outcome.failure as Error;
     expect(failure.name === 'StoreError' ? failure : failure.cause).toMatchObject({ name: 'StoreError' });
     expect(store.aborted).toEqual([key('nginx-backup', 'tarball')]);
-    expect([...store.objects.keys()]).toEqual([key('nginx-backup', 'backup')]);
+    expect([...store.objects.keys()]).toEqual([key('nginx-backup', 'backup'), key('nginx-backup', 'logs')]);
     expect(store.json(key('nginx-backup', 'backup'))).toMatchObject({ status: { phase: 'Failed' } });
   });
 

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { runBackups, type BackupsDeps } from '../../../lib/cli/backups.js';
 import type { CliIo } from '../../../lib/cli/io.js';
@@ -76,10 +77,36 @@ describe('ferry backups describe', () => {
     expect(io.out).toMatch(/Problems:\n {2}- broken-1\.tar\.gz: sha256 [0-9a-f]{64} does not match ferry-manifest\.json/);
   });
 
-  it('says how to index a backup that has no catalog entry, exiting 2', async () => {
+  it('judges a backup that has no catalog entry from its files, says so, and writes nothing', async () => {
+    const store = await bucket();
     const io = recordingIo();
-    expect(await runBackups(['describe', 'velero-1'], io, deps(await bucket()))).toBe(2);
-    expect(io.err).toMatch(/backup velero-1 has no catalog entry in default; `ferry backups verify velero-1 --update-catalog` indexes it/);
+    expect(await runBackups(['describe', 'velero-1'], io, deps(store))).toBe(0);
+    expect(io.out).toMatch(/^Name: +velero-1\nPhase: +Completed\n/);
+    expect(io.out).toMatch(/Indexed: +not in the catalog: judged now from its files \(`ferry backups verify velero-1 --update-catalog` records it\)/);
+    expect((await readCatalogEntry(store, layout, 'velero-1')).entry).toBeUndefined();
+  });
+
+  it('marks a backup judged on the fly as not indexed in its data (-o yaml)', async () => {
+    const io = recordingIo();
+    expect(await runBackups(['describe', 'velero-1', '-o', 'yaml'], io, deps(await bucket()))).toBe(0);
+    expect(io.out).toMatch(/^apiVersion: ferry.dev\/v1\n/);
+    expect(io.out).toMatch(/\nindexed: false\n/);
+  });
+
+  it('says there is no such backup in the location, exiting 2', async () => {
+    const io = recordingIo();
+    expect(await runBackups(['describe', 'ghost'], io, deps(await bucket()))).toBe(2);
+    expect(io.err).toBe('ferry backups: no backup named ghost in default\n');
+  });
+
+  it('prints problems of a hostile backup on one line each, escape sequences shown, not sent', async () => {
+    const store = await bucket();
+    const { entry } = await readCatalogEntry(store, layout, 'broken-1');
+    await store.put(layout.catalogKey('broken-1'), JSON.stringify({ ...entry, problems: ['entry \u001b[2J\u001b[32mALL GOOD\nCompleted'] }));
+    const io = recordingIo();
+    await runBackups(['describe', 'broken-1'], io, deps(store));
+    expect(io.out).toContain('  - entry \\x1b[2J\\x1b[32mALL GOOD\\x0aCompleted\n');
+    expect(io.out).not.toContain('\u001b');
   });
 });
 
@@ -109,18 +136,84 @@ describe('ferry backups verify', () => {
   it('exits 2 for a backup with no files', async () => {
     const io = recordingIo();
     expect(await runBackups(['verify', 'nothing-here'], io, deps(await bucket()))).toBe(2);
-    expect(io.err).toBe('ferry backups: backup nothing-here has no files in default\n');
+    expect(io.err).toBe('ferry backups: no backup named nothing-here in default\n');
+  });
+});
+
+describe('ferry backups list, as wide as the terminal', () => {
+  it('cuts the widest cells of the table to fit the terminal, and -o wide adds columns without cutting', async () => {
+    const store = await bucket();
+    const io = { ...recordingIo(), columns: 50 };
+    await runBackups(['list'], io, deps(store));
+    expect(Math.max(...io.out.trimEnd().split('\n').map((l) => l.length))).toBeLessThanOrEqual(50);
+    const wide = recordingIo();
+    await runBackups(['list', '-o', 'wide'], wide, deps(store));
+    expect(wide.out.split('\n')[0]!.split(/\s{2,}/)).toEqual(['NAME', 'PHASE', 'AGE', 'EXPIRES', 'ITEMS', 'SIZE', 'VERIFIED', 'SOURCE', 'CREATED', 'FORMAT', 'PROBLEM']);
+    expect(wide.out).toMatch(/nightly-1 .* idc +2026-01-10T08:00:00.000Z +ferry/);
+  });
+});
+
+describe('ferry backups logs', () => {
+  it('prints the log the backup keeps', async () => {
+    const store = await bucket();
+    await store.put(layout.backupKey('nightly-1', 'logs'), gzipSync('time="2026-01-10T08:00:00Z" level=info msg="backup nightly-1 Completed: 4 items" backup=nightly-1\n'));
+    const io = recordingIo();
+    expect(await runBackups(['logs', 'nightly-1'], io, deps(store))).toBe(0);
+    expect(io.out).toBe('time="2026-01-10T08:00:00Z" level=info msg="backup nightly-1 Completed: 4 items" backup=nightly-1\n');
+  });
+
+  it('gives each line\'s fields as data with -o json', async () => {
+    const store = await bucket();
+    await store.put(layout.backupKey('nightly-1', 'logs'), gzipSync('time="2026-01-10T08:00:00Z" level=info msg="backed up 4 configmaps" backup=nightly-1 resource=configmaps\nnot a logrus line\n'));
+    const io = recordingIo();
+    expect(await runBackups(['logs', 'nightly-1', '-o', 'json'], io, deps(store))).toBe(0);
+    expect(JSON.parse(io.out)).toEqual({ backup: 'nightly-1', lines: [
+      { time: '2026-01-10T08:00:00Z', level: 'info', msg: 'backed up 4 configmaps', backup: 'nightly-1', resource: 'configmaps' },
+      { msg: 'not a logrus line' },
+    ] });
+  });
+
+  it.each([
+    ['a backup that keeps no log', 'nightly-1', /backup nightly-1 has no log \(nightly-1-logs.gz\)/],
+    ['a backup that does not exist', 'ghost', /no backup named ghost in default/],
+  ])('says so for %s, exiting 2', async (_case, name, message) => {
+    const io = recordingIo();
+    expect(await runBackups(['logs', name], io, deps(await bucket()))).toBe(2);
+    expect(io.err).toMatch(message);
+  });
+});
+
+describe('ferry backups delete', () => {
+  it('deletes each backup named and its catalog entry, and says there is no such backup for a name that is not there', async () => {
+    const store = await bucket();
+    const io = recordingIo();
+    expect(await runBackups(['delete', 'nightly-1', 'ghost', 'velero-1'], io, deps(store))).toBe(2);
+    expect(io.out).toMatch(/^backup nightly-1 deleted \(\d+ objects, its catalog entry included\)\nbackup velero-1 deleted/);
+    expect(io.err).toBe('ferry backups: no backup named ghost in default\n');
+    expect([...store.objects.keys()].filter((k) => /nightly-1|velero-1/.test(k))).toEqual([]);
+  });
+
+  it('leaves a backup under retention and exits 1, naming the object and what S3 answered', async () => {
+    const store = await bucket();
+    store.protectedKeys.add(layout.backupKey('nightly-1', 'manifest'));
+    const io = recordingIo();
+    expect(await runBackups(['delete', 'nightly-1'], io, deps(store))).toBe(1);
+    expect(io.out).toMatch(/^backup nightly-1 not deleted: its objects are under S3 retention or legal hold\n  left backups\/nightly-1\/ferry-manifest.json: AccessDenied/);
   });
 });
 
 describe('ferry backups usage', () => {
   it.each([
-    [[], /expected list, describe or verify/],
+    [[], /expected list, describe, verify, logs, delete/],
     [['remove', 'x'], /unknown verb "remove"/],
+    [['lsit'], /unknown verb "lsit" \(did you mean list\?\)/],
+    [['list', '--locaton', 'x'], /unknown option --locaton \(did you mean --location\?\)/],
+    [['list', '--force'], /--force goes with delete/],
+    [['delete', 'a', '-o', 'json'], /-o: expected text, got "json"/],
     [['describe'], /name the backup to describe/],
     [['verify', '../etc'], /"..\/etc" is not a backup name/],
     [['list', 'extra'], /unexpected argument extra/],
-    [['list', '-o', 'yaml'], /-o: expected text or json, got "yaml"/],
+    [['list', '-o', 'xml'], /-o: expected text, wide, json, yaml, got "xml"/],
     [['describe', 'a', '--update-catalog'], /--update-catalog goes with verify/],
     [['list', '--bogus'], /unknown option --bogus/],
   ])('refuses %j with exit 2 and the usage', async (argv, message) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expireHandlerCore, ExpireRunError, parseExpireEvent, type ExpireLocation } from '../../../functions/expire.js';
+import { deleteHandlerCore, expireHandlerCore, ExpireRunError, parseExpireEvent, parseExpireOrDeleteEvent, type ExpireLocation } from '../../../functions/expire.js';
 import { silentLog } from '../../../lib/catalog/types.js';
 import { BucketLayout } from '../../../lib/store/layout.js';
 import { buildBackup, putBackup } from '../../support/backup-fixture.js';
@@ -63,5 +63,31 @@ describe('expireHandlerCore', () => {
     const err = await expireHandlerCore({ dryRun: false }, { locations: [location('a', 'p', store)], now, log: silentLog }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ExpireRunError);
     expect((err as Error).message).toBe('expiry failed for a/old: socket hang up');
+  });
+});
+
+describe('delete requests', () => {
+  it.each<[string, Record<string, unknown>, unknown]>([
+    ['ACK\'s DeleteRequest as the event', loadEvent('delete-request'), { delete: { backup: 'nginx-backup', force: false } }],
+    ['Velero\'s DeleteBackupRequest inside {deleteRequest}', { deleteRequest: { apiVersion: 'velero.io/v1', kind: 'DeleteBackupRequest', metadata: { name: 'x' }, spec: { backupName: 'b1', storageLocation: 'vault', force: true } } },
+      { delete: { backup: 'b1', storageLocation: 'vault', force: true } }],
+    ['an expiry event as before', { dryRun: true }, { dryRun: true }],
+  ])('reads %s', (_case, event, request) => {
+    expect(parseExpireOrDeleteEvent(event)).toEqual(request);
+  });
+
+  it('refuses a request that names no backup or another kind of object, with every problem', () => {
+    expect(() => parseExpireOrDeleteEvent({ ...loadEvent('delete-request'), spec: { deleteObjectType: 'Restore', extra: 1 } }))
+      .toThrow(/3 problems found:[\s\S]*spec.deleteObjectName: expected the name of a backup[\s\S]*spec.deleteObjectType: Ferry deletes backups only[\s\S]*spec.extra: unknown field/);
+  });
+
+  it('deletes the backup named in the default location, and fails for one that is not there', async () => {
+    const store = new MemoryStore();
+    await putBackup(store, new BucketLayout(''), 'nginx-backup', await buildBackup('nginx-backup'));
+    const deps = { locations: [location('default', 'b', store)], now, log: silentLog, defaultLocation: 'default' };
+    const response = await deleteHandlerCore({ backup: 'nginx-backup', force: false }, deps);
+    expect(response).toMatchObject({ backup: 'nginx-backup', location: 'default', action: 'deleted', protected: [] });
+    expect([...store.objects.keys()]).toEqual([]);
+    await expect(deleteHandlerCore({ backup: 'nginx-backup', force: false }, deps)).rejects.toThrow('no backup named nginx-backup');
   });
 });

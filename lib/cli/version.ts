@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readCommandArgs } from './args.js';
+import type { Command } from './io.js';
+import { formatData, outputFormat } from './output.js';
+
+const USAGE = `usage: ferry version [-o text|json|yaml]   (also: ferry --version)
+
+Prints Ferry's version, the Node.js it runs on, and the format of the backups it writes.
+`;
+
+/** Ferry's version, from its package.json. */
+export function ferryVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
+
+/** `ferry version`. */
+export const run: Command = async (argv, io) => {
+  const args = readCommandArgs('version', USAGE, argv, { output: true }, { '-o': 'output' }, io);
+  if (typeof args === 'number') return args;
+  const format = outputFormat(args.flags.get('output')?.at(-1), ['text', 'json', 'yaml']);
+  const info = { ferry: ferryVersion(), node: process.version, platform: `${process.platform}/${process.arch}`, backupFormat: 'Velero archive 1.1.0, ferry.dev/v1 BackupManifest' };
+  io.stdout(formatData(format, info) ?? `ferry ${info.ferry} (node ${info.node}, ${info.platform}; backups: ${info.backupFormat})\n`);
+  return 0;
+};
