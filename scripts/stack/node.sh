@@ -68,7 +68,12 @@ release_subnet() { # release_subnet PLANE
   local f="$state/$1.subnet" n
   [[ -f "$f" ]] || return 0
   n="$(cat "$f")"
-  ip link del "ferry$n" 2>/dev/null || true
+  # A sandbox torn down a moment ago may still hold the bridge: try again for a few seconds, and say so if it stays.
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    ip link show "ferry$n" >/dev/null 2>&1 || break
+    ip link del "ferry$n" 2>/dev/null || sleep 0.5
+  done
+  ip link show "ferry$n" >/dev/null 2>&1 && say "$1: could not delete bridge ferry$n"
   rm -rf "/run/ferry-stack/net-$n" "$f"
 }
 

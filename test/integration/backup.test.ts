@@ -107,7 +107,7 @@ describe('backup on the local stack', () => {
     expect(JSON.parse(entries.get(`resources/secrets/namespaces/${ns}/creds.json`)!).data).toEqual({ password: Buffer.from('hunter2').toString('base64') });
 
     const manifest = parseManifest((await store.getBytes(layout.backupKey('mixed', 'manifest'))).bytes, 'mixed');
-    expect(Object.keys(manifest.files).sort()).toEqual(['mixed-resource-list.json.gz', 'mixed-results.gz', 'mixed.tar.gz', 'velero-backup.json']);
+    expect(Object.keys(manifest.files).sort()).toEqual(['mixed-logs.gz', 'mixed-resource-list.json.gz', 'mixed-results.gz', 'mixed.tar.gz', 'velero-backup.json']);
     for (const [file, entry] of Object.entries(manifest.files)) {
       const bytes = (await store.getBytes(layout.backupPrefix('mixed') + file)).bytes;
       expect({ file, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }).toEqual({ file, ...entry });

@@ -9,9 +9,8 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { buildVeleroBackup } from '../../lib/backup/velero-backup.js';
 import { indexBackup } from '../../lib/catalog/index-backup.js';
-import { run as runBackupCli } from '../../lib/cli/backup.js';
 import type { CliIo } from '../../lib/cli/io.js';
-import { run as runRestoreCli } from '../../lib/cli/restore.js';
+import { main } from '../../lib/cli/main.js';
 import { runRestore } from '../../lib/restore/run-restore.js';
 import { parseBackupSpec } from '../../lib/spec/backup-spec.js';
 import { parseRestoreSpec } from '../../lib/spec/restore-spec.js';
@@ -52,7 +51,7 @@ describe('spec guards on the real stack', () => {
     writeFileSync(join(dir, 'backup.yaml'), JSON.stringify({ apiVersion: 'ferry.dev/v1', kind: 'ApplicationBackup', metadata: { name },
       spec: { includedNamespaces: ['default'], labelSelector: { matchLabels: { 'bad key!': 'v a l' } } } }));
     const io = recordingIo();
-    expect(await runBackupCli(['-f', 'backup.yaml', '--cluster', 'source'], io)).toBe(2);
+    expect(await main(['backup', '-f', 'backup.yaml', '--cluster', 'source'], io)).toBe(2);
     expect(io.err).toMatch(/spec\.labelSelector\.matchLabels\.bad key!.*expected a key of at most 63 characters/);
     const written: string[] = [];
     for await (const o of store.list(new BucketLayout('').backupPrefix(name))) written.push(o.key);
@@ -64,7 +63,7 @@ describe('spec guards on the real stack', () => {
     writeFileSync(join(dir, 'restore.yaml'), JSON.stringify({ apiVersion: 'ferry.dev/v1', kind: 'ApplicationRestore', metadata: { name: freshName('r') },
       spec: { backupName: backup } }));
     const io = recordingIo();
-    expect(await runRestoreCli(['-f', 'restore.yaml', '--cluster', 'target'], io)).toBe(2);
+    expect(await main(['restore', '-f', 'restore.yaml', '--cluster', 'target'], io)).toBe(2);
     expect(io.err).toContain(`no backup named "${backup}" in storage location default; nothing was restored`);
     expect(io.err).not.toMatch(/Incomplete/);
   });
