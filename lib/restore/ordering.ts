@@ -63,7 +63,7 @@ export function restoreRank(groupResource: string, priorities: RestorePriorities
  * Sorts items into apply order: by priority rank, then (for the unlisted rest) groupResource alphabetically,
  * then namespace and name. Returns a new array; the input is not changed.
  */
-export function orderForRestore<T extends { groupResource: string; object: KubeObject }>(items: readonly T[],
+export function orderForRestore<T extends { groupResource: string; object: Pick<KubeObject, 'metadata'> }>(items: readonly T[],
   priorities: RestorePriorities = RESTORE_PRIORITIES): T[] {
   const keyed = items.map((item) => ({
     item, rank: restoreRank(item.groupResource, priorities),

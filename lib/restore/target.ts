@@ -1,8 +1,8 @@
 import type { Discovery } from '../kube/cluster.js';
 import { builtInResource, guessPlural, type ResourceInfo, type ResourceResolver } from '../model/resources.js';
-import { splitApiVersion } from '../model/object.js';
+import { splitApiVersion, type KubeObject } from '../model/object.js';
 import { servedVersionsFromDiscovery, type ServedVersions } from './api-versions/served-versions.js';
-import type { ApplyGroup } from './apply/apply-all.js';
+import type { ApplyEntry, ApplyGroup } from './apply/apply-all.js';
 import type { TransformItem } from './types.js';
 
 /** What the restore needs to know of the target from its discovery: served versions and resource names. */
@@ -29,8 +29,8 @@ export function targetFromDiscovery(discovery: Discovery): { served: ServedVersi
 }
 
 /** Splits ordered items into apply groups: one per groupResource, in the order the items come. */
-export function applyGroups(items: readonly TransformItem[]): ApplyGroup[] {
-  const groups: ApplyGroup[] = [];
+export function applyGroups<T extends ApplyEntry = KubeObject>(items: readonly (Pick<TransformItem, 'groupResource'> & { object: T })[]): ApplyGroup<T>[] {
+  const groups: ApplyGroup<T>[] = [];
   for (const item of items) {
     const last = groups.at(-1);
     if (last && last.name === item.groupResource) last.items.push(item.object);

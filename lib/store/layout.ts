@@ -81,12 +81,15 @@ export class BucketLayout {
     return `${this.root}restores/${name}/`;
   }
 
-  /** A file of a restore: `restore-<name>-results.gz` (Velero's), `ferry-result.json`, `ferry-checkpoint.json`. */
-  restoreKey(name: string, file: 'results' | 'result' | 'checkpoint' | 'restore'): string {
+  /**
+   * A file of a restore: `restore-<name>-results.gz` (Velero's), `ferry-result.json`, `ferry-checkpoint.json`.
+   * A dry run keeps its own under `restores/<name>/dry-run/`, so it never touches a real run's.
+   */
+  restoreKey(name: string, file: 'results' | 'result' | 'checkpoint' | 'restore', options: { dryRun?: boolean } = {}): string {
     const files = {
       results: `restore-${name}-results.gz`, result: 'ferry-result.json', checkpoint: 'ferry-checkpoint.json', restore: 'restore.json',
     };
-    return this.restorePrefix(name) + files[file];
+    return this.restorePrefix(name) + (options.dryRun ? 'dry-run/' : '') + files[file];
   }
 
   /** Names a backup file key: its backup and role, or undefined for keys that are not backup files. */

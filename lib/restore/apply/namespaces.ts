@@ -12,7 +12,7 @@ export interface NamespacePlan {
 }
 
 /** Looks up, once per namespace, which namespaces the restore needs that the target does not have. */
-export async function planNamespaces(cluster: Cluster, objects: Iterable<KubeObject>): Promise<NamespacePlan> {
+export async function planNamespaces(cluster: Cluster, objects: Iterable<Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>>): Promise<NamespacePlan> {
   const wanted = new Set<string>();
   const brought = new Set<string>();
   for (const o of objects) {

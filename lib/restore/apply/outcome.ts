@@ -22,7 +22,7 @@ export function itemKey(obj: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'
 }
 
 /** Builds an outcome for an object. */
-export function outcomeFor(obj: KubeObject, status: ItemStatus, message?: string, warning?: boolean): ItemOutcome {
+export function outcomeFor(obj: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>, status: ItemStatus, message?: string, warning?: boolean): ItemOutcome {
   return {
     apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '',
     status, ...(message ? { message } : {}), ...(warning ? { warning } : {}),

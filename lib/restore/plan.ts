@@ -1,0 +1,158 @@
+/**
+ * The restore's plan: the backup streamed once through the pure pipeline, each kept object spilled to
+ * ephemeral storage as it is transformed, and only its identity and place in the spill kept in memory to order
+ * it. The tarball is read pinned and hashed: a mismatch refuses the restore before anything is applied.
+ */
+import type { Discovery } from '../kube/cluster.js';
+import type { KubeObject } from '../model/object.js';
+import { addMessage, emptyResults, mergeResult, type RunResults } from '../model/results.js';
+import { ArchiveError } from '../store/archive-reader.js';
+import type { BucketLayout } from '../store/layout.js';
+import type { ObjectStore } from '../store/object-store.js';
+import type { Cluster } from '../kube/cluster.js';
+import type { RestoreSpec } from '../spec/restore-spec.js';
+import type { ApplyGroup } from './apply/apply-all.js';
+import { RestoreRefusedError } from './errors.js';
+import { crdListMapKeysFrom, type ResourceModifiers } from './modifiers/index.js';
+import { orderForRestore } from './ordering.js';
+import { STAGES, Transformer } from './pipeline.js';
+import { readBackupItems } from './read-backup.js';
+import type { RestoreResult } from './result.js';
+import { SpillFile, SpillLimitError, type SpillRef } from './spill.js';
+import { applyGroups, type targetFromDiscovery } from './target.js';
+import type { TransformContext, TransformItem } from './types.js';
+import { openPinnedTarball, type PinnedTarball } from './verify-backup.js';
+import { loadRestoreVolumes } from './volumes/load.js';
+import { snapshotItemsOf } from './volumes/restore-objects.js';
+
+/** One object to apply: its identity (for order, checkpoints and namespaces) and where its bytes are in the spill. */
+export interface PlannedEntry extends SpillRef {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+}
+
+/** What apply and the result need of the transformed backup. */
+export interface RestorePlan {
+  groups: ApplyGroup<PlannedEntry>[];
+  skipped: RestoreResult['skippedByTransform'];
+  /** The transform's warnings and errors, and the run's own (unreadable entries, volume records). */
+  results: RunResults;
+  spill: SpillFile;
+}
+
+/** What planning needs. */
+export interface PlanInput {
+  spec: RestoreSpec;
+  backup: string;
+  restore: string;
+  tarball: PinnedTarball;
+  discovery: Discovery;
+  target: ReturnType<typeof targetFromDiscovery>;
+  modifiers?: ResourceModifiers;
+  /** Called now and then while the backup streams (the restore renews its claim). */
+  onProgress?: () => Promise<void>;
+  /** Where the spill goes (the OS's temporary folder by default) and how large it may grow. */
+  spill?: { dir?: string; limit?: number };
+}
+
+const CRDS = 'customresourcedefinitions.apiextensions.k8s.io';
+
+/** Streams the backup through the pipeline into a spill; the caller closes `plan.spill`. */
+export async function planRestore(input: PlanInput, deps: { store: ObjectStore; layout: BucketLayout; cluster: Cluster }): Promise<RestorePlan> {
+  const runResults = emptyResults();
+  const unreadable = (e: { path: string; reason: string }) => addMessage(runResults.errors, undefined, `backup entry ${e.path}: ${e.reason}`);
+  // Strategic merge patches of custom resources need their CRDs' list-map keys: a first pass reads only the CRDs.
+  const crds = input.modifiers ? await readCrds(deps.store, input) : [];
+  // restorePVs: false (Velero's) restores claims and volumes as they were, without their snapshot data.
+  const loaded = input.spec.restorePVs === false ? { warnings: [] } : await loadRestoreVolumes(input.backup, deps, input.discovery, input.spec.csiDriverMapping);
+  for (const w of loaded.warnings) addMessage(runResults.warnings, undefined, w);
+  const context: TransformContext = {
+    spec: input.spec, backupName: input.backup, restoreName: input.restore, resolve: input.target.resolve, served: input.target.served,
+    ...(input.modifiers ? { modifiers: input.modifiers, crdListMapKeys: crdListMapKeysFrom(crds) } : {}), ...(loaded.volumes ? { volumes: loaded.volumes } : {}),
+  };
+  const spill = await SpillFile.create(input.spill ?? {});
+  try {
+    const transformer = new Transformer(context, STAGES, { keepOriginals: false });
+    const entries = await spillBackup(deps.store, input, transformer, spill, unreadable);
+    mergeResult(runResults.warnings, transformer.result.warnings);
+    mergeResult(runResults.errors, transformer.result.errors);
+    return {
+      groups: applyGroups(orderForRestore(entries)),
+      skipped: transformer.result.skipped.map((s) => ({
+        kind: s.item.object.kind, namespace: s.item.backupNamespace, name: s.item.object.metadata.name ?? '', reason: `${s.stage}: ${s.reason}`,
+      })),
+      results: runResults, spill,
+    };
+  } catch (err) {
+    await spill.close();
+    if (err instanceof SpillLimitError) throw new RestoreRefusedError(`backup ${input.backup}: ${err.message}; nothing was applied`, { cause: err });
+    throw err;
+  }
+}
+
+type Spilled = { groupResource: string; object: PlannedEntry };
+
+async function spillBackup(store: ObjectStore, input: PlanInput, transformer: Transformer, spill: SpillFile,
+  unreadable: (e: { path: string; reason: string }) => void): Promise<Spilled[]> {
+  const entries: Spilled[] = [];
+  const intern = interner();
+  const add = async (item: TransformItem) => {
+    const o = item.object;
+    const ref = await spill.append(Buffer.from(JSON.stringify(o)));
+    const metadata = { name: o.metadata.name ?? '', ...(o.metadata.namespace ? { namespace: intern(o.metadata.namespace) } : {}) };
+    entries.push({ groupResource: intern(item.groupResource), object: { apiVersion: intern(o.apiVersion), kind: intern(o.kind), metadata, ...ref } });
+  };
+  const extras: TransformItem[] = [];
+  const tarball = await openPinnedTarball(store, input.tarball);
+  let read = 0;
+  try {
+    for await (const item of readBackupItems(tarball.body, input.target.resolve, unreadable)) {
+      const kept = transformer.transform(item);
+      if (kept) {
+        await add(kept);
+        extras.push(...snapshotItemsOf(kept, transformer.context));
+      }
+      if (++read % 1000 === 0) await input.onProgress?.();
+    }
+  } catch (err) {
+    if (err instanceof ArchiveError) throw new RestoreRefusedError(`backup ${input.backup}: ${err.message}; nothing was applied`, { cause: err });
+    throw err;
+  }
+  // Only bytes that match the manifest are applied: the check comes before apply starts.
+  tarball.check();
+  // The snapshot objects of restored claims, unless the backup brought them itself (a Velero backup may).
+  const added = new Set<string>();
+  for (const extra of extras) {
+    const key = `${extra.groupResource} ${extra.object.metadata.namespace ?? ''}/${extra.object.metadata.name ?? ''}`;
+    if (transformer.keeps(extra) || added.has(key)) continue;
+    added.add(key);
+    await add(extra);
+  }
+  await spill.flush();
+  return entries;
+}
+
+async function readCrds(store: ObjectStore, input: PlanInput): Promise<KubeObject[]> {
+  const crds: KubeObject[] = [];
+  const tarball = await openPinnedTarball(store, input.tarball);
+  try {
+    for await (const item of readBackupItems(tarball.body, input.target.resolve, () => undefined, undefined, (gr) => gr === CRDS)) crds.push(item.object);
+  } catch (err) {
+    if (err instanceof ArchiveError) throw new RestoreRefusedError(`backup ${input.backup}: ${err.message}; nothing was applied`, { cause: err });
+    throw err;
+  }
+  tarball.check();
+  return crds;
+}
+
+/** One copy of each repeated string (apiVersion, kind, namespace, groupResource) for a hundred thousand entries. */
+function interner(): (s: string) => string {
+  const seen = new Map<string, string>();
+  return (s) => {
+    const known = seen.get(s);
+    if (known !== undefined) return known;
+    seen.set(s, s);
+    return s;
+  };
+}
