@@ -63,7 +63,7 @@ export function restoreRank(groupResource: string, priorities: RestorePriorities
  * Sorts items into apply order: by priority rank, then (for the unlisted rest) groupResource alphabetically,
  * then namespace and name. Returns a new array; the input is not changed.
  */
-export function orderForRestore<T extends { groupResource: string; object: Pick<KubeObject, 'metadata'> }>(items: readonly T[],
+export function orderForRestore<T extends { groupResource: string; object: KubeObject }>(items: readonly T[],
   priorities: RestorePriorities = RESTORE_PRIORITIES): T[] {
   const keyed = items.map((item) => ({
     item, rank: restoreRank(item.groupResource, priorities),
@@ -72,6 +72,12 @@ export function orderForRestore<T extends { groupResource: string; object: Pick<
   keyed.sort((a, b) => a.rank - b.rank || compare(a.item.groupResource, b.item.groupResource)
     || compare(a.ns, b.ns) || compare(a.name, b.name));
   return keyed.map((k) => k.item);
+}
+
+/** GroupResources in apply order: by priority rank, then alphabetically (orderForRestore's order of groups). */
+export function orderGroupResources(groupResources: Iterable<string>, priorities: RestorePriorities = RESTORE_PRIORITIES): string[] {
+  return [...groupResources].map((gr) => ({ gr, rank: restoreRank(gr, priorities) }))
+    .sort((a, b) => a.rank - b.rank || compare(a.gr, b.gr)).map((k) => k.gr);
 }
 
 function compare(a: string, b: string): number {

@@ -1,7 +1,7 @@
 /**
  * The restore's plan: the backup streamed once through the pure pipeline, each kept object spilled to
- * ephemeral storage as it is transformed, and only its identity and place in the spill kept in memory to order
- * it. The tarball is read pinned and hashed: a mismatch refuses the restore before anything is applied.
+ * ephemeral storage as it is transformed, and only its place in the spill (16 bytes) kept in memory, in its
+ * priority group. Inside a group objects keep the backup's order (they are written concurrently anyway). The tarball is read pinned and hashed: a mismatch refuses the restore before anything is applied.
  */
 import type { Discovery } from '../kube/cluster.js';
 import type { KubeObject } from '../model/object.js';
@@ -12,29 +12,28 @@ import type { ObjectStore } from '../store/object-store.js';
 import type { Cluster } from '../kube/cluster.js';
 import type { RestoreSpec } from '../spec/restore-spec.js';
 import type { ApplyGroup } from './apply/apply-all.js';
+import { addNamespaceUse, type NamespaceUse } from './apply/namespaces.js';
 import { RestoreRefusedError } from './errors.js';
 import { crdListMapKeysFrom, type ResourceModifiers } from './modifiers/index.js';
-import { orderForRestore } from './ordering.js';
+import { orderGroupResources } from './ordering.js';
 import { STAGES, Transformer } from './pipeline.js';
 import { readBackupItems } from './read-backup.js';
 import type { RestoreResult } from './result.js';
 import { SpillFile, SpillLimitError, type SpillRef } from './spill.js';
-import { applyGroups, type targetFromDiscovery } from './target.js';
+import type { targetFromDiscovery } from './target.js';
 import type { TransformContext, TransformItem } from './types.js';
 import { openPinnedTarball, type PinnedTarball } from './verify-backup.js';
 import { loadRestoreVolumes } from './volumes/load.js';
 import { snapshotItemsOf } from './volumes/restore-objects.js';
 
-/** One object to apply: its identity (for order, checkpoints and namespaces) and where its bytes are in the spill. */
-export interface PlannedEntry extends SpillRef {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string };
-}
-
 /** What apply and the result need of the transformed backup. */
 export interface RestorePlan {
-  groups: ApplyGroup<PlannedEntry>[];
+  /** Per priority group, in apply order: the spill's entry numbers (see `spilled`), in the backup's order. */
+  groups: ApplyGroup<number>[];
+  /** Where each entry's object is in the spill. */
+  spilled: SpillRefs;
+  /** The namespaces the objects are in, and the Namespace objects among them. */
+  namespaces: NamespaceUse;
   skipped: RestoreResult['skippedByTransform'];
   /** The transform's warnings and errors, and the run's own (unreadable entries, volume records). */
   results: RunResults;
@@ -74,11 +73,11 @@ export async function planRestore(input: PlanInput, deps: { store: ObjectStore; 
   const spill = await SpillFile.create(input.spill ?? {});
   try {
     const transformer = new Transformer(context, STAGES, { keepOriginals: false });
-    const entries = await spillBackup(deps.store, input, transformer, spill, unreadable);
+    const { byGroup, spilled, namespaces } = await spillBackup(deps.store, input, transformer, spill, unreadable);
     mergeResult(runResults.warnings, transformer.result.warnings);
     mergeResult(runResults.errors, transformer.result.errors);
     return {
-      groups: applyGroups(orderForRestore(entries)),
+      groups: orderGroupResources(byGroup.keys()).map((name) => ({ name, items: byGroup.get(name)! })), spilled, namespaces,
       skipped: transformer.result.skipped.map((s) => ({
         kind: s.item.object.kind, namespace: s.item.backupNamespace, name: s.item.object.metadata.name ?? '', reason: `${s.stage}: ${s.reason}`,
       })),
@@ -91,17 +90,40 @@ export async function planRestore(input: PlanInput, deps: { store: ObjectStore; 
   }
 }
 
-type Spilled = { groupResource: string; object: PlannedEntry };
+/** Spill refs packed two doubles each, so that a hundred thousand objects cost a few megabytes. */
+export class SpillRefs {
+  private data = new Float64Array(2048);
+  private count = 0;
+
+  /** Adds a ref; returns its entry number. */
+  push(ref: SpillRef): number {
+    if (this.count * 2 === this.data.length) {
+      const grown = new Float64Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.count * 2] = ref.offset;
+    this.data[this.count * 2 + 1] = ref.length;
+    return this.count++;
+  }
+
+  /** The ref of entry `n`. */
+  at(n: number): SpillRef {
+    return { offset: this.data[n * 2]!, length: this.data[n * 2 + 1]! };
+  }
+}
 
 async function spillBackup(store: ObjectStore, input: PlanInput, transformer: Transformer, spill: SpillFile,
-  unreadable: (e: { path: string; reason: string }) => void): Promise<Spilled[]> {
-  const entries: Spilled[] = [];
-  const intern = interner();
+  unreadable: (e: { path: string; reason: string }) => void): Promise<{ byGroup: Map<string, number[]>; spilled: SpillRefs; namespaces: NamespaceUse }> {
+  const byGroup = new Map<string, number[]>();
+  const spilled = new SpillRefs();
+  const namespaces: NamespaceUse = { wanted: new Set(), brought: new Set() };
   const add = async (item: TransformItem) => {
-    const o = item.object;
-    const ref = await spill.append(Buffer.from(JSON.stringify(o)));
-    const metadata = { name: o.metadata.name ?? '', ...(o.metadata.namespace ? { namespace: intern(o.metadata.namespace) } : {}) };
-    entries.push({ groupResource: intern(item.groupResource), object: { apiVersion: intern(o.apiVersion), kind: intern(o.kind), metadata, ...ref } });
+    const n = spilled.push(await spill.append(Buffer.from(JSON.stringify(item.object))));
+    addNamespaceUse(namespaces, item.object);
+    let group = byGroup.get(item.groupResource);
+    if (!group) byGroup.set(item.groupResource, group = []);
+    group.push(n);
   };
   const extras: TransformItem[] = [];
   const tarball = await openPinnedTarball(store, input.tarball);
@@ -130,7 +152,7 @@ async function spillBackup(store: ObjectStore, input: PlanInput, transformer: Tr
     await add(extra);
   }
   await spill.flush();
-  return entries;
+  return { byGroup, spilled, namespaces };
 }
 
 async function readCrds(store: ObjectStore, input: PlanInput): Promise<KubeObject[]> {
@@ -144,15 +166,4 @@ async function readCrds(store: ObjectStore, input: PlanInput): Promise<KubeObjec
   }
   tarball.check();
   return crds;
-}
-
-/** One copy of each repeated string (apiVersion, kind, namespace, groupResource) for a hundred thousand entries. */
-function interner(): (s: string) => string {
-  const seen = new Map<string, string>();
-  return (s) => {
-    const known = seen.get(s);
-    if (known !== undefined) return known;
-    seen.set(s, s);
-    return s;
-  };
 }

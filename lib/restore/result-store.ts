@@ -15,7 +15,7 @@ const PHASES = new Set(['InProgress', 'Completed', 'PartiallyFailed', 'Failed'])
 export async function storeResult(store: ObjectStore, layout: BucketLayout, result: RestoreResult): Promise<void> {
   const keyOptions = { dryRun: result.dryRun };
   await store.put(layout.restoreKey(result.restore, 'results', keyOptions), await gzipAsync(JSON.stringify(result.results)), { contentType: 'application/gzip' });
-  await store.put(layout.restoreKey(result.restore, 'result', keyOptions), JSON.stringify(result, null, 1), { contentType: 'application/json' });
+  await store.put(layout.restoreKey(result.restore, 'result', keyOptions), JSON.stringify(result), { contentType: 'application/json' });
 }
 
 /**

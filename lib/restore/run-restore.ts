@@ -7,7 +7,7 @@ import type { BucketLayout } from '../store/layout.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { Verdict } from '../catalog/validate.js';
 import { applyAll } from './apply/apply-all.js';
-import type { ItemOutcome } from './apply/outcome.js';
+import { expandOutcome, type ItemOutcome } from './apply/outcome.js';
 import { RestoreClaim } from './claim.js';
 import { LeaseLostError, RestoreRefusedError } from './errors.js';
 import { RESTORE_LIMITS } from './limits.js';
@@ -122,14 +122,15 @@ async function applyPlan(request: RestoreRequest, deps: RestoreDeps, claim: Rest
     crdWait: { timeoutMs: 60_000, intervalMs: 250, sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))), now: () => deps.now().getTime() },
     done: checkpoint.done,
     shouldStop: () => claim.lost || (deps.remainingMs !== undefined && deps.remainingMs() < reserve),
-    load: async (entry) => JSON.parse((await plan.spill.read(entry)).toString('utf8')),
-    budget: { sizeOf: (entry) => entry.length, maxBytes: RESTORE_LIMITS.maxInFlightBytes },
+    load: async (entry) => JSON.parse((await plan.spill.read(plan.spilled.at(entry))).toString('utf8')),
+    namespaces: plan.namespaces,
+    budget: { sizeOf: (entry) => plan.spilled.at(entry).length, maxBytes: RESTORE_LIMITS.maxInFlightBytes },
     onOutcome: async (outcome, progress) => {
       deps.onProgress?.(outcome, progress);
       await claim.saveIfDue();
     },
   });
-  const outcomes = Object.values(checkpoint.done);
+  const outcomes = Object.entries(checkpoint.done).map(([key, record]) => expandOutcome(key, record));
   const result: RestoreResult = {
     restore: request.name, backup, dryRun: request.dryRun, verified,
     ...(request.targetCluster ? { targetCluster: request.targetCluster } : {}),

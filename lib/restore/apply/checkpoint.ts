@@ -4,7 +4,7 @@ import { BucketDataError, NotFoundError } from '../../store/errors.js';
 import type { BucketLayout } from '../../store/layout.js';
 import type { ObjectStore } from '../../store/object-store.js';
 import { RESTORE_LIMITS } from '../limits.js';
-import type { ItemOutcome } from './outcome.js';
+import type { DoneRecord } from './outcome.js';
 
 /** Who may write a restore's checkpoint, until when. A holder of `""` (or a past time) is a released claim. */
 export interface Lease {
@@ -21,8 +21,8 @@ export interface Checkpoint {
   dryRun: boolean;
   /** RFC 3339 time the restore started (kept across invocations). */
   startedAt: string;
-  /** Outcomes by item key (lib/restore/apply/outcome.ts itemKey). */
-  done: Record<string, ItemOutcome>;
+  /** Outcomes by item key (lib/restore/apply/outcome.ts itemKey): the status alone where it says everything. */
+  done: Record<string, DoneRecord>;
   invocations: number;
   lease?: Lease;
 }
@@ -66,7 +66,9 @@ function checkpointProblem(value: unknown, restore: string, dryRun: boolean): st
   if (!Number.isSafeInteger(value.invocations) || (value.invocations as number) < 1) return `invocations is ${JSON.stringify(value.invocations)}`;
   if (!isRecord(value.done)) return 'done is not an object';
   for (const [key, outcome] of Object.entries(value.done)) {
-    if (!isRecord(outcome) || typeof outcome.status !== 'string' || typeof outcome.kind !== 'string') return `done["${key}"] is not an outcome`;
+    const plain = outcome === 'created' || outcome === 'unchanged';
+    if (!plain && (!isRecord(outcome) || typeof outcome.status !== 'string' || typeof outcome.kind !== 'string')) return `done["${key}"] is not an outcome`;
+    if (key.split('/').length < 4) return `done has a key "${key}" that is not apiVersion/kind/namespace/name`;
   }
   const lease = value.lease;
   if (lease !== undefined && (!isRecord(lease) || typeof lease.holder !== 'string' || typeof lease.expiresAt !== 'string' || Number.isNaN(Date.parse(lease.expiresAt)))) {
