@@ -14,6 +14,7 @@ import type { RestoreSpec } from '../spec/restore-spec.js';
 import type { ApplyGroup } from './apply/apply-all.js';
 import { addNamespaceUse, type NamespaceUse } from './apply/namespaces.js';
 import { RestoreRefusedError } from './errors.js';
+import { RESTORE_LIMITS } from './limits.js';
 import { crdListMapKeysFrom, type ResourceModifiers } from './modifiers/index.js';
 import { orderGroupResources } from './ordering.js';
 import { STAGES, Transformer } from './pipeline.js';
@@ -51,8 +52,10 @@ export interface PlanInput {
   modifiers?: ResourceModifiers;
   /** Called now and then while the backup streams (the restore renews its claim). */
   onProgress?: () => Promise<void>;
-  /** Where the spill goes (the OS's temporary folder by default) and how large it may grow. */
+  /** Where the spill goes (the OS's temporary folder by default) and how large it may grow (RESTORE_LIMITS.maxSpillBytes). */
   spill?: { dir?: string; limit?: number };
+  /** Most objects the backup may hold (RESTORE_LIMITS.maxItems). */
+  maxItems?: number;
 }
 
 const CRDS = 'customresourcedefinitions.apiextensions.k8s.io';
@@ -70,7 +73,7 @@ export async function planRestore(input: PlanInput, deps: { store: ObjectStore; 
     spec: input.spec, backupName: input.backup, restoreName: input.restore, resolve: input.target.resolve, served: input.target.served,
     ...(input.modifiers ? { modifiers: input.modifiers, crdListMapKeys: crdListMapKeysFrom(crds) } : {}), ...(loaded.volumes ? { volumes: loaded.volumes } : {}),
   };
-  const spill = await SpillFile.create(input.spill ?? {});
+  const spill = await SpillFile.create({ limit: RESTORE_LIMITS.maxSpillBytes, ...input.spill });
   try {
     const transformer = new Transformer(context, STAGES, { keepOriginals: false });
     const { byGroup, spilled, namespaces } = await spillBackup(deps.store, input, transformer, spill, unreadable);
@@ -135,7 +138,10 @@ async function spillBackup(store: ObjectStore, input: PlanInput, transformer: Tr
         await add(kept);
         extras.push(...snapshotItemsOf(kept, transformer.context));
       }
-      if (++read % 1000 === 0) await input.onProgress?.();
+      if (++read > (input.maxItems ?? RESTORE_LIMITS.maxItems)) {
+        throw new RestoreRefusedError(`backup ${input.backup} holds more than ${input.maxItems ?? RESTORE_LIMITS.maxItems} items, more than a restore holds within its memory bound; nothing was applied`);
+      }
+      if (read % 1000 === 0) await input.onProgress?.();
     }
   } catch (err) {
     if (err instanceof ArchiveError) throw new RestoreRefusedError(`backup ${input.backup}: ${err.message}; nothing was applied`, { cause: err });
