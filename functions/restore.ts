@@ -74,6 +74,12 @@ export interface RestoreRunning {
   message: string;
 }
 
+/**
+ * What the function answers for a restore that ran: its result without the per-object lists, which are stored
+ * at `resultKey` (a large restore's lists would pass Lambda's 6 MB response limit).
+ */
+export type RestoreResponse = Omit<RestoreResult, 'items' | 'skippedByTransform'> & { resultKey: string };
+
 /** The restore function's settings from the environment, checked once (at cold start). */
 export interface RestoreSettings {
   maxInvocations: number;
@@ -92,7 +98,7 @@ export function readRestoreSettings(env: Record<string, string | undefined>): Re
 
 /** The core: one invocation of a restore; it continues itself while it is InProgress. */
 export async function restoreHandlerCore(event: RestoreEvent, runtime: Runtime, context: InvocationContext,
-  deps: RestoreHandlerDeps): Promise<RestoreResult | RestoreRunning> {
+  deps: RestoreHandlerDeps): Promise<RestoreResponse | RestoreRunning> {
   const location = runtime.openStore(event.location);
   const cluster = await runtime.openCluster(event.targetCluster);
   const continues = event.continuation + 1 < deps.maxInvocations;
@@ -119,7 +125,8 @@ export async function restoreHandlerCore(event: RestoreEvent, runtime: Runtime, 
       await deps.continueLater({ ...event.raw, continuation: event.continuation + 1, claimToken: token });
     }
   }
-  return result;
+  const { items: _items, skippedByTransform: _skipped, ...summary } = result;
+  return { ...summary, resultKey: location.layout.restoreKey(event.spec.name, 'result', { dryRun: event.dryRun }) };
 }
 
 /** Re-invokes this function asynchronously through the Lambda API (FERRY_LAMBDA_ENDPOINT for a local one). */

@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig, openStore } from '../compose.js';
 import { formatOutcome } from '../restore/apply/outcome.js';
 import { readResult } from '../restore/result-store.js';
-import { NotFoundError } from '../store/errors.js';
+import { BucketDataError, NotFoundError } from '../store/errors.js';
 import { isValidName } from '../store/layout.js';
 import { SpecError } from '../spec/problems.js';
 import { configPath, flag, readCommandArgs } from './args.js';
@@ -35,7 +35,7 @@ export const run: Command = async (argv, io) => {
       io.stderr(`ferry restores: restore ${name} has no stored result\n`);
       return 2;
     }
-    if (err instanceof SpecError || err instanceof ConfigError) {
+    if (err instanceof SpecError || err instanceof ConfigError || err instanceof BucketDataError) {
       io.stderr(`ferry restores: ${err.message}\n`);
       return 2;
     }
