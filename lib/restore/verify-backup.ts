@@ -4,7 +4,7 @@
  * ever applied.
  */
 import { createHash } from 'node:crypto';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { fingerprintOf, readCatalogEntry } from '../catalog/catalog-entry.js';
 import { BackupChangedError } from '../catalog/errors.js';
 import { DEFAULT_VALIDATION_LIMITS } from '../catalog/types.js';
@@ -96,8 +96,8 @@ export async function openPinnedTarball(store: ObjectStore, pin: PinnedTarball):
       cb(null, chunk);
     },
   });
-  body.on('error', (err) => tap.destroy(err));
-  body.pipe(tap);
+  // Errors of the body reach the reader through tap; a reader that stops early releases the body (its connection).
+  pipeline(body, tap, () => undefined);
   return {
     body: tap,
     check: () => {

@@ -54,7 +54,11 @@ export async function applyAll<T = KubeObject>(cluster: Cluster, groups: readonl
   const budget = options.budget ? new ByteBudget(options.budget.maxBytes) : undefined;
   for (const group of groups) {
     let groupDone = 0;
+    // The group's CRDs, applied now or before, to wait for until Established.
     const crds: KubeObject[] = [];
+    const noteCrd = (obj: KubeObject) => {
+      if (group.name === CRD_GROUP) crds.push({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name } });
+    };
     const started = await runPool(group.items, options.concurrency, async (entry) => {
       const bytes = options.budget?.sizeOf(entry) ?? 0;
       await budget?.take(bytes);
@@ -63,13 +67,14 @@ export async function applyAll<T = KubeObject>(cluster: Cluster, groups: readonl
         const obj = await load(entry);
         // Applied by an earlier invocation of this restore: not again.
         if (options.done[itemKey(obj)]) {
+          noteCrd(obj);
           groupDone++;
           return;
         }
         outcome = await applyItem(cluster, obj, {
           policy: options.policy, dryRun: options.dryRun, missingNamespaces: options.dryRun ? plan.missing : undefined,
         });
-        if (group.name === CRD_GROUP) crds.push({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name } });
+        noteCrd(obj);
       } finally {
         budget?.give(bytes);
       }
