@@ -36,6 +36,7 @@ export class RestoreClaim {
   lost = false;
   private saving?: Promise<void>;
   private lastSave: number;
+  private saveEveryMs = 5_000;
 
   private constructor(readonly checkpoint: Checkpoint, private etag: string, private readonly deps: ClaimDeps, private readonly holder: string) {
     this.lastSave = deps.now().getTime();
@@ -83,10 +84,14 @@ export class RestoreClaim {
     await this.write({ holder: this.holder, expiresAt: this.expiry(LEASE_MS) });
   }
 
-  /** save(), when `everyMs` have passed since the last one and none is under way (so that a crash loses little). */
-  async saveIfDue(everyMs = 5_000): Promise<void> {
-    if (this.saving || this.deps.now().getTime() - this.lastSave < everyMs) return;
+  /**
+   * save(), when enough time has passed since the last one and none is under way, so that a crash loses little: 5 s,
+   * or half a millisecond per object done when longer (a checkpoint of 100,000 objects is 6 MB: every 50 s).
+   */
+  async saveIfDue(): Promise<void> {
+    if (this.saving || this.deps.now().getTime() - this.lastSave < this.saveEveryMs) return;
     await this.save();
+    this.saveEveryMs = Math.max(5_000, Object.keys(this.checkpoint.done).length / 2);
   }
 
   /**

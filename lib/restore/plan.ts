@@ -3,6 +3,7 @@
  * ephemeral storage as it is transformed, and only its place in the spill (16 bytes) kept in memory, in its
  * priority group. Inside a group objects keep the backup's order (they are written concurrently anyway). The tarball is read pinned and hashed: a mismatch refuses the restore before anything is applied.
  */
+import type { ItemCounts } from '../catalog/types.js';
 import type { Discovery } from '../kube/cluster.js';
 import type { KubeObject } from '../model/object.js';
 import { addMessage, emptyResults, mergeResult, type RunResults } from '../model/results.js';
@@ -24,6 +25,7 @@ import { SpillFile, SpillLimitError, type SpillRef } from './spill.js';
 import type { targetFromDiscovery } from './target.js';
 import type { TransformContext, TransformItem } from './types.js';
 import { openPinnedTarball, type PinnedTarball } from './verify-backup.js';
+import { volumesToReprovision } from './stages/reprovision-volumes.js';
 import { loadRestoreVolumes } from './volumes/load.js';
 import { snapshotItemsOf } from './volumes/restore-objects.js';
 
@@ -56,22 +58,25 @@ export interface PlanInput {
   spill?: { dir?: string; limit?: number };
   /** Most objects the backup may hold (RESTORE_LIMITS.maxItems). */
   maxItems?: number;
+  /** The backup's counts by resource, when known: a first pass is skipped for what it does not hold. */
+  counts?: ItemCounts;
 }
 
 const CRDS = 'customresourcedefinitions.apiextensions.k8s.io';
+const PVS = 'persistentvolumes';
 
 /** Streams the backup through the pipeline into a spill; the caller closes `plan.spill`. */
 export async function planRestore(input: PlanInput, deps: { store: ObjectStore; layout: BucketLayout; cluster: Cluster }): Promise<RestorePlan> {
   const runResults = emptyResults();
   const unreadable = (e: { path: string; reason: string }) => addMessage(runResults.errors, undefined, `backup entry ${e.path}: ${e.reason}`);
-  // Strategic merge patches of custom resources need their CRDs' list-map keys: a first pass reads only the CRDs.
-  const crds = input.modifiers ? await readCrds(deps.store, input) : [];
   // restorePVs: false (Velero's) restores claims and volumes as they were, without their snapshot data.
   const loaded = input.spec.restorePVs === false ? { warnings: [] } : await loadRestoreVolumes(input.backup, deps, input.discovery, input.spec.csiDriverMapping);
   for (const w of loaded.warnings) addMessage(runResults.warnings, undefined, w);
+  const first = await firstPass(deps.store, input);
   const context: TransformContext = {
     spec: input.spec, backupName: input.backup, restoreName: input.restore, resolve: input.target.resolve, served: input.target.served,
-    ...(input.modifiers ? { modifiers: input.modifiers, crdListMapKeys: crdListMapKeysFrom(crds) } : {}), ...(loaded.volumes ? { volumes: loaded.volumes } : {}),
+    ...(input.modifiers ? { modifiers: input.modifiers, crdListMapKeys: crdListMapKeysFrom(first.crds) } : {}), ...(loaded.volumes ? { volumes: loaded.volumes } : {}),
+    reprovisionVolumes: volumesToReprovision(first.volumes, loaded.volumes),
   };
   const spill = await SpillFile.create({ limit: RESTORE_LIMITS.maxSpillBytes, ...input.spill });
   try {
@@ -129,26 +134,18 @@ async function spillBackup(store: ObjectStore, input: PlanInput, transformer: Tr
     group.push(n);
   };
   const extras: TransformItem[] = [];
-  const tarball = await openPinnedTarball(store, input.tarball);
   let read = 0;
-  try {
-    for await (const item of readBackupItems(tarball.body, input.target.resolve, unreadable)) {
-      const kept = transformer.transform(item);
-      if (kept) {
-        await add(kept);
-        extras.push(...snapshotItemsOf(kept, transformer.context));
-      }
-      if (++read > (input.maxItems ?? RESTORE_LIMITS.maxItems)) {
-        throw new RestoreRefusedError(`backup ${input.backup} holds more than ${input.maxItems ?? RESTORE_LIMITS.maxItems} items, more than a restore holds within its memory bound; nothing was applied`);
-      }
-      if (read % 1000 === 0) await input.onProgress?.();
+  for await (const item of pinnedItems(store, input, unreadable)) {
+    const kept = transformer.transform(item);
+    if (kept) {
+      await add(kept);
+      extras.push(...snapshotItemsOf(kept, transformer.context));
     }
-  } catch (err) {
-    if (err instanceof ArchiveError) throw new RestoreRefusedError(`backup ${input.backup}: ${err.message}; nothing was applied`, { cause: err });
-    throw err;
+    if (++read > (input.maxItems ?? RESTORE_LIMITS.maxItems)) {
+      throw new RestoreRefusedError(`backup ${input.backup} holds more than ${input.maxItems ?? RESTORE_LIMITS.maxItems} items, more than a restore holds within its memory bound; nothing was applied`);
+    }
+    if (read % 1000 === 0) await input.onProgress?.();
   }
-  // Only bytes that match the manifest are applied: the check comes before apply starts.
-  tarball.check();
   // The snapshot objects of restored claims, unless the backup brought them itself (a Velero backup may).
   const added = new Set<string>();
   for (const extra of extras) {
@@ -161,15 +158,35 @@ async function spillBackup(store: ObjectStore, input: PlanInput, transformer: Tr
   return { byGroup, spilled, namespaces };
 }
 
-async function readCrds(store: ObjectStore, input: PlanInput): Promise<KubeObject[]> {
-  const crds: KubeObject[] = [];
+/**
+ * The first pass, over what the stages need to know of other objects: the CRDs (list-map keys for strategic merge
+ * patches, when there are modifiers) and the PersistentVolumes (which to provision anew). Only their bodies are
+ * read, and not at all when the backup's counts say it holds none.
+ */
+async function firstPass(store: ObjectStore, input: PlanInput): Promise<{ crds: KubeObject[]; volumes: TransformItem[] }> {
+  const has = (gr: string) => input.counts === undefined || (input.counts.byResource[gr] ?? 0) > 0;
+  const wanted = new Set([...(input.modifiers && has(CRDS) ? [CRDS] : []), ...(has(PVS) ? [PVS] : [])]);
+  const found = { crds: [] as KubeObject[], volumes: [] as TransformItem[] };
+  if (wanted.size === 0) return found;
+  for await (const item of pinnedItems(store, input, () => undefined, (gr) => wanted.has(gr))) {
+    if (item.groupResource === CRDS) found.crds.push(item.object);
+    else found.volumes.push(item);
+  }
+  return found;
+}
+
+/**
+ * The items of the pinned tarball (of the groupResources `only` takes). An unsafe or oversized archive refuses the
+ * restore; so do bytes that do not match the manifest, checked at the end, before the caller applies anything.
+ */
+async function* pinnedItems(store: ObjectStore, input: PlanInput, onUnreadable: (e: { path: string; reason: string }) => void,
+  only?: (groupResource: string) => boolean): AsyncGenerator<TransformItem> {
   const tarball = await openPinnedTarball(store, input.tarball);
   try {
-    for await (const item of readBackupItems(tarball.body, input.target.resolve, () => undefined, undefined, (gr) => gr === CRDS)) crds.push(item.object);
+    yield* readBackupItems(tarball.body, input.target.resolve, onUnreadable, undefined, only);
   } catch (err) {
     if (err instanceof ArchiveError) throw new RestoreRefusedError(`backup ${input.backup}: ${err.message}; nothing was applied`, { cause: err });
     throw err;
   }
   tarball.check();
-  return crds;
 }

@@ -101,6 +101,7 @@ async function restoreClaimed(request: RestoreRequest, deps: RestoreDeps, claim:
   });
   const plan = await planRestore({
     spec: request.spec, backup, restore: request.name, tarball: checked.tarball, discovery, target,
+    ...(checked.verdict.counts ? { counts: checked.verdict.counts } : {}),
     ...(modifiers ? { modifiers } : {}), onProgress: () => claim.saveIfDue(), ...(deps.spill ? { spill: deps.spill } : {}),
   }, deps);
   try {

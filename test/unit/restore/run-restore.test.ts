@@ -199,3 +199,18 @@ describe('runRestore applies only verified bytes', () => {
     expect(result.results.warnings.velero).toContain('backup b1 has no Ferry manifest (a Velero backup): its contents are not verified');
   });
 });
+
+describe('runRestore reads what the stages need of other objects in a first pass', () => {
+  it('a dynamically provisioned volume without a snapshot is left to the target, and its claim is unbound', async () => {
+    const pv = { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'pv-1' },
+      spec: { persistentVolumeReclaimPolicy: 'Delete', capacity: { storage: '1Gi' }, hostPath: { path: '/data' }, claimRef: { namespace: 'default', name: 'data' } } };
+    const pvc = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'default' },
+      spec: { volumeName: 'pv-1', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } };
+    // The claim comes before its volume in the tarball: only a first pass knows, at the claim, that the volume is not restored.
+    const files = await buildBackup('b1', { entries: archiveEntries([{ groupResource: 'persistentvolumeclaims', object: pvc }, { groupResource: 'persistentvolumes', object: pv }]) });
+    const { cluster, deps } = await world({ files });
+    const result = await runRestore(request(), deps);
+    expect(result.skippedByTransform).toEqual([expect.objectContaining({ kind: 'PersistentVolume', name: 'pv-1', reason: expect.stringMatching(/^reprovision-volumes: /) })]);
+    expect((await cluster.read('v1', 'PersistentVolumeClaim', 'data', 'default'))?.spec).not.toHaveProperty('volumeName');
+  });
+});
