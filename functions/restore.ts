@@ -9,6 +9,7 @@ import type { RestoreResult } from '../lib/restore/result.js';
 import { RestoreRunningError, runRestore } from '../lib/restore/run-restore.js';
 import { parseRestoreSpec, parseRestoreSpecText, type RestoreSpec } from '../lib/spec/restore-spec.js';
 import type { Runtime } from './compose.js';
+import { restoreMeasure } from './metrics.js';
 import { ferryHandler, type InvocationContext } from './middleware/index.js';
 
 /** A parsed restore invocation. */
@@ -109,7 +110,7 @@ export async function restoreHandlerCore(event: RestoreEvent, runtime: Runtime, 
       name: event.spec.name, spec: event.spec, dryRun: event.dryRun, targetCluster: event.targetCluster,
       ...(event.claimToken ? { claimToken: event.claimToken } : {}), ...(token ? { continuationToken: token } : {}),
     }, {
-      store: location.store, layout: location.layout, cluster, now: runtime.clock, log: runtime.log,
+      store: location.store, layout: location.layout, location: location.name, cluster, now: runtime.clock, log: runtime.log,
       ...(context.getRemainingTimeInMillis ? { remainingMs: context.getRemainingTimeInMillis } : {}),
     });
   } catch (err) {
@@ -142,7 +143,7 @@ export function lambdaContinuation(functionName: string | undefined, env: Record
 /** Builds the handler over a runtime (the process's by default). */
 export function createRestoreHandler(runtime?: Runtime, continueLater?: RestoreHandlerDeps['continueLater'], env: Record<string, string | undefined> = process.env) {
   const settings = readRestoreSettings(env);
-  return ferryHandler({ name: 'restore', what: 'restore request', parse: parseRestoreEvent, clusters: (e) => [e.targetCluster], ...(runtime ? { runtime } : {}) },
+  return ferryHandler({ name: 'restore', what: 'restore request', parse: parseRestoreEvent, clusters: (e) => [e.targetCluster], measure: restoreMeasure, ...(runtime ? { runtime } : {}) },
     (event, rt, context) => restoreHandlerCore(event, rt, context, {
       continueLater: continueLater ?? lambdaContinuation(context.functionName),
       maxInvocations: settings.maxInvocations,

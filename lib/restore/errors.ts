@@ -16,6 +16,14 @@ export class RestoreRefusedError extends Error {
   override name = 'RestoreRefusedError';
 }
 
+/** The storage location holds no file of the backup the restore names. */
+export class NoSuchBackupError extends RestoreRefusedError {
+  override name = 'NoSuchBackupError';
+  constructor(readonly backup: string, readonly location: string) {
+    super(`no backup named "${backup}" in storage location ${location}; nothing was restored`);
+  }
+}
+
 /** Another invocation holds the restore's claim: this one did nothing. */
 export class RestoreRunningError extends RestoreRefusedError {
   override name = 'RestoreRunningError';

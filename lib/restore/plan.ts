@@ -3,7 +3,7 @@
  * ephemeral storage as it is transformed, and only its place in the spill (16 bytes) kept in memory, in its
  * priority group. Inside a group objects keep the backup's order (they are written concurrently anyway). The tarball is read pinned and hashed: a mismatch refuses the restore before anything is applied.
  */
-import type { ItemCounts } from '../catalog/types.js';
+import type { ItemCounts, Log } from '../catalog/types.js';
 import type { Discovery } from '../kube/cluster.js';
 import type { KubeObject } from '../model/object.js';
 import { addMessage, emptyResults, mergeResult, type RunResults } from '../model/results.js';
@@ -25,7 +25,9 @@ import { SpillFile, SpillLimitError, type SpillRef } from './spill.js';
 import type { targetFromDiscovery } from './target.js';
 import type { TransformContext, TransformItem } from './types.js';
 import { openPinnedTarball, type PinnedTarball } from './verify-backup.js';
+import { privilegedRoleKeys, ROLES } from './stages/privileged-rbac.js';
 import { volumesToReprovision } from './stages/reprovision-volumes.js';
+import { loadTargetPatchMeta } from './target-patch-meta.js';
 import { loadRestoreVolumes } from './volumes/load.js';
 import { snapshotItemsOf } from './volumes/restore-objects.js';
 
@@ -66,15 +68,20 @@ const CRDS = 'customresourcedefinitions.apiextensions.k8s.io';
 const PVS = 'persistentvolumes';
 
 /** Streams the backup through the pipeline into a spill; the caller closes `plan.spill`. */
-export async function planRestore(input: PlanInput, deps: { store: ObjectStore; layout: BucketLayout; cluster: Cluster }): Promise<RestorePlan> {
+export async function planRestore(input: PlanInput, deps: { store: ObjectStore; layout: BucketLayout; cluster: Cluster; log?: Log }): Promise<RestorePlan> {
   const runResults = emptyResults();
   const unreadable = (e: { path: string; reason: string }) => addMessage(runResults.errors, undefined, `backup entry ${e.path}: ${e.reason}`);
   // restorePVs: false (Velero's) restores claims and volumes as they were, without their snapshot data.
   const loaded = input.spec.restorePVs === false ? { warnings: [] } : await loadRestoreVolumes(input.backup, deps, input.discovery, input.spec.csiDriverMapping);
   for (const w of loaded.warnings) addMessage(runResults.warnings, undefined, w);
   const first = await firstPass(deps.store, input);
+  // Strategic patches merge built-in kinds by the target's own merge keys (its OpenAPI v3), when it publishes them.
+  const targetPatchMeta = input.modifiers?.rules.some((r) => r.patches.type === 'strategic')
+    ? await loadTargetPatchMeta(deps.cluster, input.discovery, groupsOf(input.counts), deps.log) : undefined;
   const context: TransformContext = {
     spec: input.spec, backupName: input.backup, restoreName: input.restore, resolve: input.target.resolve, served: input.target.served,
+    privilegedRoles: privilegedRoleKeys(first.roles),
+    ...(targetPatchMeta ? { targetPatchMeta } : {}),
     ...(input.modifiers ? { modifiers: input.modifiers, crdListMapKeys: crdListMapKeysFrom(first.crds) } : {}), ...(loaded.volumes ? { volumes: loaded.volumes } : {}),
     reprovisionVolumes: volumesToReprovision(first.volumes, loaded.volumes),
   };
@@ -160,19 +167,26 @@ async function spillBackup(store: ObjectStore, input: PlanInput, transformer: Tr
 
 /**
  * The first pass, over what the stages need to know of other objects: the CRDs (list-map keys for strategic merge
- * patches, when there are modifiers) and the PersistentVolumes (which to provision anew). Only their bodies are
+ * patches, when there are modifiers), the PersistentVolumes (which to provision anew) and the roles (which grant
+ * privilege, for the bindings to them). Only their bodies are
  * read, and not at all when the backup's counts say it holds none.
  */
-async function firstPass(store: ObjectStore, input: PlanInput): Promise<{ crds: KubeObject[]; volumes: TransformItem[] }> {
+async function firstPass(store: ObjectStore, input: PlanInput): Promise<{ crds: KubeObject[]; volumes: TransformItem[]; roles: TransformItem[] }> {
   const has = (gr: string) => input.counts === undefined || (input.counts.byResource[gr] ?? 0) > 0;
-  const wanted = new Set([...(input.modifiers && has(CRDS) ? [CRDS] : []), ...(has(PVS) ? [PVS] : [])]);
-  const found = { crds: [] as KubeObject[], volumes: [] as TransformItem[] };
+  const wanted = new Set([...(input.modifiers && has(CRDS) ? [CRDS] : []), ...[PVS, ...ROLES].filter(has)]);
+  const found = { crds: [] as KubeObject[], volumes: [] as TransformItem[], roles: [] as TransformItem[] };
   if (wanted.size === 0) return found;
   for await (const item of pinnedItems(store, input, () => undefined, (gr) => wanted.has(gr))) {
     if (item.groupResource === CRDS) found.crds.push(item.object);
-    else found.volumes.push(item);
+    else if (item.groupResource === PVS) found.volumes.push(item);
+    else found.roles.push(item);
   }
   return found;
+}
+
+/** The API groups of a backup's resources, from its counts (`deployments.apps` is in `apps`; the core group is ""). */
+function groupsOf(counts: ItemCounts | undefined): string[] {
+  return Object.keys(counts?.byResource ?? {}).map((gr) => (gr.includes('.') ? gr.slice(gr.indexOf('.') + 1) : ''));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Cluster } from '../kube/cluster.js';
+import type { Cluster, RequestStats } from '../kube/cluster.js';
 import { addMessage, countMessages } from '../model/results.js';
 import type { RestoreSpec } from '../spec/restore-spec.js';
 import { BucketDataError, NotFoundError } from '../store/errors.js';
@@ -13,12 +13,12 @@ import { LeaseLostError, RestoreRefusedError } from './errors.js';
 import { RESTORE_LIMITS } from './limits.js';
 import { loadModifiers } from './modifier-source.js';
 import { planRestore, type RestorePlan } from './plan.js';
-import { countOutcomes, phaseOf, resultsFrom, type RestoreResult } from './result.js';
+import { countOutcomes, phaseOf, requestsSince, resultsFrom, type RestoreResult } from './result.js';
 import { storeResult, readResult } from './result-store.js';
 import { targetFromDiscovery } from './target.js';
 import { checkBackup } from './verify-backup.js';
 
-export { RestoreRefusedError, RestoreRunningError } from './errors.js';
+export { NoSuchBackupError, RestoreRefusedError, RestoreRunningError } from './errors.js';
 
 /** One restore to run. */
 export interface RestoreRequest {
@@ -47,6 +47,8 @@ export interface RestoreDeps {
   reserveMs?: number;
   /** Where resourceModifier ConfigMaps are looked up when neither the source nor the restore names a namespace. */
   modifierNamespace?: string;
+  /** The storage location's name, for messages (`no backup named X in location Y`). */
+  location?: string;
   /** Called after each object. */
   onProgress?: (outcome: ItemOutcome, progress: { group: string; groupDone: number; groupTotal: number; done: number; total: number }) => void;
   sleep?: (ms: number) => Promise<void>;
@@ -68,6 +70,7 @@ const REFUSED_PHASES = new Set(['Corrupt', 'Incomplete', 'Invalid', 'Failed']);
 export async function runRestore(request: RestoreRequest, deps: RestoreDeps): Promise<RestoreResult> {
   const backup = request.spec.backupName;
   if (!backup) throw new RestoreRefusedError('spec.backupName is required to restore (a restore from a schedule names its latest backup)');
+  const requestsBefore = deps.cluster.stats ? { ...deps.cluster.stats } : undefined;
   const notes: string[] = [];
   const finished = await storedResult(request, deps, notes);
   if (finished && finished.phase !== 'InProgress') {
@@ -79,7 +82,7 @@ export async function runRestore(request: RestoreRequest, deps: RestoreDeps): Pr
     ...(request.claimToken ? { token: request.claimToken } : {}),
   }, deps);
   try {
-    const result = await restoreClaimed(request, deps, claim, notes);
+    const result = await restoreClaimed(request, deps, claim, notes, requestsBefore);
     await claim.release(result.phase === 'InProgress' ? request.continuationToken : undefined);
     return result;
   } catch (err) {
@@ -89,7 +92,8 @@ export async function runRestore(request: RestoreRequest, deps: RestoreDeps): Pr
   }
 }
 
-async function restoreClaimed(request: RestoreRequest, deps: RestoreDeps, claim: RestoreClaim, notes: string[]): Promise<RestoreResult> {
+async function restoreClaimed(request: RestoreRequest, deps: RestoreDeps, claim: RestoreClaim, notes: string[],
+  requestsBefore: RequestStats | undefined): Promise<RestoreResult> {
   const backup = request.spec.backupName!;
   const checked = await checkBackup(backup, deps);
   refuseUnusable(checked.verdict);
@@ -107,13 +111,14 @@ async function restoreClaimed(request: RestoreRequest, deps: RestoreDeps, claim:
   try {
     if (!checked.verdict.verified) addMessage(plan.results.warnings, undefined, `backup ${backup} has no Ferry manifest (a Velero backup): its contents are not verified`);
     for (const note of notes) addMessage(plan.results.warnings, undefined, note);
-    return await applyPlan(request, deps, claim, plan, checked.verdict.verified);
+    return await applyPlan(request, deps, claim, plan, { verified: checked.verdict.verified, requestsBefore });
   } finally {
     await plan.spill.close();
   }
 }
 
-async function applyPlan(request: RestoreRequest, deps: RestoreDeps, claim: RestoreClaim, plan: RestorePlan, verified: boolean): Promise<RestoreResult> {
+async function applyPlan(request: RestoreRequest, deps: RestoreDeps, claim: RestoreClaim, plan: RestorePlan,
+  run: { verified: boolean; requestsBefore: RequestStats | undefined }): Promise<RestoreResult> {
   const backup = request.spec.backupName!;
   const checkpoint = claim.checkpoint;
   const reserve = deps.reserveMs ?? 15_000;
@@ -133,7 +138,7 @@ async function applyPlan(request: RestoreRequest, deps: RestoreDeps, claim: Rest
   });
   const outcomes = Object.entries(checkpoint.done).map(([key, record]) => expandOutcome(key, record));
   const result: RestoreResult = {
-    restore: request.name, backup, dryRun: request.dryRun, verified,
+    restore: request.name, backup, dryRun: request.dryRun, verified: run.verified,
     ...(request.targetCluster ? { targetCluster: request.targetCluster } : {}),
     phase: finishedAll.finished ? phaseOf(outcomes, countMessages(plan.results.errors)) : 'InProgress',
     startedAt: checkpoint.startedAt, invocations: checkpoint.invocations,
@@ -141,6 +146,7 @@ async function applyPlan(request: RestoreRequest, deps: RestoreDeps, claim: Rest
     counts: countOutcomes(outcomes),
     skippedByTransform: plan.skipped,
     items: outcomes, results: resultsFrom(outcomes, plan.results),
+    ...optionalRequests(requestsSince(run.requestsBefore, deps.cluster.stats)),
   };
   // Progress first (the claim still ours), then the result: a second invocation that sees it finished stops there.
   await claim.save();
@@ -149,6 +155,10 @@ async function applyPlan(request: RestoreRequest, deps: RestoreDeps, claim: Rest
     restore: request.name, phase: result.phase, ...result.counts,
   });
   return result;
+}
+
+function optionalRequests(apiRequests: RequestStats | undefined): { apiRequests?: RequestStats } {
+  return apiRequests ? { apiRequests } : {};
 }
 
 /** The stored result of this restore, if there is a readable one; an unreadable one is noted and will be replaced. */

@@ -14,7 +14,7 @@ import { BucketDataError } from '../store/errors.js';
 import type { BucketLayout } from '../store/layout.js';
 import { ManifestError, parseManifest } from '../store/manifest.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { RestoreRefusedError } from './errors.js';
+import { NoSuchBackupError, RestoreRefusedError } from './errors.js';
 
 /** The tarball version a restore may read: the judged one. `sha256` is the manifest's (none for a Velero backup). */
 export interface PinnedTarball {
@@ -38,8 +38,9 @@ type Deps = { store: ObjectStore; layout: BucketLayout };
  * again, manifest hashes and tarball structure included. The manifest's sha256 of the tarball is read for the
  * restore to check the bytes it applies.
  */
-export async function checkBackup(backup: string, deps: Deps): Promise<CheckedBackup> {
+export async function checkBackup(backup: string, deps: Deps & { location?: string }): Promise<CheckedBackup> {
   const files = await listBackupFiles(deps, backup);
+  if (files.length === 0) throw new NoSuchBackupError(backup, deps.location ?? `with prefix "${deps.layout.backupsPrefix()}"`);
   const { entry } = await readCatalogEntry(deps.store, deps.layout, backup);
   let verdict: CheckedBackup['verdict'];
   try {
