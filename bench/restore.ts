@@ -1,13 +1,16 @@
 // Restore benchmark on the local stack (run `npm run stack:up` first):
 //   npx tsx bench/restore.ts [--counts 1000,10000] [--concurrency 16]
 // For each count: N objects (ConfigMaps, Secrets, Deployments of ~2 KB over 20 namespaces) are created in the
-// source plane, backed up and indexed; then, each in a child process so its peak RSS is its own,
+// source plane, backed up and indexed; then, each in a child process so its peak RSS is its own, and each running
+// this file bundled by esbuild as the functions are (plain node, not tsx, whose loader holds ~200 MB),
 //   ferry: runRestore of the backup into fresh namespaces of the target plane (the whole pipeline), and
 //   limit: the same objects created by a bare loop at the same concurrency, with no processing.
 // Both use the same client limits (QPS raised so the server, not the client, is the ceiling). The API server
 // gets slower as it fills, so the runs go ferry, bare, bare, ferry (each into fresh namespaces) and each side's
 // time is the mean of its two runs.
 import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { build } from 'esbuild';
 import { runBackup } from '../lib/backup/run-backup.js';
 import { indexBackup } from '../lib/catalog/index-backup.js';
 import { KubeCluster, loadKubeConfig } from '../lib/kube/kube-cluster.js';
@@ -18,7 +21,7 @@ import { parseRestoreSpec } from '../lib/spec/restore-spec.js';
 import { parseBackupSpec } from '../lib/spec/backup-spec.js';
 import { BucketLayout } from '../lib/store/layout.js';
 import { benchObjects, peakRssMb } from './objects.js';
-import { kubeconfigPath, stackStore } from '../test/support/stack.js';
+import { kubeconfigPath, stackDir, stackStore } from '../test/support/stack.js';
 import { runPool } from '../lib/pool.js';
 
 const LIMITS = { ...DEFAULT_LIMITS, qps: 5000, burst: 5000, maxSockets: 64 };
@@ -66,8 +69,22 @@ async function childBare(run: string, count: number, concurrency: number, pass: 
   target.close();
 }
 
+const BUNDLE = resolve(import.meta.dirname, '../dist/bench/restore.mjs');
+
+/** Bundles this file as scripts/build/functions.ts bundles a function, for the children to run under plain node. */
+async function bundle(): Promise<void> {
+  await build({
+    entryPoints: [resolve(import.meta.dirname, 'restore.ts')], outfile: BUNDLE, bundle: true, platform: 'node', target: 'node20', format: 'esm',
+    minify: true, keepNames: true, legalComments: 'none', logLevel: 'warning', external: ['esbuild'],
+    banner: { js: "import { createRequire as __ferryRequire } from 'node:module'; const require = __ferryRequire(import.meta.url);" },
+  });
+}
+
 function child(args: string[]): { seconds: number; objects: number; rssMb: number } {
-  const out = execFileSync('npx', ['tsx', 'bench/restore.ts', ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const out = execFileSync(process.execPath, [BUNDLE, ...args], {
+    encoding: 'utf8', maxBuffer: 1 << 24,
+    env: { ...process.env, FERRY_STACK_DIR: stackDir(), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
   return JSON.parse(out.trim().split('\n').at(-1)!);
 }
 
@@ -77,6 +94,7 @@ async function main(): Promise<void> {
   if (phase === 'ferry') return childFerry(arg('backup', ''), arg('run', ''), Number(arg('count', '0')), concurrency, arg('pass', '1'));
   if (phase === 'bare') return childBare(arg('run', ''), Number(arg('count', '0')), concurrency, arg('pass', '1'));
 
+  await bundle();
   const rows: string[] = [];
   for (const count of arg('counts', '1000,10000').split(',').map(Number)) {
     const run = `rb${Date.now().toString(36)}`;
@@ -106,7 +124,7 @@ async function main(): Promise<void> {
     const b = rate('bare');
     rows.push(`| ${count} | ${f.toFixed(0)} | ${b.toFixed(0)} | ${(f / b).toFixed(2)} | ${rss('ferry')} | ${rss('bare')} |`);
   }
-  console.log(`restore, concurrency ${concurrency}, client QPS ${LIMITS.qps}\n`);
+  console.log(`restore, concurrency ${concurrency}, client QPS ${LIMITS.qps}, node ${process.version}, children run the esbuild bundle under plain node, runs ferry, bare, bare, ferry (rates: means; RSS: max)\n`);
   console.log('| objects | Ferry restore objects/s | bare create loop objects/s | ratio | Ferry peak RSS MB | bare loop peak RSS MB |');
   console.log('|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);

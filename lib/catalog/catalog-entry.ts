@@ -5,11 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import { isRecord } from '../model/object.js';
-import { NotFoundError, PreconditionFailedError } from '../store/errors.js';
+import { readCapped } from '../store/bounded-read.js';
+import { BucketDataError, NotFoundError, PreconditionFailedError } from '../store/errors.js';
 import type { ObjectInfo, ObjectStore } from '../store/object-store.js';
 import type { BucketLayout } from '../store/layout.js';
 import { CatalogWriteError } from './errors.js';
-import { emptyCounts, type CatalogPhase, type ItemCounts } from './types.js';
+import { DEFAULT_VALIDATION_LIMITS, emptyCounts, type CatalogPhase, type ItemCounts } from './types.js';
 import type { Verdict } from './validate.js';
 
 /** One backup in the catalog. */
@@ -96,7 +97,15 @@ export interface StoredEntry {
 /** Reads the catalog entry of `name`, or undefined when there is none. An unreadable entry is returned as undefined with its ETag. */
 export async function readCatalogEntry(store: ObjectStore, layout: BucketLayout, name: string): Promise<StoredEntry | { entry: undefined; etag?: string }> {
   try {
-    const { bytes, etag } = await store.getBytes(layout.catalogKey(name));
+    let read;
+    try {
+      read = await readCapped(store, layout.catalogKey(name), DEFAULT_VALIDATION_LIMITS.maxMetadataBytes);
+    } catch (err) {
+      // Too large to be an entry: unreadable, like one that does not parse (its ETag lets a writer replace it).
+      if (!(err instanceof BucketDataError)) throw err;
+      return { entry: undefined, etag: (await store.head(layout.catalogKey(name)))?.etag };
+    }
+    const { bytes, etag } = read;
     try {
       return { entry: parseCatalogEntry(bytes), etag };
     } catch (err) {

@@ -3,6 +3,7 @@
  * item path under resources/, every item a JSON object with apiVersion, kind and metadata.name, sitting in the
  * folder of its namespace. Counts the items. Holds one entry in memory at a time; writes nothing anywhere.
  */
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { isRecord } from '../model/object.js';
 import { ArchiveError, readArchive, type ArchiveLimits } from '../store/archive-reader.js';
@@ -20,10 +21,15 @@ export type TarballScan =
   | { ok: true; counts: ItemCounts; formatVersion: string }
   | { ok: false; finding: TarballFinding };
 
-/** Scans a tarball stream; throws only for errors of the stream itself (so the run can be retried). */
-export async function scanTarball(source: Readable, limits: ArchiveLimits): Promise<TarballScan> {
+/**
+ * Scans a tarball stream; throws only for errors of the stream itself (so the run can be retried). An entry path
+ * that comes twice is corrupt; more items than `limits.maxItems` (what a restore holds) is invalid.
+ */
+export async function scanTarball(source: Readable, limits: ArchiveLimits & { maxItems?: number }): Promise<TarballScan> {
   const counts = emptyCounts();
   let formatVersion: string | undefined;
+  // 96 bits of each path's SHA-256: a collision by chance is out of reach, and a million paths take ~60 MB less.
+  const seen = new Set<string>();
   try {
     for await (const entry of readArchive(source, limits)) {
       if (entry.type === 'directory') continue;
@@ -40,9 +46,15 @@ export async function scanTarball(source: Readable, limits: ArchiveLimits): Prom
         if (entry.path.startsWith('metadata/')) continue;
         return corrupt(`entry "${entry.path}" is not resources/<group-resource>/(namespaces/<ns>|cluster)/<name>.json`);
       }
+      const digest = createHash('sha256').update(entry.path).digest('base64').slice(0, 16);
+      if (seen.has(digest)) return corrupt(`entry "${entry.path}" appears more than once in the tarball`);
+      seen.add(digest);
       const problem = checkItem(entry.path, item, await entry.bytes());
       if (problem) return corrupt(problem);
       if (!item.preferredVersion) count(counts, item);
+      if (limits.maxItems !== undefined && counts.items > limits.maxItems) {
+        return invalid(`the backup holds more than ${limits.maxItems} items, more than a restore holds within its memory bound (lib/restore/limits.ts)`);
+      }
     }
   } catch (err) {
     if (err instanceof ArchiveError) return corrupt(err.message);

@@ -34,10 +34,15 @@ export const silentLog: Log = { info: () => undefined, warn: () => undefined };
 export interface ValidationLimits extends ArchiveLimits {
   /** Largest velero-backup.json, ferry-manifest.json or catalog entry read into memory. */
   maxMetadataBytes: number;
+  /**
+   * Most items a backup may hold: what a restore holds within its memory bound (about 1.5 KB of a restore's
+   * peak RSS per object, measured at 100,000; README "Restore memory"). The restore enforces the same number.
+   */
+  maxItems: number;
 }
 
 /** Default validation limits. */
-export const DEFAULT_VALIDATION_LIMITS: ValidationLimits = { ...DEFAULT_ARCHIVE_LIMITS, maxMetadataBytes: 4 * 1024 * 1024 };
+export const DEFAULT_VALIDATION_LIMITS: ValidationLimits = { ...DEFAULT_ARCHIVE_LIMITS, maxMetadataBytes: 4 * 1024 * 1024, maxItems: 200_000 };
 
 /** What the catalog services need: one bucket location, a clock and a log. */
 export interface CatalogDeps {

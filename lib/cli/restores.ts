@@ -2,7 +2,7 @@ import { formatOutcome } from '../restore/apply/outcome.js';
 import { readIdentity } from '../restore/identity.js';
 import type { RestoreResult } from '../restore/result.js';
 import { readResult } from '../restore/result-store.js';
-import { NotFoundError } from '../store/errors.js';
+import { BucketDataError, NotFoundError } from '../store/errors.js';
 import { isValidName } from '../store/layout.js';
 import { flag, readCommandArgs } from './args.js';
 import { readListOrDescribe } from './verbs.js';
@@ -36,10 +36,16 @@ export const run: Command = async (argv, io) => {
     io.stdout(formatData(format, result) ?? `${formatSummary(result)}  items:\n${result.items.map((i) => `    ${oneLine(formatOutcome(i))}`).join('\n')}\n`);
     return EXIT.ok;
   } catch (err) {
-    if (!(err instanceof NotFoundError)) throw err;
-    const identity = await readIdentity(location.store, location.layout, name!);
-    io.stderr(`ferry restores: ${identity ? `restore ${name} (backup ${identity.backup} into cluster ${identity.targetCluster}) has no stored result yet` : `no restore named ${name} in ${location.name}`}\n`);
-    return EXIT.usage;
+    if (err instanceof NotFoundError) {
+      const identity = await readIdentity(location.store, location.layout, name!);
+      io.stderr(`ferry restores: ${identity ? `restore ${name} (backup ${identity.backup} into cluster ${identity.targetCluster}) has no stored result yet` : `no restore named ${name} in ${location.name}`}\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof BucketDataError) {
+      io.stderr(`ferry restores: ${oneLine(err.message)}\n`);
+      return EXIT.usage;
+    }
+    throw err;
   }
 };
 

@@ -74,6 +74,12 @@ export function orderForRestore<T extends { groupResource: string; object: KubeO
   return keyed.map((k) => k.item);
 }
 
+/** GroupResources in apply order: by priority rank, then alphabetically (orderForRestore's order of groups). */
+export function orderGroupResources(groupResources: Iterable<string>, priorities: RestorePriorities = RESTORE_PRIORITIES): string[] {
+  return [...groupResources].map((gr) => ({ gr, rank: restoreRank(gr, priorities) }))
+    .sort((a, b) => a.rank - b.rank || compare(a.gr, b.gr)).map((k) => k.gr);
+}
+
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -68,9 +68,29 @@ export interface TransformResult {
  */
 export function transformAll(items: Iterable<TransformItem>, context: TransformContext,
   stages: readonly Stage[] = STAGES, options: TransformOptions = {}): TransformResult {
-  const result: TransformResult = { items: [], skipped: [], warnings: {}, errors: {}, problems: [] };
-  const seen = new Set<string>();
+  const transformer = new Transformer(context, stages, options);
+  const kept: TransformItem[] = [];
   for (const input of items) {
+    const item = transformer.transform(input);
+    if (item) kept.push(item);
+  }
+  return { ...transformer.result, items: orderForRestore(kept) };
+}
+
+/**
+ * transformAll one item at a time, for a caller that streams the kept items elsewhere (a restore spills them
+ * to disk): `result` gathers the skipped items and the problems, never the kept items.
+ */
+export class Transformer {
+  readonly result: TransformResult = { items: [], skipped: [], warnings: {}, errors: {}, problems: [] };
+  private readonly seen = new Set<string>();
+
+  constructor(readonly context: TransformContext, private readonly stages: readonly Stage[] = STAGES,
+    private readonly options: TransformOptions = {}) {}
+
+  /** The item as it is to be applied, or undefined when it was left out (skipped, malformed or a collision). */
+  transform(input: TransformItem): TransformItem | undefined {
+    const { result, context, options } = this;
     const skippedSoFar = result.skipped.length;
     const report = reporter(result, input, context);
     const malformed = checkShape(input.object);
@@ -78,21 +98,25 @@ export function transformAll(items: Iterable<TransformItem>, context: TransformC
       report('error', 'input', malformed);
       // Listed with the skipped ones too, so that every object of the backup is accounted for in the counts.
       result.skipped.push({ item: options.keepOriginals === false ? slim(input) : input, stage: 'input', reason: malformed });
-      continue;
+      return undefined;
     }
-    const kept = runStages(input, context, stages, result, report);
+    const kept = runStages(input, context, this.stages, result, report);
     if (options.keepOriginals === false) slimSkipped(result, skippedSoFar);
-    if (!kept) continue;
+    if (!kept) return undefined;
     const key = identity(kept);
-    if (key && seen.has(key)) {
+    if (key && this.seen.has(key)) {
       report('error', 'collision', `another object already restores to ${key}; this one is dropped`);
-      continue;
+      return undefined;
     }
-    if (key) seen.add(key);
-    result.items.push(options.keepOriginals === false ? { ...kept, original: identityOf(kept.original) } : kept);
+    if (key) this.seen.add(key);
+    return options.keepOriginals === false ? { ...kept, original: identityOf(kept.original) } : kept;
   }
-  result.items = orderForRestore(result.items);
-  return result;
+
+  /** True when an item kept so far restores to the same object as `item` (same groupResource, namespace and name). */
+  keeps(item: TransformItem): boolean {
+    const key = identity(item);
+    return key !== undefined && this.seen.has(key);
+  }
 }
 
 /** How transformAll keeps what it returns. */

@@ -17,12 +17,14 @@ export interface UnreadableEntry {
  * skipped (the plain path holds the same object at the version the source preferred); each item's
  * groupResource and backup namespace come from its path, which must agree with the object.
  * A malformed entry is reported through `onUnreadable`; an unsafe or oversized archive throws ArchiveError.
+ * With `only`, the bodies of other groupResources are not read (a first pass for the CRDs reads little).
  */
 export async function* readBackupItems(
   tarball: Readable,
   resolve: ResourceResolver,
   onUnreadable: (entry: UnreadableEntry) => void,
   limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
+  only?: (groupResource: string) => boolean,
 ): AsyncGenerator<TransformItem> {
   for await (const entry of readArchive(tarball, limits)) {
     if (entry.type !== 'file') continue;
@@ -32,6 +34,7 @@ export async function* readBackupItems(
       onUnreadable({ path: entry.path, reason: parsed.problem });
       continue;
     }
+    if (only && !only(parsed.groupResource)) continue;
     const body = await entry.bytes();
     const object = parseObject(body);
     if (typeof object === 'string') {

@@ -2,8 +2,6 @@ import type { Discovery } from '../kube/cluster.js';
 import { builtInResource, guessPlural, type ResourceInfo, type ResourceResolver } from '../model/resources.js';
 import { splitApiVersion } from '../model/object.js';
 import { servedVersionsFromDiscovery, type ServedVersions } from './api-versions/served-versions.js';
-import type { ApplyGroup } from './apply/apply-all.js';
-import type { TransformItem } from './types.js';
 
 /** What the restore needs to know of the target from its discovery: served versions and resource names. */
 export function targetFromDiscovery(discovery: Discovery): { served: ServedVersions; resolve: ResourceResolver } {
@@ -26,15 +24,4 @@ export function targetFromDiscovery(discovery: Discovery): { served: ServedVersi
     return byGroupKind.get(`${group}/${kind}`) ?? builtInResource(group, kind) ?? { resource: guessPlural(kind), group, kind, namespaced: true };
   };
   return { served, resolve };
-}
-
-/** Splits ordered items into apply groups: one per groupResource, in the order the items come. */
-export function applyGroups(items: readonly TransformItem[]): ApplyGroup[] {
-  const groups: ApplyGroup[] = [];
-  for (const item of items) {
-    const last = groups.at(-1);
-    if (last && last.name === item.groupResource) last.items.push(item.object);
-    else groups.push({ name: item.groupResource, items: [item.object] });
-  }
-  return groups;
 }

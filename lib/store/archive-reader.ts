@@ -22,10 +22,13 @@ export interface ArchiveLimits {
   ratioCheckAfterBytes: number;
 }
 
-/** Defaults sized for Kubernetes objects (etcd caps an object near 1.5 MiB). */
+/**
+ * Defaults sized for Kubernetes objects (etcd caps an object near 1.5 MiB). The decompressed total is what a
+ * restore may spill to its ephemeral storage (serverless.yml gives the restore function room for it).
+ */
 export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
   maxEntryBytes: 8 * 1024 * 1024,
-  maxTotalBytes: 4 * 1024 * 1024 * 1024,
+  maxTotalBytes: 2 * 1024 * 1024 * 1024,
   maxEntries: 1_000_000,
   maxCompressionRatio: 200,
   ratioCheckAfterBytes: 16 * 1024 * 1024,

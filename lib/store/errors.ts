@@ -21,3 +21,11 @@ export class StoreError extends Error {
     super(`object store ${operation} ${key} failed: ${(options?.cause as Error | undefined)?.message ?? 'unknown error'}`, options);
   }
 }
+
+/** An object in the bucket is too large, not valid gzip, not JSON, or not of the expected shape; `key` names it. */
+export class BucketDataError extends Error {
+  override name = 'BucketDataError';
+  constructor(readonly key: string, readonly problem: string, options?: { cause?: unknown }) {
+    super(`${key}: ${problem}`, options);
+  }
+}

@@ -89,14 +89,15 @@ export class BucketLayout {
 
   /**
    * A file of a restore: `restore-<name>-results.gz` (Velero's), `ferry-result.json`, `ferry-checkpoint.json`,
-   * `ferry-identity.json` (the backup and target the name belongs to).
+   * `ferry-identity.json` (the backup and target the name belongs to). A dry run keeps its own under
+   * `restores/<name>/dry-run/`, so it never touches a real run's.
    */
-  restoreKey(name: string, file: 'results' | 'result' | 'checkpoint' | 'restore' | 'identity'): string {
+  restoreKey(name: string, file: 'results' | 'result' | 'checkpoint' | 'restore' | 'identity', options: { dryRun?: boolean } = {}): string {
     const files = {
       results: `restore-${name}-results.gz`, result: 'ferry-result.json', checkpoint: 'ferry-checkpoint.json', restore: 'restore.json',
       identity: 'ferry-identity.json',
     };
-    return this.restorePrefix(name) + files[file];
+    return this.restorePrefix(name) + (options.dryRun ? 'dry-run/' : '') + files[file];
   }
 
   /** Names a backup file key: its backup and role, or undefined for keys that are not backup files. */

@@ -101,6 +101,17 @@ describe('the index function on the stack', () => {
     for (const [i, [, , problem]] of hostile.entries()) expect((await indexed(names[i]!))?.problems[0]).toMatch(problem);
   });
 
+  it('catalogs a tarball that holds one item path twice as Corrupt, naming the path (issue 19)', async () => {
+    const name = freshName('dup');
+    const twice: FixtureEntry = { path: 'resources/services/namespaces/default/nginx.json',
+      body: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'nginx', namespace: 'default' }, spec: { type: 'NodePort' } } };
+    await putBackup(store, layout, name, await buildBackup(name, { entries: [...archiveEntries(), twice] }));
+    await handler(committedEvent(name), context);
+    expect(await indexed(name)).toMatchObject({
+      phase: 'Corrupt', problems: ['entry "resources/services/namespaces/default/nginx.json" appears more than once in the tarball'],
+    });
+  });
+
   it('treats the same event delivered twice as harmless: the entry is not rewritten', async () => {
     const name = freshName('twice');
     await putBackup(store, layout, name, await buildBackup(name));

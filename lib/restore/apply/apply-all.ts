@@ -2,19 +2,20 @@ import type { Cluster } from '../../kube/cluster.js';
 import type { KubeObject } from '../../model/object.js';
 import { applyItem, type ExistingResourcePolicy } from './apply-item.js';
 import { waitForCrds, type CrdWaitOptions } from './crds.js';
-import { createNamespace, planNamespaces } from './namespaces.js';
-import { itemKey, outcomeFor, type ItemOutcome } from './outcome.js';
+import { createNamespace, namespaceUseOf, planNamespaces, type NamespaceUse } from './namespaces.js';
+import { compactOutcome, itemKey, outcomeFor, type DoneRecord, type ItemOutcome } from './outcome.js';
 import { runPool } from '../../pool.js';
 
 /** Objects of one priority group; groups are applied in order, the objects of one group concurrently. */
-export interface ApplyGroup {
+export interface ApplyGroup<T = KubeObject> {
   /** The group's name in progress output: its groupResource, or `other` for the alphabetical rest. */
   name: string;
-  items: KubeObject[];
+  /** The objects, or entries that `load` turns into them when their turn comes. */
+  items: readonly T[];
 }
 
 /** Everything an apply run needs besides the cluster and the groups. */
-export interface ApplyAllOptions {
+export interface ApplyAllOptions<T = KubeObject> {
   policy: ExistingResourcePolicy;
   dryRun: boolean;
   /** Objects written at once inside a group. */
@@ -23,47 +24,100 @@ export interface ApplyAllOptions {
   namespaceLabels: Record<string, string>;
   crdWait: CrdWaitOptions;
   /** Outcomes already recorded (a resumed restore); these objects are not applied again. Updated in place. */
-  done: Record<string, ItemOutcome>;
+  done: Record<string, DoneRecord>;
   /** Asked before each object: true stops the run (out of invocation time); it can be resumed. */
   shouldStop: () => boolean;
   /** Called after each object with its outcome and the progress of its group and of the run. */
   onOutcome?: (outcome: ItemOutcome, progress: { group: string; groupDone: number; groupTotal: number; done: number; total: number }) => void | Promise<void>;
+  /** Loads an entry's object when its turn comes (a restore reads it from its spill); entries are objects by default. */
+  load?: (entry: T) => Promise<KubeObject>;
+  /** The namespaces the objects use, when the entries cannot say (they are not objects). */
+  namespaces?: NamespaceUse;
+  /** Bytes an entry's object takes, and how many may be loaded at once (a larger object still goes, alone). */
+  budget?: { sizeOf: (entry: T) => number; maxBytes: number };
 }
 
 const CRD_GROUP = 'customresourcedefinitions.apiextensions.k8s.io';
 
 /** Applies the groups in order. Returns `finished: false` when it stopped early (resume to finish). */
-export async function applyAll(cluster: Cluster, groups: readonly ApplyGroup[], options: ApplyAllOptions): Promise<{ finished: boolean }> {
-  const all = groups.flatMap((g) => g.items);
-  const total = all.length;
-  const plan = await planNamespaces(cluster, all);
+export async function applyAll<T = KubeObject>(cluster: Cluster, groups: readonly ApplyGroup<T>[], options: ApplyAllOptions<T>): Promise<{ finished: boolean }> {
+  const total = groups.reduce((n, g) => n + g.items.length, 0);
+  const use = options.namespaces ?? namespaceUseOf(groups.flatMap((g) => g.items) as unknown as KubeObject[]);
+  const plan = await planNamespaces(cluster, use);
   if (!options.dryRun) {
     // Namespaces the backup brings are created in their own priority group, with their own labels.
     const create = [...plan.missing].filter((ns) => !plan.brought.has(ns)).sort();
     await runPool(create, options.concurrency, (ns) => createNamespace(cluster, ns, options.namespaceLabels));
   }
   let done = Object.keys(options.done).length;
+  const load = options.load ?? (async (entry: T) => entry as unknown as KubeObject);
+  const budget = options.budget ? new ByteBudget(options.budget.maxBytes) : undefined;
   for (const group of groups) {
-    const pending = group.items.filter((o) => !options.done[itemKey(o)]);
-    let groupDone = group.items.length - pending.length;
-    const started = await runPool(pending, options.concurrency, async (obj) => {
-      const outcome = await applyItem(cluster, obj, {
-        policy: options.policy, dryRun: options.dryRun, missingNamespaces: options.dryRun ? plan.missing : undefined,
-      });
-      options.done[itemKey(obj)] = outcome;
+    let groupDone = 0;
+    // The group's CRDs, applied now or before, to wait for until Established.
+    const crds: KubeObject[] = [];
+    const noteCrd = (obj: KubeObject) => {
+      if (group.name === CRD_GROUP) crds.push({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name } });
+    };
+    const started = await runPool(group.items, options.concurrency, async (entry) => {
+      const bytes = options.budget?.sizeOf(entry) ?? 0;
+      await budget?.take(bytes);
+      let outcome: ItemOutcome | undefined;
+      try {
+        const obj = await load(entry);
+        // Applied by an earlier invocation of this restore: not again.
+        if (options.done[itemKey(obj)]) {
+          noteCrd(obj);
+          groupDone++;
+          return;
+        }
+        outcome = await applyItem(cluster, obj, {
+          policy: options.policy, dryRun: options.dryRun, missingNamespaces: options.dryRun ? plan.missing : undefined,
+        });
+        noteCrd(obj);
+      } finally {
+        budget?.give(bytes);
+      }
+      options.done[itemKey(outcomeIdentity(outcome))] = compactOutcome(outcome);
       await options.onOutcome?.(outcome, { group: group.name, groupDone: ++groupDone, groupTotal: group.items.length, done: ++done, total });
     }, options.shouldStop);
-    if (started < pending.length) return { finished: false };
-    if (group.name === CRD_GROUP && !options.dryRun) await waitForEstablished(cluster, group, options);
+    if (started < group.items.length) return { finished: false };
+    if (group.name === CRD_GROUP && !options.dryRun) await waitForEstablished(cluster, crds, options);
   }
   return { finished: true };
 }
 
-async function waitForEstablished(cluster: Cluster, group: ApplyGroup, options: ApplyAllOptions): Promise<void> {
-  const names = group.items.filter((o) => options.done[itemKey(o)]?.status !== 'failed').map((o) => o.metadata.name ?? '');
+function outcomeIdentity(o: ItemOutcome): Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'> {
+  return { apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.name, ...(o.namespace ? { namespace: o.namespace } : {}) } };
+}
+
+async function waitForEstablished<T>(cluster: Cluster, crds: readonly KubeObject[], options: ApplyAllOptions<T>): Promise<void> {
+  const names = crds.filter((o) => !isFailed(options.done[itemKey(o)])).map((o) => o.metadata.name ?? '');
   const late = await waitForCrds(cluster, names, options.crdWait);
   for (const name of late) {
-    const crd = group.items.find((o) => o.metadata.name === name)!;
+    const crd = crds.find((o) => o.metadata.name === name)!;
     options.done[itemKey(crd)] = outcomeFor(crd, 'failed', `not Established within ${Math.round(options.crdWait.timeoutMs / 1000)} s; its custom resources cannot be restored`);
+  }
+}
+
+function isFailed(record: DoneRecord | undefined): boolean {
+  return typeof record === 'object' && record.status === 'failed';
+}
+
+/** Bytes of objects loaded at once: take waits while the budget is spent (an entry larger than it waits for all of it). */
+class ByteBudget {
+  private used = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly max: number) {}
+
+  async take(bytes: number): Promise<void> {
+    while (this.used > 0 && this.used + bytes > this.max) await new Promise<void>((wake) => this.waiting.push(wake));
+    this.used += bytes;
+  }
+
+  give(bytes: number): void {
+    this.used -= bytes;
+    for (const wake of this.waiting.splice(0)) wake();
   }
 }

@@ -1,37 +1,78 @@
+import { isRecord } from '../../model/object.js';
+import { readJsonObject } from '../../store/bounded-read.js';
+import { BucketDataError, NotFoundError } from '../../store/errors.js';
 import type { BucketLayout } from '../../store/layout.js';
 import type { ObjectStore } from '../../store/object-store.js';
-import { NotFoundError } from '../../store/errors.js';
-import type { ItemOutcome } from './outcome.js';
+import { RESTORE_LIMITS } from '../limits.js';
+import type { DoneRecord } from './outcome.js';
 
-/** A restore's progress, saved to the bucket so that a fresh invocation continues where one ran out of time. */
+/** Who may write a restore's checkpoint, until when. A holder of `""` (or a past time) is a released claim. */
+export interface Lease {
+  holder: string;
+  /** RFC 3339. */
+  expiresAt: string;
+}
+
+/** A restore's progress and claim, saved to the bucket so that a fresh invocation continues where one ran out of time. */
 export interface Checkpoint {
   restore: string;
   backup: string;
-  /** A dry run's checkpoint never resumes a real run, nor the other way round. */
+  /** A dry run's checkpoint lives under its own key (restores/<name>/dry-run/) and never resumes a real run. */
   dryRun: boolean;
   /** RFC 3339 time the restore started (kept across invocations). */
   startedAt: string;
-  /** Outcomes by item key (lib/restore/apply/outcome.ts itemKey). */
-  done: Record<string, ItemOutcome>;
+  /** Outcomes by item key (lib/restore/apply/outcome.ts itemKey): the status alone where it says everything. */
+  done: Record<string, DoneRecord>;
   invocations: number;
+  lease?: Lease;
 }
 
-/** Reads a restore's checkpoint, or undefined when the restore has none. */
-export async function loadCheckpoint(store: ObjectStore, layout: BucketLayout, restore: string): Promise<Checkpoint | undefined> {
+/** What is stored under a restore's checkpoint key: nothing, a checkpoint, or something unreadable (with why). */
+export type StoredCheckpoint =
+  | { state: 'none' }
+  | { state: 'ok'; checkpoint: Checkpoint; etag: string }
+  | { state: 'corrupt'; problem: BucketDataError; etag: string };
+
+/** Reads a restore's checkpoint, bounded and checked; an unreadable one is reported with its ETag (to replace it). */
+export async function loadCheckpoint(store: ObjectStore, layout: BucketLayout, restore: string, dryRun: boolean): Promise<StoredCheckpoint> {
+  const key = layout.restoreKey(restore, 'checkpoint', { dryRun });
+  const info = await store.head(key);
+  if (!info) return { state: 'none' };
   try {
-    const { bytes } = await store.getBytes(layout.restoreKey(restore, 'checkpoint'));
-    const value = JSON.parse(Buffer.from(bytes).toString('utf8')) as Checkpoint;
-    if (value.restore !== restore || typeof value.done !== 'object' || value.done === null) {
-      throw new Error(`the checkpoint of restore ${restore} is not one of this restore`);
-    }
-    return value;
+    const { value, etag } = await readJsonObject(store, key, { maxBytes: RESTORE_LIMITS.maxStateBytes });
+    const problem = checkpointProblem(value, restore, dryRun);
+    if (problem) return { state: 'corrupt', problem: new BucketDataError(key, `is not a checkpoint of this restore: ${problem}`), etag };
+    return { state: 'ok', checkpoint: value as Checkpoint, etag };
   } catch (err) {
-    if (err instanceof NotFoundError) return undefined;
+    if (err instanceof NotFoundError) return { state: 'none' };
+    if (err instanceof BucketDataError) return { state: 'corrupt', problem: err, etag: info.etag };
     throw err;
   }
 }
 
-/** Writes a restore's checkpoint. */
-export async function saveCheckpoint(store: ObjectStore, layout: BucketLayout, checkpoint: Checkpoint): Promise<void> {
-  await store.put(layout.restoreKey(checkpoint.restore, 'checkpoint'), JSON.stringify(checkpoint), { contentType: 'application/json' });
+/** Writes a restore's checkpoint on a condition (create only, or replace the version read); returns the new ETag. */
+export async function saveCheckpoint(store: ObjectStore, layout: BucketLayout, checkpoint: Checkpoint,
+  condition: { ifMatch: string } | { ifNoneMatch: '*' }): Promise<string> {
+  const key = layout.restoreKey(checkpoint.restore, 'checkpoint', { dryRun: checkpoint.dryRun });
+  const { etag } = await store.put(key, JSON.stringify(checkpoint), { contentType: 'application/json', ...condition });
+  return etag;
+}
+
+function checkpointProblem(value: unknown, restore: string, dryRun: boolean): string | undefined {
+  if (!isRecord(value)) return 'not a JSON object';
+  if (value.restore !== restore) return `it names restore ${JSON.stringify(value.restore)}`;
+  if (value.dryRun !== dryRun) return `dryRun is ${JSON.stringify(value.dryRun)}, expected ${dryRun}`;
+  if (typeof value.backup !== 'string' || typeof value.startedAt !== 'string') return 'backup or startedAt is not a string';
+  if (!Number.isSafeInteger(value.invocations) || (value.invocations as number) < 1) return `invocations is ${JSON.stringify(value.invocations)}`;
+  if (!isRecord(value.done)) return 'done is not an object';
+  for (const [key, outcome] of Object.entries(value.done)) {
+    const plain = outcome === 'created' || outcome === 'unchanged';
+    if (!plain && (!isRecord(outcome) || typeof outcome.status !== 'string' || typeof outcome.kind !== 'string')) return `done["${key}"] is not an outcome`;
+    if (key.split('/').length < 4) return `done has a key "${key}" that is not apiVersion/kind/namespace/name`;
+  }
+  const lease = value.lease;
+  if (lease !== undefined && (!isRecord(lease) || typeof lease.holder !== 'string' || typeof lease.expiresAt !== 'string' || Number.isNaN(Date.parse(lease.expiresAt)))) {
+    return 'lease needs a holder and an RFC 3339 expiresAt';
+  }
+  return undefined;
 }

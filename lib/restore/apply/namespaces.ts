@@ -11,23 +11,36 @@ export interface NamespacePlan {
   brought: Set<string>;
 }
 
-/** Looks up, once per namespace, which namespaces the restore needs that the target does not have. */
-export async function planNamespaces(cluster: Cluster, objects: Iterable<KubeObject>): Promise<NamespacePlan> {
-  const wanted = new Set<string>();
-  const brought = new Set<string>();
-  for (const o of objects) {
-    if (o.kind === 'Namespace' && o.apiVersion === 'v1' && o.metadata.name) {
-      brought.add(o.metadata.name);
-      wanted.add(o.metadata.name);
-    } else if (o.metadata.namespace) {
-      wanted.add(o.metadata.namespace);
-    }
+/** The namespaces objects are in (`wanted`), and the Namespace objects among them (`brought`). */
+export interface NamespaceUse {
+  wanted: Set<string>;
+  brought: Set<string>;
+}
+
+/** Records the namespace use of one object into `use`. */
+export function addNamespaceUse(use: NamespaceUse, o: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): void {
+  if (o.kind === 'Namespace' && o.apiVersion === 'v1' && o.metadata.name) {
+    use.brought.add(o.metadata.name);
+    use.wanted.add(o.metadata.name);
+  } else if (o.metadata.namespace) {
+    use.wanted.add(o.metadata.namespace);
   }
+}
+
+/** The namespace use of some objects. */
+export function namespaceUseOf(objects: Iterable<Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>>): NamespaceUse {
+  const use: NamespaceUse = { wanted: new Set(), brought: new Set() };
+  for (const o of objects) addNamespaceUse(use, o);
+  return use;
+}
+
+/** Looks up, once per namespace, which namespaces the restore needs that the target does not have. */
+export async function planNamespaces(cluster: Cluster, use: NamespaceUse): Promise<NamespacePlan> {
   const missing = new Set<string>();
-  await runPool([...wanted].sort(), 8, async (ns) => {
+  await runPool([...use.wanted].sort(), 8, async (ns) => {
     if (!(await cluster.read('v1', 'Namespace', ns))) missing.add(ns);
   });
-  return { missing, brought };
+  return { missing, brought: use.brought };
 }
 
 /** Creates a namespace the restore needs but does not bring, with the restore's labels; an existing one is fine. */

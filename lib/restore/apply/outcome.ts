@@ -16,13 +16,35 @@ export interface ItemOutcome {
   warning?: boolean;
 }
 
+/**
+ * What a checkpoint keeps of one outcome: the status alone when that says everything (created or unchanged, no
+ * message), else the outcome. The object's identity is its key.
+ */
+export type DoneRecord = ItemOutcome | ItemStatus;
+
+/** The record of an outcome in a checkpoint. */
+export function compactOutcome(o: ItemOutcome): DoneRecord {
+  return (o.status === 'created' || o.status === 'unchanged') && !o.message && !o.warning ? o.status : o;
+}
+
+/** The outcome a checkpoint record stands for. */
+export function expandOutcome(key: string, record: DoneRecord): ItemOutcome {
+  if (typeof record !== 'string') return record;
+  // apiVersion/kind/namespace/name: names and namespaces hold no "/", an apiVersion may.
+  const parts = key.split('/');
+  const name = parts.pop()!;
+  const namespace = parts.pop()!;
+  const kind = parts.pop()!;
+  return { apiVersion: parts.join('/'), kind, namespace, name, status: record };
+}
+
 /** The key of an object in checkpoints and results: `apiVersion/kind/namespace/name`. */
 export function itemKey(obj: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): string {
   return `${obj.apiVersion}/${obj.kind}/${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
 }
 
 /** Builds an outcome for an object. */
-export function outcomeFor(obj: KubeObject, status: ItemStatus, message?: string, warning?: boolean): ItemOutcome {
+export function outcomeFor(obj: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>, status: ItemStatus, message?: string, warning?: boolean): ItemOutcome {
   return {
     apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '',
     status, ...(message ? { message } : {}), ...(warning ? { warning } : {}),

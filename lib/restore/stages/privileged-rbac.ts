@@ -6,7 +6,8 @@ import type { Stage, StageResult, TransformContext, TransformItem } from '../typ
 // are skipped with a warning unless the restore spec says `restorePrivilegedRBAC: true`.
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
-const ROLES = new Set([`roles.${RBAC_GROUP}`, `clusterroles.${RBAC_GROUP}`]);
+/** The groupResources of roles, whose rules say whether a binding to them grants privilege. */
+export const ROLES: ReadonlySet<string> = new Set([`roles.${RBAC_GROUP}`, `clusterroles.${RBAC_GROUP}`]);
 const BINDINGS = new Set([`rolebindings.${RBAC_GROUP}`, `clusterrolebindings.${RBAC_GROUP}`]);
 /** Verbs that hand out more than the rule names: making roles beyond one's own, binding them, acting as others. */
 const ESCALATING_VERBS = ['escalate', 'bind', 'impersonate'];

@@ -1,9 +1,11 @@
-import { gunzipSync } from 'node:zlib';
 import type { Cluster, Discovery } from '../../kube/cluster.js';
 import { ClusterError } from '../../kube/errors.js';
-import { NotFoundError } from '../../store/errors.js';
+import { readJsonObject } from '../../store/bounded-read.js';
+import { BucketDataError, NotFoundError } from '../../store/errors.js';
 import type { BucketLayout } from '../../store/layout.js';
 import type { ObjectStore } from '../../store/object-store.js';
+import { RestoreRefusedError } from '../errors.js';
+import { RESTORE_LIMITS } from '../limits.js';
 import { readVolumeRecords, restoreVolumesOf, type RestoreVolumes } from './records.js';
 
 /** What loading the volume records found: the records for the stages (none when the backup holds no snapshot) and warnings. */
@@ -15,7 +17,9 @@ export interface LoadedVolumes {
 /**
  * Reads the backup's CSI snapshot records (Velero's csi-volumesnapshots and csi-volumesnapshotcontents files)
  * and the target's CSIDriver names. A backup without the files has no volume data; unreadable records are
- * warnings; a target whose CSIDrivers cannot be listed is a warning and its drivers are not checked.
+ * warnings; a target whose CSIDrivers cannot be listed is a warning and its drivers are not checked. A file that
+ * is too large or not gzipped JSON refuses the restore (RestoreRefusedError naming the key): its claims would
+ * otherwise come back empty.
  */
 export async function loadRestoreVolumes(backup: string, deps: { store: ObjectStore; layout: BucketLayout; cluster: Cluster },
   discovery: Discovery, driverMapping: Record<string, string> = {}): Promise<LoadedVolumes> {
@@ -48,15 +52,18 @@ export async function loadRestoreVolumes(backup: string, deps: { store: ObjectSt
 }
 
 async function readList(deps: { store: ObjectStore; layout: BucketLayout }, backup: string,
-  file: 'csiVolumeSnapshots' | 'csiVolumeSnapshotContents'): Promise<unknown[] | undefined> {
+  file: 'csiVolumeSnapshots' | 'csiVolumeSnapshotContents'): Promise<unknown | undefined> {
   const key = deps.layout.backupKey(backup, file);
-  let bytes: Uint8Array;
   try {
-    ({ bytes } = await deps.store.getBytes(key));
+    const { value } = await readJsonObject(deps.store, key, {
+      maxBytes: RESTORE_LIMITS.maxVolumeRecordBytes, maxGunzippedBytes: RESTORE_LIMITS.maxVolumeRecordGunzippedBytes,
+    });
+    return value;
   } catch (err) {
     if (err instanceof NotFoundError) return undefined;
+    if (err instanceof BucketDataError) {
+      throw new RestoreRefusedError(`the backup's volume records cannot be read: ${err.message}; nothing was applied (restorePVs: false restores the claims without their data)`, { cause: err });
+    }
     throw err;
   }
-  const value: unknown = JSON.parse(gunzipSync(bytes).toString('utf8'));
-  return Array.isArray(value) ? value : [];
 }

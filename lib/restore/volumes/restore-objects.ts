@@ -49,29 +49,42 @@ export function snapshotObjects(record: VolumeRecord, driver: string, namespace:
  */
 export function withVolumeSnapshots(result: TransformResult, context: TransformContext): TransformResult {
   if (!context.volumes || context.volumes.byClaim.size === 0) return result;
-  const present = new Set(result.items.map((i) => `${i.groupResource} ${i.object.metadata.namespace ?? ''}/${i.object.metadata.name ?? ''}`));
+  const present = new Set(result.items.map(presenceKey));
   const added: TransformItem[] = [];
   for (const item of result.items) {
-    const record = recordOfClaim(item, context);
-    const source = asRecord(asRecord(item.object.spec)?.dataSource);
-    if (!record || asString(source?.kind) !== 'VolumeSnapshot' || asString(source?.name) !== record.snapshotName) continue;
-    const driver = targetDriver(record, context.volumes);
-    if ('problem' in driver) continue;
-    const namespace = item.object.metadata.namespace ?? record.namespace;
-    const labels = Object.fromEntries(COPIED_LABELS.flatMap((k) => {
-      const v = item.object.metadata.labels?.[k];
-      return v === undefined ? [] : [[k, v]];
-    }));
-    const { content, snapshot } = snapshotObjects(record, driver.driver, namespace, context.restoreName, labels);
-    const contentItem = { object: content, original: content, groupResource: `volumesnapshotcontents.${SNAPSHOT_GROUP}`, backupNamespace: '' };
-    const snapshotItem = { object: snapshot, original: snapshot, groupResource: `volumesnapshots.${SNAPSHOT_GROUP}`, backupNamespace: record.namespace };
-    for (const it of [contentItem, snapshotItem]) {
-      const key = `${it.groupResource} ${it.object.metadata.namespace ?? ''}/${it.object.metadata.name ?? ''}`;
-      if (!present.has(key)) {
-        present.add(key);
+    for (const it of snapshotItemsOf(item, context)) {
+      if (!present.has(presenceKey(it))) {
+        present.add(presenceKey(it));
         added.push(it);
       }
     }
   }
   return added.length === 0 ? result : { ...result, items: orderForRestore([...result.items, ...added]) };
+}
+
+/**
+ * The VolumeSnapshotContent and VolumeSnapshot that give one transformed claim its data (none for other
+ * objects, for a claim whose dataSource no longer names its recorded snapshot, or whose driver the target lacks).
+ */
+export function snapshotItemsOf(item: TransformItem, context: TransformContext): TransformItem[] {
+  if (!context.volumes || context.volumes.byClaim.size === 0) return [];
+  const record = recordOfClaim(item, context);
+  const source = asRecord(asRecord(item.object.spec)?.dataSource);
+  if (!record || asString(source?.kind) !== 'VolumeSnapshot' || asString(source?.name) !== record.snapshotName) return [];
+  const driver = targetDriver(record, context.volumes);
+  if ('problem' in driver) return [];
+  const namespace = item.object.metadata.namespace ?? record.namespace;
+  const labels = Object.fromEntries(COPIED_LABELS.flatMap((k) => {
+    const v = item.object.metadata.labels?.[k];
+    return v === undefined ? [] : [[k, v]];
+  }));
+  const { content, snapshot } = snapshotObjects(record, driver.driver, namespace, context.restoreName, labels);
+  return [
+    { object: content, original: content, groupResource: `volumesnapshotcontents.${SNAPSHOT_GROUP}`, backupNamespace: '' },
+    { object: snapshot, original: snapshot, groupResource: `volumesnapshots.${SNAPSHOT_GROUP}`, backupNamespace: record.namespace },
+  ];
+}
+
+function presenceKey(it: TransformItem): string {
+  return `${it.groupResource} ${it.object.metadata.namespace ?? ''}/${it.object.metadata.name ?? ''}`;
 }

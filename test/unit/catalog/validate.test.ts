@@ -105,6 +105,26 @@ const cases: Case[] = [
     phase: 'Corrupt', problem: /^more than 5 entries$/,
   },
   {
+    name: 'a tarball holding one item path twice is Corrupt, naming the path',
+    build: () => withEntry(item('resources/services/namespaces/default/nginx.json', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'nginx', namespace: 'default' } })),
+    phase: 'Corrupt', problem: /^entry "resources\/services\/namespaces\/default\/nginx.json" appears more than once in the tarball$/,
+  },
+  {
+    name: 'a backup with more items than a restore holds is Invalid, saying so',
+    build: () => buildBackup(NAME),
+    limits: { maxItems: 3 },
+    phase: 'Invalid', problem: /^the backup holds more than 3 items, more than a restore holds within its memory bound/,
+  },
+  {
+    // Issue 19's trial scaled down 1:1024 (400 entries of 7 KiB at a high ratio, against a 2 MiB bound for 2 GiB), paths distinct.
+    name: 'entries that inflate beyond what a restore may spill are refused by the decompressed total',
+    build: async () => buildBackup(NAME, { tarball: await buildTarball([{ path: 'metadata/version', body: '1.1.0' },
+      ...Array.from({ length: 400 }, (_, i) => item(`resources/configmaps/namespaces/default/big-${i}.json`,
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `big-${i}`, namespace: 'default' }, data: { x: 'z'.repeat(7 * 1024) } }))], 9) }),
+    limits: { maxTotalBytes: 2 * 1024 * 1024 },
+    phase: 'Corrupt', problem: /^decompressed size exceeds the limit of 2097152 bytes$/,
+  },
+  {
     name: 'a tarball with a non-JSON item is Corrupt',
     build: () => withEntry(item('resources/configmaps/namespaces/default/notes.json', 'name: not json')),
     phase: 'Corrupt', problem: /entry "resources\/configmaps\/namespaces\/default\/notes.json" is not JSON/,
