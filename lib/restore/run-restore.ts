@@ -24,6 +24,8 @@ import type { TransformItem } from './types.js';
 import { volumesToReprovision } from './stages/reprovision-volumes.js';
 import { loadRestoreVolumes } from './volumes/load.js';
 import { withVolumeSnapshots } from './volumes/restore-objects.js';
+import type { VolumeMover } from '../volumes/mover.js';
+import { prepareFills } from '../volumes/restore-volume-data.js';
 
 /** One restore to run. */
 export interface RestoreRequest {
@@ -53,6 +55,8 @@ export interface RestoreDeps {
   /** Called after each object. */
   onProgress?: (outcome: ItemOutcome, progress: { group: string; groupDone: number; groupTotal: number; done: number; total: number }) => void;
   sleep?: (ms: number) => Promise<void>;
+  /** Fills restored claims with the backup's volume data; without one, claims with data are left empty (a warning). */
+  volumeMover?: VolumeMover;
 }
 
 /** The restore was refused before anything was applied (bad backup, missing rules, unreachable target). */
@@ -102,6 +106,10 @@ export async function runRestore(request: RestoreRequest, deps: RestoreDeps): Pr
   const plan = await planRestore(request, deps, { backup, discovery, target, modifiers });
   if (!verdict.verified) addMessage(plan.results.warnings, undefined, `backup ${backup} has no Ferry manifest (a Velero backup): its contents are not verified`);
 
+  const filler = await prepareFills({
+    backup, restore: request.name, namespaceMapping: request.spec.namespaceMapping, dryRun: request.dryRun,
+    ...(request.spec.restorePVs !== undefined ? { restorePVs: request.spec.restorePVs } : {}),
+  }, { ...deps, results: plan.results, ...(deps.volumeMover ? { mover: deps.volumeMover } : {}) });
   const reserve = deps.reserveMs ?? 15_000;
   let lastSave = Date.now();
   const finishedAll = await applyAll(deps.cluster, plan.groups, {
@@ -110,6 +118,7 @@ export async function runRestore(request: RestoreRequest, deps: RestoreDeps): Pr
     crdWait: { timeoutMs: 60_000, intervalMs: 250, sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))), now: () => Date.now() },
     done: checkpoint.done,
     shouldStop: () => deps.remainingMs !== undefined && deps.remainingMs() < reserve,
+    afterGroup: (group) => filler.afterGroup(group),
     onOutcome: async (outcome, progress) => {
       deps.onProgress?.(outcome, progress);
       // Save progress now and then, so that a crash loses little work; a stop saves it at once below.

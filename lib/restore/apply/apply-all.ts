@@ -28,6 +28,8 @@ export interface ApplyAllOptions {
   shouldStop: () => boolean;
   /** Called after each object with its outcome and the progress of its group and of the run. */
   onOutcome?: (outcome: ItemOutcome, progress: { group: string; groupDone: number; groupTotal: number; done: number; total: number }) => void | Promise<void>;
+  /** Called once each group is applied, before the next one starts (volume data fills the restored claims here). */
+  afterGroup?: (group: ApplyGroup) => Promise<void>;
 }
 
 const CRD_GROUP = 'customresourcedefinitions.apiextensions.k8s.io';
@@ -55,6 +57,7 @@ export async function applyAll(cluster: Cluster, groups: readonly ApplyGroup[], 
     }, options.shouldStop);
     if (started < pending.length) return { finished: false };
     if (group.name === CRD_GROUP && !options.dryRun) await waitForEstablished(cluster, group, options);
+    await options.afterGroup?.(group);
   }
   return { finished: true };
 }
