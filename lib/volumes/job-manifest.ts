@@ -7,7 +7,7 @@
  * whose files that user can read).
  */
 import type { KubeObject } from '../model/object.js';
-import { mountPathOf, SCRATCH } from './kopia-script.js';
+import { CLAIMS_ROOT, mountPathOf, SCRATCH } from './kopia-script.js';
 
 /** The label every mover object carries (its value: the Job's name), for finding and cleaning them up. */
 export const MOVER_LABEL = 'ferry.dev/mover';
@@ -68,7 +68,10 @@ export function moverJob(input: MoverJobInput): KubeObject {
               allowPrivilegeEscalation: false,
               capabilities: { drop: ['ALL'], ...(asUser ? {} : { add: [...CAPABILITIES[input.operation]] }) },
             },
+            // NOTE: the claim's parent folder is writable (an emptyDir): kopia's restore removes a `<folder>.kopia-entry`
+            // beside each folder it finishes, the claim's own root included, and fails on a read-only filesystem.
             volumeMounts: [
+              { name: 'claims', mountPath: CLAIMS_ROOT },
               { name: 'claim', mountPath: mountPathOf(input.claim), readOnly: input.operation === 'backup' },
               { name: 'scratch', mountPath: '/tmp' },
             ],
@@ -76,6 +79,7 @@ export function moverJob(input: MoverJobInput): KubeObject {
           volumes: [
             { name: 'claim', persistentVolumeClaim: { claimName: input.claim, readOnly: input.operation === 'backup' } },
             { name: 'scratch', emptyDir: {} },
+            { name: 'claims', emptyDir: {} },
           ],
         },
       },

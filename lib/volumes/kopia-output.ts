@@ -47,15 +47,16 @@ export function parseSnapshotJson(text: string): MovedVolume | { problem: string
   }
   if (!isRecord(value)) return { problem: 'kopia\'s snapshot output is not an object' };
   const id = value.id;
-  const stats = isRecord(value.stats) ? value.stats : undefined;
   if (typeof id !== 'string' || !/^[0-9a-zA-Z]+$/.test(id)) return { problem: `kopia's snapshot output has no usable id (${JSON.stringify(id)})` };
-  if (!stats) return { problem: 'kopia\'s snapshot output has no stats' };
+  // NOTE: kopia's JSON is the snapshot manifest: its sizes are in rootEntry.summ (stats is not printed).
+  const root = isRecord(value.rootEntry) ? value.rootEntry : undefined;
+  const summary = root && isRecord(root.summ) ? root.summ : undefined;
+  if (!summary) return { problem: 'kopia\'s snapshot output has no rootEntry.summ' };
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0);
-  const errors = num(stats.errorCount) + num(stats.ignoredErrorCount);
-  if (errors > 0) return { problem: `kopia could not read ${errors} entr${errors === 1 ? 'y' : 'ies'} of the volume` };
+  const failed = num(summary.numFailed);
+  if (failed > 0) return { problem: `kopia could not read ${failed} entr${failed === 1 ? 'y' : 'ies'} of the volume` };
   return {
-    snapshotId: id, bytes: num(stats.totalSize), files: num(stats.fileCount), dirs: num(stats.dirCount),
-    filesRead: num(stats.nonCachedFiles), source: 'live-claim',
+    snapshotId: id, bytes: num(summary.size), files: num(summary.files), dirs: num(summary.dirs), symlinks: num(summary.symlinks), source: 'live-claim',
   };
 }
 

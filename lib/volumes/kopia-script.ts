@@ -20,8 +20,11 @@ export interface RepositoryLocation {
 
 /** Where the claim is mounted in the mover pod: one folder per claim, so kopia's snapshot source names it. */
 export function mountPathOf(claim: string): string {
-  return `/claims/${claim}`;
+  return `${CLAIMS_ROOT}/${claim}`;
 }
+
+/** The folder the claim is mounted in. */
+export const CLAIMS_ROOT = '/claims';
 
 /** The mover's scratch folder (an emptyDir: the root filesystem is read-only). */
 export const SCRATCH = '/tmp/kopia';

@@ -26,8 +26,7 @@ export interface MovedVolume {
   bytes: number;
   files: number;
   dirs: number;
-  /** Files whose data was read and hashed this time (not found unchanged from the previous snapshot). */
-  filesRead: number;
+  symlinks: number;
   /** How the data was read: the live claim (the only mode so far; a snapshot clone is the next one). */
   source: 'live-claim';
 }

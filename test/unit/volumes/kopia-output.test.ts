@@ -3,7 +3,7 @@ import { lastErrorLines, parseRestoredLine, parseSnapshotJson, readMoverReport }
 
 const snapshot = {
   id: 'k4a1b2c3d4e5f60718293a4b5c6d7e8f9', source: { host: 'app', userName: 'ferry', path: '/claims/data' },
-  stats: { totalSize: 123456, fileCount: 12, dirCount: 3, cachedFiles: 10, nonCachedFiles: 2, errorCount: 0, ignoredErrorCount: 0 },
+  rootEntry: { name: 'data', type: 'd', obj: 'kb8ec5b', summ: { size: 123456, files: 12, symlinks: 2, dirs: 3, numFailed: 0 } },
 };
 
 describe('readMoverReport', () => {
@@ -31,15 +31,15 @@ describe('readMoverReport', () => {
 describe('parseSnapshotJson', () => {
   it('reads the ID and the sizes of a snapshot', () => {
     expect(parseSnapshotJson(JSON.stringify(snapshot))).toEqual({
-      snapshotId: snapshot.id, bytes: 123456, files: 12, dirs: 3, filesRead: 2, source: 'live-claim',
+      snapshotId: snapshot.id, bytes: 123456, files: 12, dirs: 3, symlinks: 2, source: 'live-claim',
     });
   });
 
   it.each([
     ['text that is not JSON', 'oops', /not JSON/],
     ['an ID with characters kopia never uses', JSON.stringify({ ...snapshot, id: '../x' }), /no usable id/],
-    ['no stats', JSON.stringify({ id: 'k1' }), /no stats/],
-    ['entries kopia could not read', JSON.stringify({ ...snapshot, stats: { ...snapshot.stats, errorCount: 2 } }), /could not read 2 entries/],
+    ['no summary of its root', JSON.stringify({ id: 'k1' }), /no rootEntry.summ/],
+    ['entries kopia could not read', JSON.stringify({ ...snapshot, rootEntry: { summ: { ...snapshot.rootEntry.summ, numFailed: 2 } } }), /could not read 2 entries/],
   ])('refuses %s', (_name, text, problem) => {
     const parsed = parseSnapshotJson(text);
     expect('problem' in parsed && parsed.problem).toMatch(problem);
