@@ -6,6 +6,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { RestoreResult } from '../lib/restore/result.js';
 import { runRestore } from '../lib/restore/run-restore.js';
+import { volumeMoverDeps } from '../lib/volumes/open-mover.js';
 import { parseRestoreSpec, parseRestoreSpecText, type RestoreSpec } from '../lib/spec/restore-spec.js';
 import type { Runtime } from './compose.js';
 import { restoreMeasure } from './metrics.js';
@@ -61,7 +62,7 @@ export async function restoreHandlerCore(event: RestoreEvent, runtime: Runtime, 
   const location = runtime.openStore(event.location);
   const cluster = await runtime.openCluster(event.targetCluster);
   const result = await (deps.run ?? runRestore)({ name: event.spec.name, spec: event.spec, dryRun: event.dryRun, targetCluster: event.targetCluster }, {
-    store: location.store, layout: location.layout, location: location.name, cluster, now: runtime.clock, log: runtime.log,
+    store: location.store, layout: location.layout, location: location.name, cluster, now: runtime.clock, log: runtime.log, ...volumeMoverDeps(location, cluster),
     ...(context.getRemainingTimeInMillis ? { remainingMs: context.getRemainingTimeInMillis } : {}),
   });
   if (result.phase === 'InProgress') {

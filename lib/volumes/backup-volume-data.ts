@@ -44,6 +44,8 @@ export async function backupVolumeData(input: { spec: MoveSpec & { name: string 
   for (const problem of choice.problems) addMessage(deps.results.warnings, undefined, problem);
   if (choice.claims.length === 0) return none;
   if (!deps.mover) {
+    // Without a mover, ACK's backup types keep today's CSI snapshots (and their warnings); an explicit ask is warned about.
+    if (!choice.explicit) return none;
     addMessage(deps.results.warnings, undefined, `the data of ${choice.claims.length} claim(s) is not moved into the bucket: no volume mover is configured for this storage location (storageLocations.<name>.volumeData)`);
     return none;
   }

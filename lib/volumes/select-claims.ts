@@ -27,6 +27,8 @@ export interface MoveSpec {
 export interface MoveChoice {
   claims: string[];
   problems: string[];
+  /** True when a Velero field or a pod annotation asked for the move (not only ACK's default for its backup types). */
+  explicit: boolean;
 }
 
 /** Chooses the claims to move among the backed-up `claims` (`namespace/name`), given the backed-up pods. */
@@ -45,6 +47,7 @@ export function claimsToMove(spec: MoveSpec, claims: readonly string[], pods: re
     ? options.snapshotMoveData === true
     : (spec.backupType !== 'AppBackup' || pvBackup.defaultPvBackup === true) && pvBackup.moveData !== false;
   if (all) for (const c of claims) chosen.add(c);
+  let explicit = velero && all;
   for (const pod of pods) {
     const namespace = pod.metadata.namespace ?? '';
     const byVolume = podClaims(pod);
@@ -59,10 +62,13 @@ export function claimsToMove(spec: MoveSpec, claims: readonly string[], pods: re
         continue;
       }
       const key = `${namespace}/${claim}`;
-      if (selected.has(key)) chosen.add(key);
+      if (selected.has(key)) {
+        chosen.add(key);
+        explicit = true;
+      }
     }
   }
-  return { claims: [...chosen].sort(), problems };
+  return { claims: [...chosen].sort(), problems, explicit };
 }
 
 /** A pod's claim volumes: volume name to claim name. */

@@ -31,7 +31,15 @@ describe('claimsToMove', () => {
     ['Velero\'s defaultVolumesToFsBackup moves the pods\' claims except the excluded volumes', spec(VELERO, 'AppBackup', { defaultVolumesToFsBackup: true }), ['app/data', 'other/db']],
     ['Velero\'s older defaultVolumesToRestic counts as defaultVolumesToFsBackup', spec(VELERO, 'AppBackup', { defaultVolumesToRestic: true }), ['app/data', 'other/db']],
   ])('%s', (_name, s, expected) => {
-    expect(claimsToMove(s, claims, pods)).toEqual({ claims: expected, problems: [] });
+    expect(claimsToMove(s, claims, pods)).toMatchObject({ claims: expected, problems: [] });
+  });
+
+  it.each([
+    ['ACK\'s backup types moving by default', spec(ACK, 'AppAndPvBackup', {}), [], false],
+    ['Velero\'s snapshotMoveData', spec(VELERO, 'AppBackup', { snapshotMoveData: true }), [], true],
+    ['a pod annotation', spec(ACK, 'AppBackup', {}), pods, true],
+  ])('calls the choice explicit or not: %s', (_name, s, somePods, explicit) => {
+    expect(claimsToMove(s, claims, somePods).explicit).toBe(explicit);
   });
 
   it('moves no claim that the backup did not select, even when a pod annotation names it', () => {
@@ -47,7 +55,7 @@ describe('claimsToMove', () => {
 
   it('warns about a pvBackup.moveData that is not a boolean and moves the data', () => {
     expect(claimsToMove(spec(ACK, 'AppAndPvBackup', { pvBackup: { moveData: 'no' } }), claims, [])).toEqual({
-      claims, problems: ['pvBackup.moveData: expected true or false, got "no"; ignored'],
+      claims, problems: ['pvBackup.moveData: expected true or false, got "no"; ignored'], explicit: false,
     });
   });
 });
