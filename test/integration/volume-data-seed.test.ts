@@ -19,7 +19,7 @@ import { parseVolumeData } from '../../lib/volumes/volume-data-record.js';
 import { stackMover } from '../support/mover.js';
 import { createAll, seedDocuments } from '../support/seed.js';
 import { freshName, stackCluster, stackStore } from '../support/stack.js';
-import { deleteNamespaces, fetchFromPod, listOf, volumeFolderOf, waitForRunning } from '../support/workloads.js';
+import { deleteNamespaces, fetchFromPod, listOf, volumeFolderOf, waitFor, waitForRunning } from '../support/workloads.js';
 
 const layout = new BucketLayout('it-volume-data');
 const store = stackStore();
@@ -41,10 +41,15 @@ function modifierConfigMap(): KubeObject {
   return { ...cm, metadata: { ...cm.metadata, namespace: csdr }, data: { modifier: data.modifier.replaceAll('- default\n', `- ${app}\n`) } };
 }
 
-/** What runs in a namespace for movers: their Jobs, pods and Secrets (none once each move has ended). */
+/** Waits until nothing of the movers is left in a namespace: Jobs, pods (their deletion takes a grace period), Secrets. */
 async function moverLeftovers(cluster: typeof source, namespace: string): Promise<string[]> {
-  const found = await Promise.all(['jobs', 'pods', 'secrets'].map(async (r) => (await listOf(cluster, r, namespace, MOVER_LABEL)).map((o) => `${r}/${o.metadata.name}`)));
-  return found.flat();
+  let found: string[] = [];
+  await waitFor(`no mover objects in ${namespace}`, async () => {
+    const lists = await Promise.all(['jobs', 'pods', 'secrets'].map(async (r) => (await listOf(cluster, r, namespace, MOVER_LABEL)).map((o) => `${r}/${o.metadata.name}`)));
+    found = lists.flat();
+    return found.length === 0 ? true : undefined;
+  }, 90, () => found.join(', ')).catch(() => undefined);
+  return found;
 }
 
 describe('the seed migration with its volume data', () => {
