@@ -115,11 +115,16 @@ describe('the seed migration with its volume data', () => {
       expect((pvc?.spec as { storageClassName?: string }).storageClassName).toBe('ferry-local');
       expect(pvc?.metadata.annotations?.[RESTORED_FROM_ANNOTATION]).toMatch(/^[0-9a-z]+$/);
     }
-    const pods = await waitForRunning(target, mapped, ['web-0', 'web-1']);
-    for (const [podName, page] of pages) {
-      expect(pods.get(podName)!.nodeName).toBe('target-node');
-      expect(await fetchFromPod(pods.get(podName)!.podIP!, '/index.html')).toEqual({ status: 200, body: page });
-    }
+    // NOTE: the StatefulSet controller replaces the adopted pods with pods of its changed template (the mapped image,
+    // the modifier rules), so a pod found Running may be on its way out: ask again until both pages are served.
+    let served: Record<string, unknown> = {};
+    await waitFor('web-0 and web-1 serving their pages in the target', async () => {
+      const pods = await waitForRunning(target, mapped, ['web-0', 'web-1']);
+      served = Object.fromEntries(await Promise.all([...pages.keys()].map(async (n) => [n, await fetchFromPod(pods.get(n)!.podIP!, '/index.html')
+        .then((r) => ({ ...r, node: pods.get(n)!.nodeName }), (err: Error) => err.message)])));
+      return [...pages.keys()].every((n) => typeof served[n] === 'object') ? true : undefined;
+    }, 120, () => JSON.stringify(served));
+    for (const [podName, page] of pages) expect(served[podName]).toEqual({ status: 200, body: page, node: 'target-node' });
     expect(await moverLeftovers(target, mapped)).toEqual([]);
   });
 });
