@@ -12,7 +12,7 @@ import { runPool } from '../pool.js';
 import type { BackupFile } from '../store/layout.js';
 import { MoverError } from './errors.js';
 import type { VolumeMover } from './mover.js';
-import { claimsToMove, type MoveSpec } from './select-claims.js';
+import { claimsToMove, consumerNodes, type MoveSpec } from './select-claims.js';
 import { repositoryOf, serializeVolumeData, type VolumeDataEntry, type VolumeDataFailure } from './volume-data-record.js';
 
 /** What the pass needs: the source cluster, the mover (none: data is not moved), and where problems go. */
@@ -50,6 +50,7 @@ export async function backupVolumeData(input: { spec: MoveSpec & { name: string 
     return none;
   }
   const mover = deps.mover;
+  const nodes = consumerNodes(pods);
   const volumes: VolumeDataEntry[] = [];
   const failed: VolumeDataFailure[] = [];
   const byNamespace = new Map<string, string[]>();
@@ -70,7 +71,8 @@ export async function backupVolumeData(input: { spec: MoveSpec & { name: string 
       }
       try {
         deps.log?.info(`moving the data of PersistentVolumeClaim ${namespace}/${claim} into the bucket`);
-        const moved = await mover.moveOut({ backup: input.spec.name, namespace, claim });
+        const node = nodes.get(`${namespace}/${claim}`);
+        const moved = await mover.moveOut({ backup: input.spec.name, namespace, claim, ...(node ? { node } : {}) });
         volumes.push({ namespace, claim, repository: repositoryOf(namespace), ...moved });
         deps.log?.info(`moved PersistentVolumeClaim ${namespace}/${claim}`, { snapshotId: moved.snapshotId, bytes: moved.bytes, files: moved.files });
       } catch (err) {

@@ -28,6 +28,8 @@ export interface MoverJobInput {
   hostNetwork?: boolean;
   /** Run as this user instead of root with a few capabilities. */
   runAsUser?: number;
+  /** Run on this node (beside the claim's consumer, where a ReadWriteOnce volume is attached). */
+  node?: string;
   /** Extra labels (the backup or restore it belongs to). */
   labels?: Record<string, string>;
 }
@@ -51,6 +53,7 @@ export function moverJob(input: MoverJobInput): KubeObject {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           ...(input.hostNetwork ? { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' } : {}),
+          ...(input.node ? { nodeSelector: { 'kubernetes.io/hostname': input.node } } : {}),
           securityContext: asUser
             ? { runAsUser: input.runAsUser, runAsGroup: input.runAsUser, runAsNonRoot: input.runAsUser !== 0 }
             : { runAsUser: 0 },

@@ -53,7 +53,7 @@ export class KubeJobMover implements VolumeMover {
 
   async moveOut(request: MoveOutRequest): Promise<MovedVolume> {
     const report = await this.run(request.namespace, request.namespace, { kind: 'backup', claim: request.claim, backup: request.backup },
-      { 'ferry.dev/backup': request.backup });
+      { 'ferry.dev/backup': request.backup }, request.node);
     const moved = parseSnapshotJson(report);
     if ('problem' in moved) throw new MoverError(moved.problem);
     return moved;
@@ -66,7 +66,7 @@ export class KubeJobMover implements VolumeMover {
   }
 
   /** Runs one mover Job in `namespace` against the repository of `repositoryNamespace`; returns what it reported as done. */
-  private async run(namespace: string, repositoryNamespace: string, operation: MoverOperation, labels: Record<string, string>): Promise<string> {
+  private async run(namespace: string, repositoryNamespace: string, operation: MoverOperation, labels: Record<string, string>, node?: string): Promise<string> {
     const s = this.settings;
     const name = `ferry-mover-${operation.kind}-${randomBytes(5).toString('hex')}`;
     const prefix = s.layout.repositoryPrefix(repositoryNamespace);
@@ -84,6 +84,7 @@ export class KubeJobMover implements VolumeMover {
         name, namespace, claim: operation.claim, image: s.image, script: moverScript(location, repositoryNamespace, operation),
         secretName: name, operation: operation.kind, deadlineSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)), labels,
         ...(s.hostNetwork ? { hostNetwork: true } : {}), ...(s.runAsUser !== undefined ? { runAsUser: s.runAsUser } : {}),
+        ...(node ? { node } : {}),
       }));
       // The Secret goes with its Job should Ferry itself stop before cleaning up.
       await this.cluster.patch({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace } }, {

@@ -6,6 +6,8 @@ export interface MoveOutRequest {
   backup: string;
   namespace: string;
   claim: string;
+  /** The node of a running pod that mounts the claim: the mover runs there (a ReadWriteOnce volume is attached there). */
+  node?: string;
 }
 
 /** One claim to fill from a snapshot. */

@@ -86,3 +86,15 @@ function podClaims(pod: KubeObject): Map<string, string> {
 function listOf(value: string | undefined): string[] {
   return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 }
+
+/** The node of a running pod mounting each claim (`namespace/name`), from the backed-up pods. */
+export function consumerNodes(pods: readonly KubeObject[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const pod of pods) {
+    const node = isRecord(pod.spec) && typeof pod.spec.nodeName === 'string' ? pod.spec.nodeName : undefined;
+    const running = isRecord(pod.status) && pod.status.phase === 'Running';
+    if (!node || !running) continue;
+    for (const claim of podClaims(pod).values()) out.set(`${pod.metadata.namespace ?? ''}/${claim}`, node);
+  }
+  return out;
+}

@@ -40,6 +40,11 @@ describe('moverJob', () => {
     expect(job.metadata.labels).toEqual({ [MOVER_LABEL]: 'ferry-mover-backup-1' });
   });
 
+  it('runs beside the claim\'s consumer when a node is named, anywhere otherwise', () => {
+    expect(podSpec(moverJob({ ...base, node: 'node-a' })).nodeSelector).toEqual({ 'kubernetes.io/hostname': 'node-a' });
+    expect(podSpec(moverJob(base)).nodeSelector).toBeUndefined();
+  });
+
   it('takes its environment from the Secret only', () => {
     expect(podSpec(moverJob(base)).containers[0]!.envFrom).toEqual([{ secretRef: { name: 'ferry-mover-backup-1' } }]);
     expect(moverSecret('s', 'app', { KOPIA_PASSWORD: 'p' })).toMatchObject({ kind: 'Secret', stringData: { KOPIA_PASSWORD: 'p' }, metadata: { labels: { [MOVER_LABEL]: 's' } } });

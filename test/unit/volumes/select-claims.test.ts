@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../lib/model/object.js';
-import { claimsToMove, type MoveSpec } from '../../../lib/volumes/select-claims.js';
+import { claimsToMove, consumerNodes, type MoveSpec } from '../../../lib/volumes/select-claims.js';
 
 const ACK = 'csdr.alibabacloud.com/v1beta1';
 const VELERO = 'velero.io/v1';
@@ -57,5 +57,16 @@ describe('claimsToMove', () => {
     expect(claimsToMove(spec(ACK, 'AppAndPvBackup', { pvBackup: { moveData: 'no' } }), claims, [])).toEqual({
       claims, problems: ['pvBackup.moveData: expected true or false, got "no"; ignored'], explicit: false,
     });
+  });
+});
+
+describe('consumerNodes', () => {
+  const placed = (p: KubeObject, nodeName: string, phase: string): KubeObject => ({ ...p, spec: { ...(p.spec as object), nodeName }, status: { phase } });
+  it.each([
+    ['a running pod places its claims on its node', [placed(pods[0]!, 'node-a', 'Running')], { 'app/data': 'node-a', 'app/logs': 'node-a' }],
+    ['a pod that is not running places nothing', [placed(pods[0]!, 'node-a', 'Succeeded')], {}],
+    ['an unscheduled pod places nothing', [pods[1]!], {}],
+  ])('%s', (_name, somePods, expected) => {
+    expect(Object.fromEntries(consumerNodes(somePods))).toEqual(expected);
   });
 });
