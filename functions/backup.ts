@@ -24,6 +24,7 @@ import { ferryHandler, type InvocationContext } from './middleware/index.js';
  * bucket, which must be done before Lambda stops the process.
  */
 export const BACKUP_RESERVE_MS = 30_000;
+import { volumeMoverDeps } from '../lib/volumes/open-mover.js';
 
 /** A validated backup request. */
 export interface BackupRequest {
@@ -109,6 +110,7 @@ export async function backupHandlerCore(req: BackupRequest, deps: BackupHandlerD
   const outcome = await runBackup(spec, {
     store: location.store, layout: location.layout, cluster, clock: deps.clock, storageLocation: location.name, sourceCluster: clusterName, log: deps.log,
     ...(remaining !== undefined ? { deadline: new Date(deps.clock().getTime() + Math.max(0, remaining - BACKUP_RESERVE_MS)) } : {}),
+    ...volumeMoverDeps(location, cluster),
   });
   if (outcome.phase === 'Failed') {
     throw new BackupFailedError(`backup ${spec.name} Failed: ${outcome.failureReason ?? 'see its results'}`, { cause: outcome.failure });

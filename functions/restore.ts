@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { RestoreResult } from '../lib/restore/result.js';
 import { RestoreRunningError, runRestore } from '../lib/restore/run-restore.js';
+import { volumeMoverDeps } from '../lib/volumes/open-mover.js';
 import { parseRestoreSpec, parseRestoreSpecText, type RestoreSpec } from '../lib/spec/restore-spec.js';
 import type { Runtime } from './compose.js';
 import { restoreMeasure } from './metrics.js';
@@ -110,7 +111,7 @@ export async function restoreHandlerCore(event: RestoreEvent, runtime: Runtime, 
       name: event.spec.name, spec: event.spec, dryRun: event.dryRun, targetCluster: event.targetCluster,
       ...(event.claimToken ? { claimToken: event.claimToken } : {}), ...(token ? { continuationToken: token } : {}),
     }, {
-      store: location.store, layout: location.layout, location: location.name, cluster, now: runtime.clock, log: runtime.log,
+      store: location.store, layout: location.layout, location: location.name, cluster, now: runtime.clock, log: runtime.log, ...volumeMoverDeps(location, cluster),
       ...(context.getRemainingTimeInMillis ? { remainingMs: context.getRemainingTimeInMillis } : {}),
     });
   } catch (err) {

@@ -19,6 +19,7 @@ import { planBackup } from './select.js';
 import { backupSelectedVolumes, volumeSpecWarnings } from './volumes/backup-volumes.js';
 import { SnapshotError } from './volumes/snapshot.js';
 import { listingTemplate } from './volumes/options.js';
+import { backupVolumeData, withoutClaims } from '../volumes/backup-volume-data.js';
 import { DEFAULT_BACKUP_OPTIONS, DEFAULT_BACKUP_TIME_LIMIT_MS, type BackupDeps, type BackupLog, type BackupOutcome, type BackupProgress } from './types.js';
 import { buildVeleroBackup, type BackupPhase, type BackupStatusInput } from './velero-backup.js';
 
@@ -143,7 +144,13 @@ class BackupRun {
     }
     this.throwIfExpired();
     this.files[this.fileName('tarball')] = await writer.finish();
-    const volumeFiles = await backupSelectedVolumes({ spec: this.spec, resourceList: this.contents.resourceList() }, {
+    // Claims whose data is moved into the bucket first; the CSI snapshot pass sees only the others.
+    const moved = await backupVolumeData({ spec: this.spec, resourceList: this.contents.resourceList() }, {
+      cluster: this.deps.cluster, results: this.results,
+      ...(this.deps.volumeMover ? { mover: this.deps.volumeMover } : {}), ...(this.deps.log ? { log: this.deps.log } : {}),
+    });
+    this.throwIfExpired();
+    const volumeFiles = await backupSelectedVolumes({ spec: this.spec, resourceList: withoutClaims(this.contents.resourceList(), moved.claims) }, {
       cluster: this.deps.cluster, clock: this.deps.clock, results: this.results,
       ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}), log: this.log,
     });
@@ -154,7 +161,7 @@ class BackupRun {
     this.logFile.record('info', `backup ${this.spec.name} ${phase}: ${this.contents.itemCount} items`);
     // allSettled: a failure is recorded in velero-backup.json only once no other write of it is in flight.
     await settleAll([
-      ...volumeFiles.map(([file, body]) => this.putFile(file, body, 'application/gzip')),
+      ...[...volumeFiles, ...moved.files].map(([file, body]) => this.putFile(file, body, file === 'volumeData' ? 'application/json' : 'application/gzip')),
       this.putFile('resourceList', gzipSync(JSON.stringify(this.contents.resourceList())), 'application/gzip'),
       this.putFile('results', gzipSync(JSON.stringify({ errors: this.results.errors, warnings: this.results.warnings })), 'application/gzip'),
       this.putFile('logs', this.logFile.gzip(), 'application/gzip'),

@@ -3,6 +3,7 @@ import type { RunResults } from '../model/results.js';
 import type { BucketLayout } from '../store/layout.js';
 import type { ManifestEntry } from '../store/manifest.js';
 import type { ObjectStore } from '../store/object-store.js';
+import type { VolumeMover } from '../volumes/mover.js';
 import type { BackupPhase } from './velero-backup.js';
 
 /** Where a run reports what it does; a CLI prints it, a function logs it as JSON. */
@@ -66,6 +67,8 @@ export interface BackupDeps {
    * written into velero-backup.json, so that a later reader can tell a writer that is gone (lib/catalog/abandoned.ts).
    */
   deadline?: Date;
+  /** Moves claims' data into the bucket when the spec asks for it; without one, data is not moved (a warning). */
+  volumeMover?: VolumeMover;
 }
 
 /** How long a backup without a given deadline (`ferry backup` on a laptop) may run: 6 hours. */

@@ -14,6 +14,7 @@ import { connectCluster, openLocation, readConfig } from './open.js';
 import { formatBytes, oneLine, plural } from './output.js';
 
 export { formatBytes } from './output.js';
+import { volumeMoverDeps } from '../volumes/open-mover.js';
 
 const USAGE = `usage: ferry backup -f <spec.yaml> [--config <ferry.yaml>] [--cluster <name>]
 
@@ -56,7 +57,7 @@ export const run: Command = async (argv, io) => {
   try {
     const outcome = await runBackup(spec, {
       store: location.store, layout: location.layout, cluster, clock: () => new Date(), storageLocation: location.name, sourceCluster: clusterName,
-      onProgress: (p) => progress.update(p),
+      onProgress: (p) => progress.update(p), ...volumeMoverDeps(location, cluster),
       log: { info: () => undefined, warn: (message) => progress.note(message) },
     });
     progress.end();

@@ -12,6 +12,7 @@ import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { redraw, type CliIo, type Command } from './io.js';
 import { connectCluster, openLocation, readConfig } from './open.js';
 import { oneLine, plural } from './output.js';
+import { volumeMoverDeps } from '../volumes/open-mover.js';
 
 const USAGE = `usage: ferry restore -f <restore.yaml> [--dry-run] [--cluster <name>] [--name <restore>] [--location <name>] [--config <ferry.yaml>]
 
@@ -64,7 +65,7 @@ export const run: Command = async (argv, io) => {
   const progress = new RestoreProgress(io);
   try {
     const result = await runRestore({ name, spec: { ...spec, name }, dryRun, targetCluster: clusterName }, {
-      store: location.store, layout: location.layout, location: location.name, cluster, now: () => new Date(), concurrency,
+      store: location.store, layout: location.layout, location: location.name, cluster, now: () => new Date(), concurrency, ...volumeMoverDeps(location, cluster),
       log: { info: (m) => io.stderr(`${oneLine(m)}\n`), warn: (m) => io.stderr(`warning: ${oneLine(m)}\n`) },
       onProgress: (outcome, p) => progress.update(outcome, p),
     });

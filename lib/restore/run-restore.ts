@@ -20,6 +20,8 @@ import { targetFromDiscovery } from './target.js';
 import { checkBackup } from './verify-backup.js';
 
 export { NoSuchBackupError, RestoreRefusedError, RestoreRunningError } from './errors.js';
+import type { VolumeMover } from '../volumes/mover.js';
+import { prepareFills } from '../volumes/restore-volume-data.js';
 
 /** One restore to run. */
 export interface RestoreRequest {
@@ -57,6 +59,8 @@ export interface RestoreDeps {
   holderId?: () => string;
   /** Where the transformed objects are spilled (the OS's temporary folder by default) and how much room they may take. */
   spill?: { dir?: string; limit?: number };
+  /** Fills restored claims with the backup's volume data; without one, claims with data are left empty (a warning). */
+  volumeMover?: VolumeMover;
 }
 
 const REFUSED_PHASES = new Set(['Corrupt', 'Incomplete', 'Invalid', 'Failed']);
@@ -125,6 +129,10 @@ async function applyPlan(request: RestoreRequest, deps: RestoreDeps, claim: Rest
   run: { verified: boolean; requestsBefore: RequestStats | undefined }): Promise<RestoreResult> {
   const backup = request.spec.backupName!;
   const checkpoint = claim.checkpoint;
+  const filler = await prepareFills({
+    backup, restore: request.name, namespaceMapping: request.spec.namespaceMapping, dryRun: request.dryRun,
+    ...(request.spec.restorePVs !== undefined ? { restorePVs: request.spec.restorePVs } : {}),
+  }, { ...deps, results: plan.results, ...(deps.volumeMover ? { mover: deps.volumeMover } : {}) });
   const reserve = deps.reserveMs ?? 15_000;
   const finishedAll = await applyAll(deps.cluster, plan.groups, {
     policy: request.spec.existingResourcePolicy, dryRun: request.dryRun, concurrency: deps.concurrency ?? 16,
@@ -135,6 +143,7 @@ async function applyPlan(request: RestoreRequest, deps: RestoreDeps, claim: Rest
     load: async (entry) => JSON.parse((await plan.spill.read(plan.spilled.at(entry))).toString('utf8')),
     namespaces: plan.namespaces,
     budget: { sizeOf: (entry) => plan.spilled.at(entry).length, maxBytes: RESTORE_LIMITS.maxInFlightBytes },
+    afterGroup: (name, objects) => filler.afterGroup(name, objects),
     onOutcome: async (outcome, progress) => {
       deps.onProgress?.(outcome, progress);
       await claim.saveIfDue();

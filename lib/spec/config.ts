@@ -1,6 +1,7 @@
 import { isRecord } from '../model/object.js';
 import { parseSingleDocument } from './documents.js';
 import { joinPath, ProblemCollector } from './problems.js';
+import { parseVolumeDataSettings, type VolumeDataSettings } from './volume-data-config.js';
 
 /** The functions that open clusters. */
 export const CLUSTER_FUNCTIONS = ['backup', 'restore'] as const;
@@ -31,6 +32,8 @@ export interface StorageLocation {
   forcePathStyle?: boolean;
   serverSideEncryption?: 'AES256' | 'aws:kms';
   kmsKeyId?: string;
+  /** How claims' data is moved into this location's bucket (none: volume data is not moved). */
+  volumeData?: VolumeDataSettings;
 }
 
 /** Ferry's configuration file (`ferry.yaml`): clusters and storage locations by name. */
@@ -44,7 +47,7 @@ export interface FerryConfig {
 }
 
 const TOP_FIELDS = ['apiVersion', 'kind', 'clusters', 'storageLocations', 'defaultStorageLocation', 'defaultCluster'];
-const LOCATION_FIELDS = ['bucket', 'prefix', 'region', 'endpoint', 'forcePathStyle', 'serverSideEncryption', 'kmsKeyId'];
+const LOCATION_FIELDS = ['bucket', 'prefix', 'region', 'endpoint', 'forcePathStyle', 'serverSideEncryption', 'kmsKeyId', 'volumeData'];
 
 /**
  * Parses a config document. `${NAME}` in any string is replaced from `env` (a missing variable is a problem),
@@ -157,9 +160,10 @@ function parseLocation(raw: unknown, path: string, p: ProblemCollector): Storage
   if (raw.forcePathStyle !== undefined && typeof raw.forcePathStyle !== 'boolean') p.add(joinPath(path, 'forcePathStyle'), 'expected true or false');
   const endpoint = optionalString(raw.endpoint, joinPath(path, 'endpoint'), p);
   if (endpoint && !/^https?:\/\/[^/]+/.test(endpoint)) p.add(joinPath(path, 'endpoint'), `expected an http(s) URL, got ${JSON.stringify(endpoint)}`);
+  const volumeData = parseVolumeDataSettings(raw.volumeData, joinPath(path, 'volumeData'), p);
   if (!bucket) return undefined;
   return {
-    bucket, prefix,
+    bucket, prefix, ...(volumeData ? { volumeData } : {}),
     ...pick(raw, ['region', 'kmsKeyId'], path, p),
     ...(endpoint ? { endpoint } : {}),
     ...(typeof raw.forcePathStyle === 'boolean' ? { forcePathStyle: raw.forcePathStyle } : {}),

@@ -5,11 +5,11 @@
 
 /** The files of one backup, by role. */
 export type BackupFile = 'backup' | 'tarball' | 'resourceList' | 'results' | 'logs' | 'manifest' | 'volumeSnapshots'
-  | 'csiVolumeSnapshots' | 'csiVolumeSnapshotContents' | 'csiVolumeSnapshotClasses';
+  | 'csiVolumeSnapshots' | 'csiVolumeSnapshotContents' | 'csiVolumeSnapshotClasses' | 'volumeData';
 
 /** Every backup file role, in the order they are written (the manifest last). */
 export const BACKUP_FILES: readonly BackupFile[] = ['tarball', 'resourceList', 'results', 'logs', 'volumeSnapshots',
-  'csiVolumeSnapshots', 'csiVolumeSnapshotContents', 'csiVolumeSnapshotClasses', 'backup', 'manifest'];
+  'csiVolumeSnapshots', 'csiVolumeSnapshotContents', 'csiVolumeSnapshotClasses', 'volumeData', 'backup', 'manifest'];
 
 const fileNames: Record<BackupFile, (name: string) => string> = {
   backup: () => 'velero-backup.json',
@@ -22,6 +22,7 @@ const fileNames: Record<BackupFile, (name: string) => string> = {
   csiVolumeSnapshots: (n) => `${n}-csi-volumesnapshots.json.gz`,
   csiVolumeSnapshotContents: (n) => `${n}-csi-volumesnapshotcontents.json.gz`,
   csiVolumeSnapshotClasses: (n) => `${n}-csi-volumesnapshotclasses.json.gz`,
+  volumeData: () => 'ferry-volume-data.json',
 };
 
 /** Kubernetes object names: DNS-1123 subdomain, at most 253 characters. Backup and restore names must be one. */
@@ -80,6 +81,12 @@ export class BucketLayout {
   restorePrefix(name: string): string {
     assertName(name);
     return `${this.restoresPrefix()}${name}/`;
+  }
+
+  /** `<prefix>/kopia/<namespace>/`: the kopia repository holding a namespace's volume data (Velero's layout). */
+  repositoryPrefix(namespace: string): string {
+    assertName(namespace);
+    return `${this.root}kopia/${namespace}/`;
   }
 
   /** `<prefix>/restores/` */

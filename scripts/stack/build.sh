@@ -168,10 +168,39 @@ build_versitygw() {
   step "versitygw $VERSITYGW_VERSION: built"
 }
 
+# The kopia fork Velero builds its data mover with (kopia's CLI, package main at the module root). Kept here, not in
+# versions.env, so that a change to it does not rename the node tool's build.
+KOPIA_REPLACE="github.com/project-velero/kopia v0.0.0-20251230033609-d946b1e75197"
+
+# build_kopia: the volume mover's engine, built the way Velero builds it: a wrapper module that requires
+# github.com/kopia/kopia with a replace to the fork above; the binary is the module root's main package.
+build_kopia() {
+  local ver="${KOPIA_REPLACE#* }" out dir
+  out="$bin/kopia-$ver" dir="$cache/src/kopia-$ver"
+  [[ -x "$out" ]] && { step "kopia $ver: cached"; return; }
+  step "kopia $ver: building (wrapper module $dir; several minutes on 2 cores the first time)"
+  mkdir -p "$dir"
+  cat > "$dir/go.mod" <<MOD
+module ferry.local/kopia
+
+go 1.24
+
+require github.com/kopia/kopia v0.22.3
+
+replace github.com/kopia/kopia => $KOPIA_REPLACE
+MOD
+  (cd "$dir" && go mod download github.com/kopia/kopia \
+    && go build -trimpath -ldflags "-s -w -X github.com/kopia/kopia/repo.BuildVersion=$ver -X github.com/kopia/kopia/repo.BuildGitHubRepo=project-velero/kopia" \
+      -o "$out.tmp" github.com/kopia/kopia && mv "$out.tmp" "$out")
+  ln -sfn "$(basename "$out")" "$bin/kopia"
+  step "kopia $ver: built"
+}
+
 build_etcd
 build_versitygw
 build_kube kube-apiserver
 build_pause
 for component in kube-scheduler kube-controller-manager kubelet; do build_kube "$component"; done
 build_node_tool
+build_kopia
 step "all built in $bin"

@@ -100,7 +100,25 @@ build_images() { # build_images PLANE: prints the archive paths
     --link busybox=bin/sh --dir usr/share/nginx/html --dir tmp \
     --entrypoint '["/bin/sh","-c","trap \"exit 0\" TERM INT; /bin/busybox httpd -f -v -p 80 -h /usr/share/nginx/html & wait"]' \
     --port 80 "${names[@]}"
-  echo "$dir/pause.tar $dir/web-$plane.tar"
+  build_mover_image "$dir/mover.tar"
+  echo "$dir/pause.tar $dir/web-$plane.tar $dir/mover.tar"
+}
+
+# mover_image: the volume mover's image name, ferry.local/mover:<hash of kopia and busybox>, also written to
+# .stack/mover.image for the tests and the config.
+mover_image() { echo "ferry.local/mover:$(cat "$bin/kopia" /bin/busybox | sha256sum | cut -c1-12)"; }
+
+# build_mover_image OUT: kopia (built by build.sh) and busybox's sh, grep, tail, mkdir and cat, nothing else; the
+# mover Job runs its script with /bin/sh and writes only to its /tmp (an emptyDir: the root filesystem is read-only).
+build_mover_image() {
+  local out="$1" image
+  image="$(mover_image)"
+  if [[ ! -f "$out" || "$(cat "$state/mover.image" 2>/dev/null)" != "$image" ]]; then
+    python3 "$here/node/image.py" --out "$out" --file "$bin/kopia=kopia" --file /bin/busybox=bin/busybox \
+      --link busybox=bin/sh --link busybox=bin/grep --link busybox=bin/tail --link busybox=bin/mkdir --link busybox=bin/cat \
+      --dir tmp --entrypoint '["/kopia"]' --name "$image"
+  fi
+  echo "$image" > "$state/mover.image"
 }
 
 write_containerd_config() { # write_containerd_config PLANE DIR SUBNET

@@ -35,6 +35,11 @@ export interface ApplyAllOptions<T = KubeObject> {
   namespaces?: NamespaceUse;
   /** Bytes an entry's object takes, and how many may be loaded at once (a larger object still goes, alone). */
   budget?: { sizeOf: (entry: T) => number; maxBytes: number };
+  /**
+   * Called once each group is applied, before the next one starts, with its name and a loader of its objects (volume
+   * data fills the restored claims here).
+   */
+  afterGroup?: (name: string, objects: () => Promise<KubeObject[]>) => Promise<void>;
 }
 
 const CRD_GROUP = 'customresourcedefinitions.apiextensions.k8s.io';
@@ -83,6 +88,7 @@ export async function applyAll<T = KubeObject>(cluster: Cluster, groups: readonl
     }, options.shouldStop);
     if (started < group.items.length) return { finished: false };
     if (group.name === CRD_GROUP && !options.dryRun) await waitForEstablished(cluster, crds, options);
+    await options.afterGroup?.(group.name, () => Promise.all(group.items.map(load)));
   }
   return { finished: true };
 }

@@ -40,7 +40,7 @@ describe('parseConfigText', () => {
   it.each([
     ['a variable missing from the environment is named', good, {}, 'storageLocations.vault.bucket: uses ${BUCKET}, which is not set in the environment'],
     ['a cluster with two sources is refused', 'clusters: {a: {kubeconfig: x, eks: {name: a, region: b}}}', {}, 'clusters.a: expected exactly one of kubeconfig, secretsManager or eks, found 2'],
-    ['an unknown location field is refused', 'storageLocations: {a: {bucket: b, bukket: c}}', {}, 'storageLocations.a.bukket: unknown field (expected one of bucket, prefix, region, endpoint, forcePathStyle, serverSideEncryption, kmsKeyId)'],
+    ['an unknown location field is refused', 'storageLocations: {a: {bucket: b, bukket: c}}', {}, 'storageLocations.a.bukket: unknown field (expected one of bucket, prefix, region, endpoint, forcePathStyle, serverSideEncryption, kmsKeyId, volumeData)'],
     ['an unknown encryption is refused', 'storageLocations: {a: {bucket: b, serverSideEncryption: DES}}', {}, 'storageLocations.a.serverSideEncryption: expected AES256 or aws:kms, got "DES"'],
     ['a prefix that climbs out is refused', 'storageLocations: {a: {bucket: b, prefix: "x/../y"}}', {}, 'storageLocations.a.prefix: must not contain "..", got "x/../y"'],
     ['a default location that does not exist is refused', 'storageLocations: {a: {bucket: b}}\ndefaultStorageLocation: c', {}, 'defaultStorageLocation: names "c", which is not in storageLocations (a)'],

@@ -1,0 +1,191 @@
+/**
+ * The mover adapter: runs each move as a short-lived Job in the claim's cluster and namespace. The repository's
+ * credentials and password go into a Secret owned by the Job; Job, pod and Secret are deleted when the move ends,
+ * whatever its outcome. The Job's pod reports through its termination message (see kopia-script.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Cluster } from '../kube/cluster.js';
+import { ClusterError } from '../kube/errors.js';
+import { isRecord, type KubeObject } from '../model/object.js';
+import type { BucketLayout } from '../store/layout.js';
+import { MoverError } from './errors.js';
+import { MOVER_LABEL, moverJob, moverSecret } from './job-manifest.js';
+import { readMoverReport, parseRestoredLine, parseSnapshotJson, type MoverReport } from './kopia-output.js';
+import { moverScript, type MoverOperation, type RepositoryLocation } from './kopia-script.js';
+import type { FilledVolume, MovedVolume, MoveInRequest, MoveOutRequest, VolumeMover } from './mover.js';
+
+/** S3 credentials a mover gets (in AWS a short-lived session scoped to the repository prefix; locally the stack's keys). */
+export interface MoverCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+/** How movers reach the bucket and run. */
+export interface KubeJobMoverSettings {
+  /** The mover image (kopia and a busybox shell). */
+  image: string;
+  bucket: string;
+  layout: BucketLayout;
+  /** The S3 endpoint URL as the mover pods reach it (absent: AWS S3). */
+  endpoint?: string;
+  region?: string;
+  /** The kopia repository password (from the config or Secrets Manager); only ever put into the mover's Secret. */
+  password: string;
+  /** Credentials for one repository prefix (`<prefix>/kopia/<namespace>/`). */
+  credentials: (repositoryPrefix: string) => Promise<MoverCredentials>;
+  /** Mover pods share their node's network (a local stack whose S3 server listens on the node's loopback). */
+  hostNetwork?: boolean;
+  runAsUser?: number;
+  /** How long one move may take (the Job's activeDeadlineSeconds; default 30 minutes). */
+  timeoutMs?: number;
+  pollMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+/** Container waiting reasons that will not resolve by waiting. */
+const STUCK = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull', 'CreateContainerConfigError', 'CreateContainerError']);
+
+/** Runs moves as Jobs in `cluster`. */
+export class KubeJobMover implements VolumeMover {
+  constructor(private readonly cluster: Cluster, private readonly settings: KubeJobMoverSettings) {}
+
+  async moveOut(request: MoveOutRequest): Promise<MovedVolume> {
+    const report = await this.run(request.namespace, request.namespace, { kind: 'backup', claim: request.claim, backup: request.backup },
+      { 'ferry.dev/backup': request.backup }, request.node);
+    const moved = parseSnapshotJson(report);
+    if ('problem' in moved) throw new MoverError(moved.problem);
+    return moved;
+  }
+
+  async moveIn(request: MoveInRequest): Promise<FilledVolume> {
+    const report = await this.run(request.namespace, request.sourceNamespace, { kind: 'restore', claim: request.claim, snapshotId: request.snapshotId },
+      { 'ferry.dev/backup': request.backup });
+    return parseRestoredLine(report);
+  }
+
+  /** Runs one mover Job in `namespace` against the repository of `repositoryNamespace`; returns what it reported as done. */
+  private async run(namespace: string, repositoryNamespace: string, operation: MoverOperation, labels: Record<string, string>, node?: string): Promise<string> {
+    const s = this.settings;
+    const name = `ferry-mover-${operation.kind}-${randomBytes(5).toString('hex')}`;
+    const prefix = s.layout.repositoryPrefix(repositoryNamespace);
+    const location = repositoryLocation(s, prefix);
+    const timeoutMs = s.timeoutMs ?? 30 * 60_000;
+    const credentials = await s.credentials(prefix);
+    const env: Record<string, string> = {
+      KOPIA_PASSWORD: s.password, AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      ...(credentials.sessionToken ? { AWS_SESSION_TOKEN: credentials.sessionToken } : {}),
+    };
+    const what = `mover Job ${namespace}/${name}`;
+    try {
+      await this.cluster.create(moverSecret(name, namespace, env, labels));
+      const job = await this.cluster.create(moverJob({
+        name, namespace, claim: operation.claim, image: s.image, script: moverScript(location, repositoryNamespace, operation),
+        secretName: name, operation: operation.kind, deadlineSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)), labels,
+        ...(s.hostNetwork ? { hostNetwork: true } : {}), ...(s.runAsUser !== undefined ? { runAsUser: s.runAsUser } : {}),
+        ...(node ? { node } : {}),
+      }));
+      // The Secret goes with its Job should Ferry itself stop before cleaning up.
+      await this.cluster.patch({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace } }, {
+        metadata: { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name, uid: job.metadata.uid, blockOwnerDeletion: false }] },
+      }, 'merge');
+      const report = await this.waitForReport(name, namespace, timeoutMs);
+      if (!report.ok) throw new MoverError(`${what}: ${report.step} failed: ${report.detail}`, report.kind);
+      return report.text;
+    } catch (err) {
+      if (err instanceof MoverError) throw err;
+      if (err instanceof ClusterError) throw new MoverError(`${what}: ${err.message}`, 'failed', { cause: err });
+      throw err;
+    } finally {
+      await this.cleanUp(name, namespace);
+    }
+  }
+
+  /** Polls the Job's pod until its container has terminated, the pod cannot start, or the deadline has passed. */
+  private async waitForReport(name: string, namespace: string, timeoutMs: number): Promise<MoverReport> {
+    const s = this.settings;
+    const now = s.now ?? Date.now;
+    const sleep = s.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    // A little beyond the Job's own deadline, so that Kubernetes' verdict (DeadlineExceeded) is seen first.
+    const giveUpAt = now() + timeoutMs + 30_000;
+    let pollMs = s.pollMs ?? 500;
+    for (;;) {
+      const pods = await this.podsOf(name, namespace);
+      for (const pod of pods) {
+        const verdict = podVerdict(pod);
+        if (verdict) return verdict;
+      }
+      const job = await this.cluster.read('batch/v1', 'Job', name, namespace);
+      const failed = jobFailure(job);
+      if (failed) return { ok: false, step: failed.timeout ? 'deadline' : 'job', detail: failed.message, kind: failed.timeout ? 'timeout' : 'failed' };
+      if (now() > giveUpAt) {
+        const pending = pods.map(pendingReason).find(Boolean);
+        return { ok: false, step: 'deadline', detail: `not done within ${Math.round(timeoutMs / 1000)} s${pending ? ` (${pending})` : ''}`, kind: 'timeout' };
+      }
+      await sleep(pollMs);
+      pollMs = Math.min(pollMs * 2, 5_000);
+    }
+  }
+
+  private async podsOf(name: string, namespace: string): Promise<KubeObject[]> {
+    const discovery = await this.cluster.discover();
+    const pods = discovery.resources.find((r) => r.group === '' && r.version === 'v1' && r.resource === 'pods');
+    if (!pods) throw new MoverError('the cluster does not serve v1 pods');
+    return (await this.cluster.listPage(pods, { namespace, labelSelector: `${MOVER_LABEL}=${name}`, limit: 10 })).items;
+  }
+
+  /** Deletes the Job, its pods (a Job deleted without propagation leaves them) and the Secret; best effort. */
+  private async cleanUp(name: string, namespace: string): Promise<void> {
+    const quietly = (p: Promise<unknown>) => p.catch(() => undefined);
+    await quietly(this.cluster.delete('batch/v1', 'Job', name, namespace));
+    const pods = await this.podsOf(name, namespace).catch(() => []);
+    await Promise.all([
+      ...pods.map((p) => quietly(this.cluster.delete('v1', 'Pod', p.metadata.name ?? '', namespace))),
+      quietly(this.cluster.delete('v1', 'Secret', name, namespace)),
+    ]);
+  }
+}
+
+/** The repository's location as kopia takes it, from the endpoint URL the pods reach. */
+export function repositoryLocation(settings: Pick<KubeJobMoverSettings, 'bucket' | 'endpoint' | 'region'>, prefix: string): RepositoryLocation {
+  const location: RepositoryLocation = { bucket: settings.bucket, prefix, ...(settings.region ? { region: settings.region } : {}) };
+  if (!settings.endpoint) return location;
+  const url = new URL(settings.endpoint);
+  return { ...location, endpoint: url.host, ...(url.protocol === 'http:' ? { disableTls: true } : {}) };
+}
+
+/** A pod's outcome once its container has terminated or cannot start; undefined while it is still on its way. */
+export function podVerdict(pod: KubeObject): MoverReport | undefined {
+  const status = isRecord(pod.status) ? pod.status : {};
+  const containers = Array.isArray(status.containerStatuses) ? status.containerStatuses : [];
+  const state = isRecord(containers[0]) && isRecord(containers[0].state) ? containers[0].state : {};
+  if (isRecord(state.terminated)) {
+    const t = state.terminated;
+    const message = typeof t.message === 'string' ? t.message : '';
+    const report = readMoverReport(message);
+    if (report) return report;
+    return { ok: false, step: 'container', detail: `exited with code ${String(t.exitCode)} (${String(t.reason ?? 'no reason')})${message ? `: ${message.trim().slice(-500)}` : ''}`, kind: 'failed' };
+  }
+  if (isRecord(state.waiting) && STUCK.has(String(state.waiting.reason))) {
+    return { ok: false, step: 'start', detail: `${String(state.waiting.reason)}: ${String(state.waiting.message ?? '')}`, kind: 'failed' };
+  }
+  return undefined;
+}
+
+/** The Job's Failed condition, if it has one (DeadlineExceeded is a timeout). */
+export function jobFailure(job: KubeObject | undefined): { message: string; timeout: boolean } | undefined {
+  const conditions = isRecord(job?.status) && Array.isArray(job.status.conditions) ? job.status.conditions : [];
+  const failed = conditions.find((c): c is Record<string, unknown> => isRecord(c) && c.type === 'Failed' && c.status === 'True');
+  if (!failed) return undefined;
+  return { message: `${String(failed.reason ?? 'Failed')}: ${String(failed.message ?? '')}`, timeout: failed.reason === 'DeadlineExceeded' };
+}
+
+/** Why a pod has not run yet (the scheduler's verdict or a waiting reason), for a timeout's message. */
+function pendingReason(pod: KubeObject): string | undefined {
+  const status = isRecord(pod.status) ? pod.status : {};
+  const conditions = Array.isArray(status.conditions) ? status.conditions : [];
+  const scheduled = conditions.find((c) => isRecord(c) && c.type === 'PodScheduled' && c.status === 'False');
+  if (isRecord(scheduled)) return `not scheduled: ${String(scheduled.message ?? scheduled.reason ?? '')}`;
+  return typeof status.phase === 'string' ? `pod ${status.phase}` : undefined;
+}

@@ -1,0 +1,47 @@
+/** The mover port: moves one claim's data into the backup's kopia repository, or back into a claim. */
+
+/** One claim's data to back up. */
+export interface MoveOutRequest {
+  /** The backup the snapshot belongs to (a kopia tag, and the name in error messages). */
+  backup: string;
+  namespace: string;
+  claim: string;
+  /** The node of a running pod that mounts the claim: the mover runs there (a ReadWriteOnce volume is attached there). */
+  node?: string;
+}
+
+/** One claim to fill from a snapshot. */
+export interface MoveInRequest {
+  backup: string;
+  /** The namespace whose repository holds the snapshot (the claim's namespace in the source). */
+  sourceNamespace: string;
+  snapshotId: string;
+  /** The claim to fill, in the target. */
+  namespace: string;
+  claim: string;
+}
+
+/** A snapshot the mover took: its ID and what it holds. */
+export interface MovedVolume {
+  snapshotId: string;
+  /** Bytes of file data in the snapshot. */
+  bytes: number;
+  files: number;
+  dirs: number;
+  symlinks: number;
+  /** How the data was read: the live claim (the only mode so far; a snapshot clone is the next one). */
+  source: 'live-claim';
+}
+
+/** What a fill restored. */
+export interface FilledVolume {
+  files?: number;
+  dirs?: number;
+  symlinks?: number;
+}
+
+/** Moves volume data between claims and the bucket; failures throw MoverError with their reason. */
+export interface VolumeMover {
+  moveOut(request: MoveOutRequest): Promise<MovedVolume>;
+  moveIn(request: MoveInRequest): Promise<FilledVolume>;
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../../lib/spec/config.js';
+import { SpecError } from '../../../lib/spec/problems.js';
+
+const SECRET = 'correct horse battery staple';
+
+function configWith(volumeData: string): string {
+  return `apiVersion: ferry.dev/v1\nkind: FerryConfig\nclusters:\n  idc: {kubeconfig: ./k}\nstorageLocations:\n  default:\n    bucket: b\n    volumeData: ${volumeData}\n`;
+}
+
+function problemsOf(text: string): string[] {
+  try {
+    parseConfigText(text, 'ferry.yaml', { PW: SECRET });
+    return [];
+  } catch (err) {
+    return (err as SpecError).problems.map((p) => `${p.path}: ${p.message}`);
+  }
+}
+
+describe('storageLocations.<name>.volumeData', () => {
+  it('reads the mover settings, the password from the environment', () => {
+    const config = parseConfigText(configWith('{repositoryPassword: "${PW}", moverImage: "ferry.local/mover:1", moverEndpoint: "http://10.0.0.5:7070", moverHostNetwork: true, moverTimeout: 10m, moverRunAsUser: 1000}'), 'ferry.yaml', { PW: SECRET });
+    expect(config.storageLocations.default!.volumeData).toEqual({
+      repositoryPassword: SECRET, moverImage: 'ferry.local/mover:1', moverEndpoint: 'http://10.0.0.5:7070', moverHostNetwork: true, moverTimeoutMs: 600_000, moverRunAsUser: 1000,
+    });
+  });
+
+  it.each([
+    ['a short password, without showing it', '{repositoryPassword: "short", moverImage: m}', 'storageLocations.default.volumeData.repositoryPassword: expected a string of at least 8 characters (its value is not shown)'],
+    ['a missing image', '{repositoryPassword: "${PW}"}', 'storageLocations.default.volumeData.moverImage: expected an image name, got null'],
+    ['an endpoint that is not a URL', '{repositoryPassword: "${PW}", moverImage: m, moverEndpoint: "10.0.0.5:7070"}', 'storageLocations.default.volumeData.moverEndpoint: expected an http(s) URL, got "10.0.0.5:7070"'],
+    ['a timeout that is not a duration', '{repositoryPassword: "${PW}", moverImage: m, moverTimeout: soon}', 'storageLocations.default.volumeData.moverTimeout: expected a duration such as "30m", got "soon"'],
+    ['an unknown field', '{repositoryPassword: "${PW}", moverImage: m, password: x}', 'storageLocations.default.volumeData.password: unknown field (expected one of repositoryPassword, moverImage, moverEndpoint, moverHostNetwork, moverTimeout, moverRunAsUser)'],
+  ])('refuses %s', (_name, volumeData, problem) => {
+    const problems = problemsOf(configWith(volumeData));
+    expect(problems).toEqual([problem]);
+    expect(problems.join('\n')).not.toContain(SECRET);
+  });
+});
