@@ -196,7 +196,7 @@ async function main(): Promise<number> {
       'pods in source/default:', ...podsBefore.map((l) => `  ${l}`),
       `pods in target/${targetNamespace}:`, ...podsAfter.map((l) => `  ${l}`),
       `without the modifier rules (target/${controlNamespace}): web-0 Pending, ${controlReason}`,
-      '(volume data does not cross clusters yet: the restored claims get new, empty volumes)',
+      '(the demo\'s configuration moves no volume data: the restored claims get new, empty volumes; see README, "Volume data through the bucket")',
       '',
       `restore ${restoreName}: ${restoreCounts}`,
       '',
