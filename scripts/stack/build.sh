@@ -15,6 +15,13 @@ export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local
 
 step() { printf '[stack build] %s\n' "$*" >&2; }
 
+# need_go: a build is due; Go must be there (the binaries already built need none).
+need_go() {
+  command -v go >/dev/null 2>&1 && return 0
+  step "building the local stack needs Go 1.26 or newer (go.dev/dl, or your distribution's golang package if it is that new)"
+  exit 1
+}
+
 # One build at a time per cache: several clones' stacks may start at once.
 exec 9> "$cache/build.lock"
 if ! flock -n 9; then step "another build is running in $cache: waiting for it"; flock 9; fi
@@ -25,6 +32,7 @@ write_main() { mkdir -p "$1"; cat > "$1/main.go"; }
 build_etcd() {
   local out="$bin/etcd-$ETCD_VERSION" dir="$cache/src/etcd-$ETCD_VERSION"
   [[ -x "$out" ]] && { step "etcd $ETCD_VERSION: cached"; return; }
+  need_go
   step "etcd $ETCD_VERSION: building (wrapper module $dir)"
   write_main "$dir" <<'GO'
 // Command etcd: the etcd server, built from go.etcd.io/etcd/server/v3 for Ferry's local stack.
@@ -121,6 +129,7 @@ build_in_kube_module() {
 build_kube() { # build_kube COMPONENT
   local out="$bin/$1-$KUBE_VERSION" dir
   [[ -x "$out" ]] && { step "$1 $KUBE_VERSION: cached"; return; }
+  need_go
   dir="$(kube_module)"
   mkdir -p "$dir/cmd/$1"
   kube_main "$1" > "$dir/cmd/$1/main.go"
@@ -137,6 +146,7 @@ build_node_tool() {
   hash="$(content_hash "$here"/node/tool/*.go "$here/versions.env")"
   out="$bin/ferry-node-$hash"
   [[ -x "$out" ]] && { step "ferry-node $hash: cached"; return; }
+  need_go
   dir="$(kube_module)"
   rm -rf "$dir/cmd/ferry-node" && mkdir -p "$dir/cmd/ferry-node" && cp "$here"/node/tool/*.go "$dir/cmd/ferry-node/"
   build_in_kube_module ferry-node "$out"
@@ -150,6 +160,7 @@ build_pause() {
   hash="$(content_hash "$here/node/pause/main.go")"
   out="$bin/ferry-pause-$hash"
   [[ -x "$out" ]] && { step "pause $hash: cached"; return; }
+  need_go
   mkdir -p "$dir" && cp "$here/node/pause/main.go" "$dir/"
   (cd "$dir" && { [[ -f go.mod ]] || go mod init ferry.local/pause >/dev/null 2>&1; } \
     && go build -trimpath -ldflags '-s -w' -o "$out.tmp" . && mv "$out.tmp" "$out")
@@ -160,6 +171,7 @@ build_pause() {
 build_versitygw() {
   local out="$bin/versitygw-$VERSITYGW_VERSION"
   [[ -x "$out" ]] && { step "versitygw $VERSITYGW_VERSION: cached"; return; }
+  need_go
   step "versitygw $VERSITYGW_VERSION: building"
   local gobin="$cache/src/versitygw-$VERSITYGW_VERSION"
   mkdir -p "$gobin"
@@ -178,6 +190,7 @@ build_kopia() {
   local ver="${KOPIA_REPLACE#* }" out dir
   out="$bin/kopia-$ver" dir="$cache/src/kopia-$ver"
   [[ -x "$out" ]] && { step "kopia $ver: cached"; return; }
+  need_go
   step "kopia $ver: building (wrapper module $dir; several minutes on 2 cores the first time)"
   mkdir -p "$dir"
   cat > "$dir/go.mod" <<MOD

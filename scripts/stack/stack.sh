@@ -4,7 +4,8 @@
 # containerd; node.sh). All on 127.0.0.1, on free ports; pods on a bridge of their own per plane.
 # FERRY_STACK_NODES=0 starts the control planes and the bucket only.
 #   stack.sh up      build if needed, start what is not running, wait until ready, write kubeconfigs and env
-#   stack.sh down    stop exactly the processes `up` started (by pid)
+#   stack.sh down    stop exactly the processes `up` started (by pid), their containers, mounts and bridges
+#   stack.sh reset   down, remove the state folder (both planes' data, the bucket), up again
 #   stack.sh status  what runs
 #   stack.sh plane NAME [flags]  an extra kube-apiserver over the same etcd (tests that need other limits)
 #   stack.sh webhook URL|off     restart versitygw posting bucket events to URL (the receiver must listen), or to nothing
@@ -299,11 +300,35 @@ cmd_status() {
   done
 }
 
+# cmd_reset: both planes and the bucket back to empty: everything `up` made in the state folder goes (etcd's data,
+# the bucket's folder, the nodes' volumes, the keys and tokens), then a fresh `up`. The build cache stays.
+cmd_reset() {
+  cmd_down
+  case "$state" in
+    ""|/) say "refusing to reset the state folder '$state'"; return 1 ;;
+  esac
+  say "reset: removing $state"
+  rm -rf "$state"
+  cmd_up
+}
+
+# require_tools: what the stack's scripts run, named with the way to get it when it is missing (build.sh names Go).
+require_tools() {
+  local missing=() t
+  for t in openssl python3 curl; do
+    command -v "$t" >/dev/null 2>&1 || missing+=("$t (Debian: apt-get install $t)")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  say "the local stack needs: ${missing[*]}"
+  return 1
+}
+
 case "${1:-}" in
-  up) cmd_up ;;
+  up) require_tools; cmd_up ;;
   down) cmd_down ;;
+  reset) require_tools; cmd_reset ;;
   plane) shift; cmd_plane "$@" ;;
   webhook) cmd_webhook "${2:-}" ;;
   status) cmd_status ;;
-  *) echo "usage: $0 up|down|status|plane NAME [flags]|webhook URL|off" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|reset|status|plane NAME [flags]|webhook URL|off" >&2; exit 2 ;;
 esac
