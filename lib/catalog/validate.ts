@@ -4,7 +4,8 @@
  * a Velero backup (no manifest) from its own velero-backup.json and tarball, unverified.
  */
 import { createHash } from 'node:crypto';
-import { pipeline, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream';
+import { hashingTap } from '../store/hashing-tap.js';
 import type { ObjectInfo, ObjectStore } from '../store/object-store.js';
 import { ManifestError, parseManifest, type BackupManifest } from '../store/manifest.js';
 import { BackupObjectError, parseBackupObject, phaseState, type BackupInfo } from './backup-object.js';
@@ -176,18 +177,10 @@ async function readSmall(ctx: Ctx, file: ObjectInfo): Promise<Uint8Array | strin
 async function scanWithHash(ctx: Ctx, tar: ObjectInfo): Promise<{ scan: TarballScan; sha?: string }> {
   const { body, etag } = await ctx.deps.store.get(tar.key);
   assertUnchanged(tar, etag);
-  const hash = createHash('sha256');
-  let hashed = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, cb: TransformCallback) {
-      hash.update(chunk);
-      hashed += chunk.length;
-      cb(null, chunk);
-    },
-  });
+  const { tap, bytes: hashed, digest } = hashingTap();
   pipeline(body, tap, () => undefined); // forwards errors of the body; destroying tap releases the body
   const scan = await scanTarball(tap, ctx.limits);
-  return { scan, ...(hashed === tar.size && tap.readableEnded ? { sha: hash.digest('hex') } : {}) };
+  return { scan, ...(hashed() === tar.size && tap.readableEnded ? { sha: digest() } : {}) };
 }
 
 async function hashObject(store: ObjectStore, file: ObjectInfo): Promise<string> {

@@ -3,8 +3,8 @@
  * judged (its ETag and size) and hashed as it streams, so that only bytes matching the manifest's sha256 are
  * ever applied.
  */
-import { createHash } from 'node:crypto';
-import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
+import { hashingTap } from '../store/hashing-tap.js';
 import { fingerprintOf, readCatalogEntry } from '../catalog/catalog-entry.js';
 import { BackupChangedError } from '../catalog/errors.js';
 import { DEFAULT_VALIDATION_LIMITS } from '../catalog/types.js';
@@ -88,23 +88,15 @@ export async function openPinnedTarball(store: ObjectStore, pin: PinnedTarball):
     body.destroy();
     throw new RestoreRefusedError(`${pin.key} changed since the backup was checked (ETag ${pin.etag}, now ${etag}); nothing was restored`);
   }
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, cb: TransformCallback) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      cb(null, chunk);
-    },
-  });
+  const { tap, bytes: read, digest } = hashingTap();
   // Errors of the body reach the reader through tap; a reader that stops early releases the body (its connection).
   pipeline(body, tap, () => undefined);
   return {
     body: tap,
     check: () => {
-      if (bytes !== pin.size) throw new RestoreRefusedError(`${pin.key}: ${bytes} bytes were read, not the ${pin.size} checked; nothing was applied`);
+      if (read() !== pin.size) throw new RestoreRefusedError(`${pin.key}: ${read()} bytes were read, not the ${pin.size} checked; nothing was applied`);
       if (pin.sha256 === undefined) return;
-      const sha = hash.digest('hex');
+      const sha = digest();
       if (sha !== pin.sha256) {
         throw new RestoreRefusedError(`${pin.key}: sha256 ${sha} of the bytes read does not match ${MANIFEST_FILE} (${pin.sha256}); nothing was applied`);
       }

@@ -7,12 +7,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBackup } from '../../lib/backup/run-backup.js';
-import type { KubeObject } from '../../lib/model/object.js';
 import { runRestore } from '../../lib/restore/run-restore.js';
 import { parseBackupSpec } from '../../lib/spec/backup-spec.js';
 import { parseRestoreSpec } from '../../lib/spec/restore-spec.js';
 import { BucketLayout } from '../../lib/store/layout.js';
-import { createAll, seedDocuments } from '../support/seed.js';
+import { createAll, inNamespace, seedDocuments, seedModifierConfigMap } from '../support/seed.js';
 import { freshName, stackCluster, stackStore } from '../support/stack.js';
 import { deleteNamespaces, describePods, fetchFromPod, podsOf, volumeFolderOf, waitFor, waitForRunning } from '../support/workloads.js';
 
@@ -29,18 +28,6 @@ const control = freshName('seed-control');
 const csdr = freshName('seed-csdr');
 const backupName = freshName('nginx-backup');
 
-/** The seed's documents with its `default` namespace replaced by this test's own. */
-function inNamespace(objects: KubeObject[], namespace: string): KubeObject[] {
-  return objects.map((o) => ({ ...o, metadata: { ...o.metadata, namespace } }));
-}
-
-/** The seed's modifier ConfigMap, its rules' namespace conditions naming this test's source namespace. */
-function modifierConfigMap(): KubeObject {
-  const cm = seedDocuments('modifier.yaml')[0]!;
-  const data = cm.data as { modifier: string };
-  return { ...cm, metadata: { ...cm.metadata, namespace: csdr }, data: { modifier: data.modifier.replaceAll('- default\n', `- ${app}\n`) } };
-}
-
 function seedRestoreSpec(name: string, into: string, withModifiers: boolean) {
   const doc = seedDocuments('restore.yaml')[0]!;
   const spec: Record<string, unknown> = { ...(doc.spec as Record<string, unknown>), backupName, namespaceMapping: { [app]: into } };
@@ -51,7 +38,7 @@ function seedRestoreSpec(name: string, into: string, withModifiers: boolean) {
 describe('the seed migration on clusters that run it', () => {
   beforeAll(async () => {
     await createAll(source, inNamespace(seedDocuments('app.yaml'), app));
-    await createAll(target, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: csdr } }, modifierConfigMap()]);
+    await createAll(target, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: csdr } }, seedModifierConfigMap(csdr, app)]);
   });
   afterAll(async () => {
     await Promise.all([deleteNamespaces(source, [app]), deleteNamespaces(target, [mapped, control, csdr])]);

@@ -8,7 +8,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBackup } from '../../lib/backup/run-backup.js';
-import type { KubeObject } from '../../lib/model/object.js';
 import { runRestore } from '../../lib/restore/run-restore.js';
 import { parseBackupSpec } from '../../lib/spec/backup-spec.js';
 import { parseRestoreSpec } from '../../lib/spec/restore-spec.js';
@@ -17,7 +16,7 @@ import { MOVER_LABEL } from '../../lib/volumes/job-manifest.js';
 import { RESTORED_FROM_ANNOTATION } from '../../lib/volumes/restore-volume-data.js';
 import { parseVolumeData } from '../../lib/volumes/volume-data-record.js';
 import { stackMover } from '../support/mover.js';
-import { createAll, seedDocuments } from '../support/seed.js';
+import { createAll, inNamespace, seedDocuments, seedModifierConfigMap } from '../support/seed.js';
 import { freshName, stackCluster, stackStore } from '../support/stack.js';
 import { deleteNamespaces, fetchFromPod, listOf, volumeFolderOf, waitFor, waitForRunning } from '../support/workloads.js';
 
@@ -30,16 +29,6 @@ const mapped = freshName('vd-app1');
 const csdr = freshName('vd-csdr');
 const backupName = freshName('nginx-backup');
 const pages = new Map(['web-0', 'web-1'].map((n) => [n, `${n} in the data centre ${randomBytes(6).toString('hex')}\n`]));
-
-function inNamespace(objects: KubeObject[], namespace: string): KubeObject[] {
-  return objects.map((o) => ({ ...o, metadata: { ...o.metadata, namespace } }));
-}
-
-function modifierConfigMap(): KubeObject {
-  const cm = seedDocuments('modifier.yaml')[0]!;
-  const data = cm.data as { modifier: string };
-  return { ...cm, metadata: { ...cm.metadata, namespace: csdr }, data: { modifier: data.modifier.replaceAll('- default\n', `- ${app}\n`) } };
-}
 
 /** Waits until nothing of the movers is left in a namespace: Jobs, pods (their deletion takes a grace period), Secrets. */
 async function moverLeftovers(cluster: typeof source, namespace: string): Promise<string[]> {
@@ -55,7 +44,7 @@ async function moverLeftovers(cluster: typeof source, namespace: string): Promis
 describe('the seed migration with its volume data', () => {
   beforeAll(async () => {
     await createAll(source, inNamespace(seedDocuments('app.yaml'), app));
-    await createAll(target, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: csdr } }, modifierConfigMap()]);
+    await createAll(target, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: csdr } }, seedModifierConfigMap(csdr, app)]);
   });
   afterAll(async () => {
     await Promise.all([deleteNamespaces(source, [app]), deleteNamespaces(target, [mapped, csdr])]);

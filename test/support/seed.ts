@@ -27,3 +27,15 @@ export async function createAll(cluster: Cluster, objects: readonly KubeObject[]
 function ignoreExists(err: unknown): void {
   if (!(err instanceof AlreadyExists)) throw err;
 }
+
+/** The seed's documents with its `default` namespace replaced by a test's own. */
+export function inNamespace(objects: KubeObject[], namespace: string): KubeObject[] {
+  return objects.map((o) => ({ ...o, metadata: { ...o.metadata, namespace } }));
+}
+
+/** The seed's modifier ConfigMap in namespace `namespace`, its rules' namespace conditions naming `app` for `default`. */
+export function seedModifierConfigMap(namespace: string, app: string): KubeObject {
+  const cm = seedDocuments('modifier.yaml')[0]!;
+  const data = cm.data as { modifier: string };
+  return { ...cm, metadata: { ...cm.metadata, namespace }, data: { modifier: data.modifier.replaceAll('- default\n', `- ${app}\n`) } };
+}
