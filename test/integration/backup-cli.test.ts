@@ -1,6 +1,5 @@
 // `ferry backup` end to end on the local stack: the stack's ferry.yaml, a spec file, progress and summary.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,25 +7,12 @@ import type { CliIo } from '../../lib/cli/io.js';
 import { main } from '../../lib/cli/main.js';
 import { BucketLayout } from '../../lib/store/layout.js';
 import { parseManifest } from '../../lib/store/manifest.js';
-import { freshName, stackCluster, stackDir, stackEnv, stackStore } from '../support/stack.js';
+import { stackCliIo } from '../support/cli-io.js';
+import { freshName, stackCluster, stackEnv, stackStore } from '../support/stack.js';
 import { waitForNamespaceDefaults } from '../support/workloads.js';
 
 /** `ferry backup ...` as the command runs it (errors mapped to exit codes by main). */
 const run = (argv: string[], io: CliIo) => main(['backup', ...argv], io);
-
-function recordingIo(cwd: string, interactive = false): CliIo & { out: string; err: string } {
-  const io = {
-    out: '', err: '',
-    stdout(text: string) { io.out += text; },
-    stderr(text: string) { io.err += text; },
-    readFile: async (path: string) => readFileSync(path),
-    readDir: async (path: string) => ((await stat(path).catch(() => undefined))?.isDirectory() ? readdir(path) : undefined),
-    env: { ...process.env, ...stackEnv(), FERRY_CONFIG: join(stackDir(), 'ferry.yaml') },
-    cwd,
-    interactive,
-  };
-  return io;
-}
 
 describe('ferry backup', () => {
   const ns = freshName('cli-backup');
@@ -57,7 +43,7 @@ spec:
   - ${ns}
   ttl: 720h0m0s
 `);
-    const io = recordingIo(dir);
+    const io = stackCliIo(dir);
     const code = await run(['-f', 'backup.yaml'], io);
     expect({ code, err: io.err }).toMatchObject({ code: 0 });
     // The test's three ConfigMaps and the kube-root-ca.crt the controller manager puts into every namespace.
@@ -78,7 +64,7 @@ spec:
   schedule: "0 3 * * *"
   template: {includedNamespaces: [${ns}], includedResources: [secrets]}
 `);
-    const io = recordingIo(dir);
+    const io = stackCliIo(dir);
     expect(await run(['-f', 'schedule.yaml', '--cluster', 'source'], io)).toBe(0);
     expect(io.out).toMatch(new RegExp(`^backup ${ns}-nightly-\\d{14}: Completed`));
   });
@@ -89,7 +75,7 @@ spec:
     ['no spec at all', [], /a spec is required/],
   ])('exits 2 for %s', async (_name, argv, message) => {
     writeFileSync(join(dir, 'bad.yaml'), 'apiVersion: ferry.dev/v1\nkind: ApplicationBackup\nmetadata: {name: bad}\nspec: {ttl: forever, backupType: Full}\n');
-    const io = recordingIo(dir);
+    const io = stackCliIo(dir);
     expect(await run(argv, io)).toBe(2);
     expect(io.err).toMatch(message);
   });
@@ -97,8 +83,8 @@ spec:
   it('exits 2 and says so when the backup name is taken', async () => {
     const name = freshName('cli-twice');
     writeFileSync(join(dir, 'twice.yaml'), `apiVersion: ferry.dev/v1\nkind: ApplicationBackup\nmetadata: {name: ${name}}\nspec: {includedNamespaces: [${ns}], includedResources: [secrets]}\n`);
-    expect(await run(['-f', 'twice.yaml'], recordingIo(dir))).toBe(0);
-    const io = recordingIo(dir);
+    expect(await run(['-f', 'twice.yaml'], stackCliIo(dir))).toBe(0);
+    const io = stackCliIo(dir);
     expect(await run(['-f', 'twice.yaml'], io)).toBe(2);
     expect(io.err).toMatch(/already exists/);
   });

@@ -1,7 +1,6 @@
 // What Ferry refuses before it writes anything, on the real stack: a label selector the API server would refuse,
 // a restore of a backup the location does not hold, and a hostile backup's object nested too deep to walk.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { buildVeleroBackup } from '../../lib/backup/velero-backup.js';
 import { indexBackup } from '../../lib/catalog/index-backup.js';
-import type { CliIo } from '../../lib/cli/io.js';
 import { main } from '../../lib/cli/main.js';
 import { runRestore } from '../../lib/restore/run-restore.js';
 import { parseBackupSpec } from '../../lib/spec/backup-spec.js';
@@ -19,25 +17,12 @@ import { ArchiveWriter } from '../../lib/store/archive-writer.js';
 import { ARCHIVE_FORMAT_VERSION, VERSION_ENTRY } from '../../lib/store/archive-paths.js';
 import type { BackupFile } from '../../lib/store/layout.js';
 import { buildManifest, type ManifestEntry } from '../../lib/store/manifest.js';
-import { freshName, stackCluster, stackDir, stackEnv, stackStore } from '../support/stack.js';
+import { stackCliIo } from '../support/cli-io.js';
+import { freshName, stackCluster, stackEnv, stackStore } from '../support/stack.js';
 
 const store = stackStore();
 const quietLog = { info: () => undefined, warn: () => undefined };
 const dir = mkdtempSync(join(tmpdir(), 'ferry-spec-guards-'));
-
-function recordingIo(): CliIo & { out: string; err: string } {
-  const io = {
-    out: '', err: '',
-    stdout(text: string) { io.out += text; },
-    stderr(text: string) { io.err += text; },
-    readFile: async (path: string) => readFileSync(path),
-    readDir: async (path: string) => ((await stat(path).catch(() => undefined))?.isDirectory() ? readdir(path) : undefined),
-    env: { ...process.env, ...stackEnv(), FERRY_CONFIG: join(stackDir(), 'ferry.yaml') },
-    cwd: dir,
-    interactive: false,
-  };
-  return io;
-}
 
 beforeAll(() => {
   const env = stackEnv();
@@ -50,7 +35,7 @@ describe('spec guards on the real stack', () => {
     const name = freshName('bad-selector');
     writeFileSync(join(dir, 'backup.yaml'), JSON.stringify({ apiVersion: 'ferry.dev/v1', kind: 'ApplicationBackup', metadata: { name },
       spec: { includedNamespaces: ['default'], labelSelector: { matchLabels: { 'bad key!': 'v a l' } } } }));
-    const io = recordingIo();
+    const io = stackCliIo(dir);
     expect(await main(['backup', '-f', 'backup.yaml', '--cluster', 'source'], io)).toBe(2);
     expect(io.err).toMatch(/spec\.labelSelector\.matchLabels\.bad key!.*expected a key of at most 63 characters/);
     const written: string[] = [];
@@ -62,7 +47,7 @@ describe('spec guards on the real stack', () => {
     const backup = freshName('never-taken');
     writeFileSync(join(dir, 'restore.yaml'), JSON.stringify({ apiVersion: 'ferry.dev/v1', kind: 'ApplicationRestore', metadata: { name: freshName('r') },
       spec: { backupName: backup } }));
-    const io = recordingIo();
+    const io = stackCliIo(dir);
     expect(await main(['restore', '-f', 'restore.yaml', '--cluster', 'target'], io)).toBe(2);
     expect(io.err).toContain(`no backup named ${backup} in storage location default`);
     expect(io.err).not.toMatch(/Incomplete/);
