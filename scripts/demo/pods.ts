@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cluster } from '../../lib/kube/cluster.js';
-import { describePods, fetchFromPod, podsOf, volumeFolderOf, waitFor, waitForRunning, type PodView } from '../../test/support/workloads.js';
+import { fetchFromPod, volumeFolderOf, waitForAffinityVerdict, waitForRunning } from '../../test/support/workloads.js';
 
 export const SEED_PODS = ['web-0', 'web-1'];
 
@@ -38,10 +38,5 @@ export async function writePages(cluster: Cluster, namespace: string, text: (pod
 
 /** Waits until the scheduler's verdict on web-0 names node affinity, and returns it. */
 export async function unschedulableReason(cluster: Cluster, namespace: string): Promise<string> {
-  let last = new Map<string, PodView>();
-  return waitFor(`the scheduler's verdict on ${namespace}/web-0`, async () => {
-    last = await podsOf(cluster, namespace);
-    const said = last.get('web-0')?.unschedulable;
-    return said?.includes('affinity') ? said : undefined;
-  }, 120, () => describePods(last));
+  return (await waitForAffinityVerdict(cluster, namespace, 'web-0')).unschedulable!;
 }

@@ -16,6 +16,8 @@ node_name() { echo "$1-node"; }
 node_labels() { [[ "$1" == source ]] && echo "is_idc=true" || echo ""; }
 node_images() { [[ "$1" == source ]] && echo "$SEED_IMAGE $WEB_IMAGE" || echo "$SEED_IMAGE_MAPPED $WEB_IMAGE"; }
 NODE_READY_SECONDS="${FERRY_NODE_READY_SECONDS:-180}"
+# What a plane's node part runs, each under its pid file <plane>-<name>.pid.
+NODE_PROCESSES=(controller-manager scheduler containerd kubelet provisioner)
 # FERRY_KUBELET_ARGS: extra kubelet flags for both nodes (e.g. --v=4 to see more in .stack/logs/<plane>-kubelet.log).
 
 nodes_enabled() { [[ "${FERRY_STACK_NODES:-1}" != 0 ]]; }

@@ -69,7 +69,6 @@ make_pki() {
   fi
 }
 
-
 make_ca() {
   local pki="$1"
   say "pki: generating a CA, a serving certificate for 127.0.0.1 and a service-account key"
@@ -292,7 +291,7 @@ stop_all() {
 cmd_status() {
   local name plane c names=(etcd source target versitygw)
   if nodes_enabled; then
-    for plane in source target; do for c in controller-manager scheduler containerd kubelet provisioner; do names+=("$plane-$c"); done; done
+    for plane in source target; do for c in "${NODE_PROCESSES[@]}"; do names+=("$plane-$c"); done; done
   fi
   for name in "${names[@]}"; do
     if running "$name"; then echo "$name: running (pid $(cat "$state/$name.pid"), port $(cat "$state/$name.port" 2>/dev/null))"

@@ -13,7 +13,7 @@ import { parseRestoreSpec } from '../../lib/spec/restore-spec.js';
 import { BucketLayout } from '../../lib/store/layout.js';
 import { createAll, inNamespace, seedDocuments, seedModifierConfigMap } from '../support/seed.js';
 import { freshName, stackCluster, stackStore } from '../support/stack.js';
-import { deleteNamespaces, describePods, fetchFromPod, podsOf, volumeFolderOf, waitFor, waitForRunning } from '../support/workloads.js';
+import { deleteNamespaces, fetchFromPod, volumeFolderOf, waitForAffinityVerdict, waitForRunning } from '../support/workloads.js';
 
 const SEED_IMAGE = 'anolis-registry.cn-zhangjiakou.cr.aliyuncs.com/openanolis/nginx:1.14.1-8.6';
 const MAPPED_IMAGE = 'registry.cn-beijing.aliyuncs.com/ferry-demo/nginx:1.14.1-8.6';
@@ -84,15 +84,8 @@ describe('the seed migration on clusters that run it', () => {
     const result = await runRestore({ name, spec: seedRestoreSpec(name, control, false), dryRun: false },
       { store, layout, cluster: target, now: () => new Date(), log: quietLog });
     expect(result.counts.failed, JSON.stringify(result.results.errors)).toBe(0);
-    // NOTE: the scheduler's first verdict may be about the claim, which the provisioner binds a moment later;
-    // it tries again and its verdict then names what keeps the pod off the only node.
-    let last = new Map();
-    const reason = await waitFor('the scheduler\'s verdict on web-0 naming node affinity', async () => {
-      last = await podsOf(target, control);
-      const said = last.get('web-0')?.unschedulable;
-      return said?.includes('affinity') ? said : undefined;
-    }, 120, () => describePods(last));
-    expect(reason).toMatch(/^Unschedulable: 0\/1 nodes are available: 1 node\(s\) didn't match Pod's node affinity\/selector/);
-    expect(last.get('web-0')?.phase).toBe('Pending');
+    const pod = await waitForAffinityVerdict(target, control, 'web-0');
+    expect(pod.unschedulable).toMatch(/^Unschedulable: 0\/1 nodes are available: 1 node\(s\) didn't match Pod's node affinity\/selector/);
+    expect(pod.phase).toBe('Pending');
   });
 });

@@ -77,6 +77,19 @@ export async function waitForRunning(cluster: Cluster, namespace: string, names:
   }, seconds, () => describePods(last));
 }
 
+/**
+ * Waits until the scheduler's verdict on a pod names node affinity, and returns the pod.
+ * NOTE: its first verdict may be about a claim the provisioner binds a moment later; the scheduler tries again.
+ */
+export async function waitForAffinityVerdict(cluster: Cluster, namespace: string, pod: string): Promise<PodView> {
+  let last = new Map<string, PodView>();
+  return waitFor(`the scheduler's verdict on ${namespace}/${pod} naming node affinity`, async () => {
+    last = await podsOf(cluster, namespace);
+    const view = last.get(pod);
+    return view?.unschedulable?.includes('affinity') ? view : undefined;
+  }, 120, () => describePods(last));
+}
+
 /** `name phase node` for each pod, for failure messages. */
 export function describePods(pods: Map<string, PodView>): string {
   return [...pods.values()].map((p) => `${p.name} ${p.phase} ${p.nodeName ?? '(unscheduled)'}${p.unschedulable ? ` ${p.unschedulable}` : ''}`).join('; ') || '(no pods)';
