@@ -4,12 +4,12 @@
  * checkpoints to the bucket and invokes the function again, asynchronously, to continue.
  */
 import { randomUUID } from 'node:crypto';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { RestoreResult } from '../lib/restore/result.js';
 import { RestoreRunningError, runRestore } from '../lib/restore/run-restore.js';
 import { volumeMoverDeps } from '../lib/volumes/open-mover.js';
 import { parseRestoreSpec, parseRestoreSpecText, type RestoreSpec } from '../lib/spec/restore-spec.js';
 import type { Runtime } from './compose.js';
+import { lambdaContinuation, readMaxInvocations } from './continuation.js';
 import { restoreMeasure } from './metrics.js';
 import { ferryHandler, type InvocationContext } from './middleware/index.js';
 
@@ -89,13 +89,7 @@ export interface RestoreSettings {
 
 /** Reads FERRY_RESTORE_MAX_INVOCATIONS (default 20, 1 to 1000); throws an error naming the variable and its value. */
 export function readRestoreSettings(env: Record<string, string | undefined>): RestoreSettings {
-  const raw = env.FERRY_RESTORE_MAX_INVOCATIONS;
-  if (raw === undefined || raw.trim() === '') return { maxInvocations: 20 };
-  const value = Number(raw.trim());
-  if (!/^\d+$/.test(raw.trim()) || value < 1 || value > 1000) {
-    throw new Error(`FERRY_RESTORE_MAX_INVOCATIONS must be a whole number from 1 to 1000 (invocations one restore may take), got ${JSON.stringify(raw)}`);
-  }
-  return { maxInvocations: value };
+  return { maxInvocations: readMaxInvocations(env, 'FERRY_RESTORE_MAX_INVOCATIONS', 'restore') };
 }
 
 /** The core: one invocation of a restore; it continues itself while it is InProgress. */
@@ -129,16 +123,6 @@ export async function restoreHandlerCore(event: RestoreEvent, runtime: Runtime, 
   }
   const { items: _items, skippedByTransform: _skipped, ...summary } = result;
   return { ...summary, resultKey: location.layout.restoreKey(event.spec.name, 'result', { dryRun: event.dryRun }) };
-}
-
-/** Re-invokes this function asynchronously through the Lambda API (FERRY_LAMBDA_ENDPOINT for a local one). */
-export function lambdaContinuation(functionName: string | undefined, env: Record<string, string | undefined> = process.env): RestoreHandlerDeps['continueLater'] {
-  let client: LambdaClient | undefined;
-  return async (event) => {
-    if (!functionName) throw new Error('cannot continue the restore: the invocation has no function name');
-    client ??= new LambdaClient(env.FERRY_LAMBDA_ENDPOINT ? { endpoint: env.FERRY_LAMBDA_ENDPOINT } : {});
-    await client.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(event)) }));
-  };
 }
 
 /** Builds the handler over a runtime (the process's by default). */

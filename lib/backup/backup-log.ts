@@ -14,7 +14,15 @@ export class BackupLogFile {
   private readonly lines: string[] = [];
   private dropped = 0;
 
-  constructor(private readonly backup: string, private readonly clock: () => Date) {}
+  /** `earlier`: the lines of the invocations before this one (a backup handed over, lib/backup/hand-off.ts). */
+  constructor(private readonly backup: string, private readonly clock: () => Date, earlier: readonly string[] = []) {
+    this.lines.push(...earlier.slice(0, MAX_LINES));
+  }
+
+  /** The lines recorded so far, to hand to the next invocation. */
+  recorded(): string[] {
+    return [...this.lines];
+  }
 
   /** A log that writes to `inner` (when given) and records each line here. */
   wrap(inner: BackupLog | undefined): BackupLog {

@@ -19,7 +19,8 @@ import { planBackup } from './select.js';
 import { backupSelectedVolumes, volumeSpecWarnings } from './volumes/backup-volumes.js';
 import { SnapshotError } from './volumes/snapshot.js';
 import { listingTemplate } from './volumes/options.js';
-import { backupVolumeData, withoutClaims } from '../volumes/backup-volume-data.js';
+import { chooseVolumeData, moveVolumeData, volumeDataFiles, withoutClaims, type VolumeDataChoice, type VolumeDataOutcome } from '../volumes/backup-volume-data.js';
+import { serializeHandOff } from './hand-off.js';
 import { DEFAULT_BACKUP_OPTIONS, DEFAULT_BACKUP_TIME_LIMIT_MS, type BackupDeps, type BackupLog, type BackupOutcome, type BackupProgress } from './types.js';
 import { buildVeleroBackup, type BackupPhase, type BackupStatusInput } from './velero-backup.js';
 
@@ -48,8 +49,11 @@ function failureReason(err: unknown): string | undefined {
   return undefined;
 }
 
+/** How long a handed-over backup waits for the invocation that continues it before it counts as abandoned. */
+export const HAND_OFF_PICKUP_MS = 5 * 60_000;
+
 /** Waits for every promise; then rejects with the first failure, if any. */
-async function settleAll(work: Promise<unknown>[]): Promise<void> {
+export async function settleAll(work: Promise<unknown>[]): Promise<void> {
   const failed = (await Promise.allSettled(work)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
 }
@@ -75,6 +79,8 @@ class BackupRun {
   private typesProgress = { done: 0, total: 0 };
   private readonly logFile: BackupLogFile;
   private readonly log: BackupLog;
+  /** Once handed over: when the next invocation must have taken the backup. */
+  private handOffDeadline?: Date;
 
   constructor(private readonly spec: BackupSpec, private readonly deps: BackupDeps) {
     this.options = { ...DEFAULT_BACKUP_OPTIONS, ...deps.options };
@@ -144,16 +150,25 @@ class BackupRun {
     }
     this.throwIfExpired();
     this.files[this.fileName('tarball')] = await writer.finish();
-    // Claims whose data is moved into the bucket first; the CSI snapshot pass sees only the others.
-    const moved = await backupVolumeData({ spec: this.spec, resourceList: this.contents.resourceList() }, {
-      cluster: this.deps.cluster, results: this.results,
-      ...(this.deps.volumeMover ? { mover: this.deps.volumeMover } : {}), ...(this.deps.log ? { log: this.deps.log } : {}),
+    // Claims whose data is moved into the bucket are chosen first; the CSI snapshot pass sees only the others.
+    const choice = await chooseVolumeData({ spec: this.spec, resourceList: this.contents.resourceList() }, {
+      cluster: this.deps.cluster, results: this.results, ...(this.deps.volumeMover ? { mover: this.deps.volumeMover } : {}),
     });
     this.throwIfExpired();
-    const volumeFiles = await backupSelectedVolumes({ spec: this.spec, resourceList: withoutClaims(this.contents.resourceList(), moved.claims) }, {
+    const volumeFiles = await backupSelectedVolumes({ spec: this.spec, resourceList: withoutClaims(this.contents.resourceList(), choice.claims) }, {
       cluster: this.deps.cluster, clock: this.deps.clock, results: this.results,
       ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}), log: this.log,
     });
+    this.throwIfExpired();
+    const handOffAt = this.deps.handOffAt;
+    const moved = await moveVolumeData(this.spec.name, choice.toMove, {
+      cluster: this.deps.cluster, results: this.results, log: this.log,
+      ...(this.deps.volumeMover ? { mover: this.deps.volumeMover } : {}),
+      ...(handOffAt ? { shouldStop: () => this.deps.clock().getTime() >= handOffAt.getTime() } : {}),
+    });
+    this.throwIfExpired();
+    if (moved.pending.length > 0) return await this.handOff(choice, moved, volumeFiles);
+    const movedFiles = volumeDataFiles(moved.volumes, moved.failed, choice.claims);
     // The results are final here: the status and the other files go up at once; only the manifest waits for them.
     const phase: BackupPhase = countMessages(this.results.errors) > 0 ? 'PartiallyFailed' : 'Completed';
     const completedAt = this.deps.clock();
@@ -161,7 +176,7 @@ class BackupRun {
     this.logFile.record('info', `backup ${this.spec.name} ${phase}: ${this.contents.itemCount} items`);
     // allSettled: a failure is recorded in velero-backup.json only once no other write of it is in flight.
     await settleAll([
-      ...[...volumeFiles, ...moved.files].map(([file, body]) => this.putFile(file, body, file === 'volumeData' ? 'application/json' : 'application/gzip')),
+      ...[...volumeFiles, ...movedFiles].map(([file, body]) => this.putFile(file, body, file === 'volumeData' ? 'application/json' : 'application/gzip')),
       this.putFile('resourceList', gzipSync(JSON.stringify(this.contents.resourceList())), 'application/gzip'),
       this.putFile('results', gzipSync(JSON.stringify({ errors: this.results.errors, warnings: this.results.warnings })), 'application/gzip'),
       this.putFile('logs', this.logFile.gzip(), 'application/gzip'),
@@ -173,6 +188,30 @@ class BackupRun {
     await this.deps.store.put(this.key('manifest'), JSON.stringify(manifest, null, 2), { contentType: 'application/json', ifNoneMatch: '*' });
     this.log.info(`backup ${this.spec.name} ${phase}`, { items: this.contents.itemCount, bytes: this.files[this.fileName('tarball')]?.size });
     return this.outcome(phase, completedAt, { manifestKey: this.key('manifest') });
+  }
+
+  /**
+   * Hands the backup over to a fresh invocation while volume moves still run: writes what is final (the resource
+   * list, the CSI records) and ferry-backup-progress.json, and records WaitingForPluginOperations with a deadline by
+   * which the next invocation must have taken it (else it is recorded Failed as abandoned, lib/catalog/abandoned.ts).
+   */
+  private async handOff(choice: VolumeDataChoice, moved: VolumeDataOutcome, volumeFiles: [BackupFile, Uint8Array][]): Promise<BackupOutcome> {
+    const contents = this.contents!;
+    this.log.info(`backup ${this.spec.name}: ${moved.pending.length} volume move(s) still running: a fresh invocation continues the backup`);
+    await settleAll([
+      ...volumeFiles.map(([file, body]) => this.putFile(file, body, 'application/gzip')),
+      this.putFile('resourceList', gzipSync(JSON.stringify(contents.resourceList())), 'application/gzip'),
+    ]);
+    const handOff = serializeHandOff({
+      backup: this.spec.name, invocations: 1, itemsBackedUp: contents.itemCount, byResource: contents.countsByResource(),
+      claims: choice.claims, pending: moved.pending, volumes: moved.volumes, failed: moved.failed,
+      files: { ...this.files }, results: this.results, log: this.logFile.recorded(),
+    });
+    await this.deps.store.put(this.key('handOff'), handOff, { contentType: 'application/json' });
+    this.handOffDeadline = new Date(this.deps.clock().getTime() + HAND_OFF_PICKUP_MS);
+    this.throwIfExpired();
+    await this.putFile('backup', this.veleroBackupJson('WaitingForPluginOperations'), 'application/json', this.claimEtag);
+    return this.outcome('WaitingForPluginOperations', this.deps.clock(), { pendingVolumes: moved.pending.length });
   }
 
   /** Ends the run at its deadline: every wait on the run rejects with the reason. */
@@ -228,7 +267,7 @@ class BackupRun {
       ...(completedAt ? { completedAt } : {}), ...(failureReason ? { failureReason } : {}),
     };
     return JSON.stringify(buildVeleroBackup(this.spec, status, {
-      storageLocation: this.storageLocation, deadline: this.deadline, ...(this.discovery ? { serverVersion: this.discovery.serverVersion } : {}),
+      storageLocation: this.storageLocation, deadline: this.handOffDeadline ?? this.deadline, ...(this.discovery ? { serverVersion: this.discovery.serverVersion } : {}),
       ...(this.deps.sourceCluster ? { sourceCluster: this.deps.sourceCluster } : {}),
     }), null, 2);
   }

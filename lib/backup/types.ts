@@ -69,6 +69,12 @@ export interface BackupDeps {
   deadline?: Date;
   /** Moves claims' data into the bucket when the spec asks for it; without one, data is not moved (a warning). */
   volumeMover?: VolumeMover;
+  /**
+   * When the run stops waiting for volume moves still running and hands the backup over to a fresh invocation (a
+   * function near the end of its time; lib/backup/hand-off.ts): the outcome is then WaitingForPluginOperations.
+   * Absent, the run waits for the moves (until its deadline).
+   */
+  handOffAt?: Date;
 }
 
 /** How long a backup without a given deadline (`ferry backup` on a laptop) may run: 6 hours. */
@@ -93,4 +99,6 @@ export interface BackupOutcome {
   failure?: unknown;
   /** Key of ferry-manifest.json, when the backup was committed. */
   manifestKey?: string;
+  /** Volume moves still running when the run handed the backup over (phase WaitingForPluginOperations). */
+  pendingVolumes?: number;
 }

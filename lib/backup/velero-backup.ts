@@ -3,7 +3,7 @@ import type { BackupSpec } from '../spec/backup-spec.js';
 import { ARCHIVE_FORMAT_VERSION } from '../store/archive-paths.js';
 
 /** Velero's backup phases that Ferry writes. */
-export type BackupPhase = 'InProgress' | 'Completed' | 'PartiallyFailed' | 'Failed';
+export type BackupPhase = 'InProgress' | 'WaitingForPluginOperations' | 'Completed' | 'PartiallyFailed' | 'Failed';
 
 /** The status part of velero-backup.json. */
 export interface BackupStatusInput {
@@ -96,6 +96,32 @@ export function buildVeleroBackup(spec: BackupSpec, status: BackupStatusInput, o
       warnings: status.warnings,
       errors: status.errors,
       ...(status.failureReason ? { failureReason: status.failureReason } : {}),
+    },
+  };
+}
+
+/** The status a later invocation gives a handed-over backup (lib/backup/continue-backup.ts). */
+export interface StatusUpdate {
+  phase: BackupPhase;
+  deadline: Date;
+  completedAt?: Date;
+  warnings?: number;
+  errors?: number;
+  failureReason?: string;
+}
+
+/** velero-backup.json with a new phase and deadline (and its counts and end, once it ends); the rest as it was. */
+export function withStatus(backup: KubeObject, update: StatusUpdate): KubeObject {
+  const status = (backup.status ?? {}) as Record<string, unknown>;
+  return {
+    ...backup,
+    metadata: { ...backup.metadata, annotations: { ...backup.metadata.annotations, [FERRY_ANNOTATIONS.deadline]: update.deadline.toISOString() } },
+    status: {
+      ...status, phase: update.phase,
+      ...(update.completedAt ? { completionTimestamp: veleroTime(update.completedAt) } : {}),
+      ...(update.warnings !== undefined ? { warnings: update.warnings } : {}),
+      ...(update.errors !== undefined ? { errors: update.errors } : {}),
+      ...(update.failureReason ? { failureReason: update.failureReason } : {}),
     },
   };
 }

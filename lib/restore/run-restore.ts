@@ -129,17 +129,18 @@ async function applyPlan(request: RestoreRequest, deps: RestoreDeps, claim: Rest
   run: { verified: boolean; requestsBefore: RequestStats | undefined }): Promise<RestoreResult> {
   const backup = request.spec.backupName!;
   const checkpoint = claim.checkpoint;
+  const reserve = deps.reserveMs ?? 15_000;
+  const shouldStop = () => claim.lost || (deps.remainingMs !== undefined && deps.remainingMs() < reserve);
   const filler = await prepareFills({
     backup, restore: request.name, namespaceMapping: request.spec.namespaceMapping, dryRun: request.dryRun,
     ...(request.spec.restorePVs !== undefined ? { restorePVs: request.spec.restorePVs } : {}),
-  }, { ...deps, results: plan.results, ...(deps.volumeMover ? { mover: deps.volumeMover } : {}) });
-  const reserve = deps.reserveMs ?? 15_000;
+  }, { ...deps, results: plan.results, ...(deps.volumeMover ? { mover: deps.volumeMover } : {}), shouldStop });
   const finishedAll = await applyAll(deps.cluster, plan.groups, {
     policy: request.spec.existingResourcePolicy, dryRun: request.dryRun, concurrency: deps.concurrency ?? 16,
     namespaceLabels: { 'velero.io/backup-name': backup, 'velero.io/restore-name': request.name },
     crdWait: { timeoutMs: 60_000, intervalMs: 250, sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))), now: () => deps.now().getTime() },
     done: checkpoint.done,
-    shouldStop: () => claim.lost || (deps.remainingMs !== undefined && deps.remainingMs() < reserve),
+    shouldStop,
     load: async (entry) => JSON.parse((await plan.spill.read(plan.spilled.at(entry))).toString('utf8')),
     namespaces: plan.namespaces,
     budget: { sizeOf: (entry) => plan.spilled.at(entry).length, maxBytes: RESTORE_LIMITS.maxInFlightBytes },

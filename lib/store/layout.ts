@@ -5,7 +5,7 @@
 
 /** The files of one backup, by role. */
 export type BackupFile = 'backup' | 'tarball' | 'resourceList' | 'results' | 'logs' | 'manifest' | 'volumeSnapshots'
-  | 'csiVolumeSnapshots' | 'csiVolumeSnapshotContents' | 'csiVolumeSnapshotClasses' | 'volumeData';
+  | 'csiVolumeSnapshots' | 'csiVolumeSnapshotContents' | 'csiVolumeSnapshotClasses' | 'volumeData' | 'handOff';
 
 /** Every backup file role, in the order they are written (the manifest last). */
 export const BACKUP_FILES: readonly BackupFile[] = ['tarball', 'resourceList', 'results', 'logs', 'volumeSnapshots',
@@ -23,6 +23,8 @@ const fileNames: Record<BackupFile, (name: string) => string> = {
   csiVolumeSnapshotContents: (n) => `${n}-csi-volumesnapshotcontents.json.gz`,
   csiVolumeSnapshotClasses: (n) => `${n}-csi-volumesnapshotclasses.json.gz`,
   volumeData: () => 'ferry-volume-data.json',
+  /** Not committed by the manifest: an unfinished backup's hand-off between invocations (lib/backup/hand-off.ts). */
+  handOff: () => 'ferry-backup-progress.json',
 };
 
 /** Kubernetes object names: DNS-1123 subdomain, at most 253 characters. Backup and restore names must be one. */

@@ -1,8 +1,9 @@
 /**
  * The backup's volume-data pass: chooses the claims whose data is moved (select-claims.ts), runs one mover per claim
  * (the claims of one namespace one after another, since they share a repository; namespaces side by side), and
- * returns ferry-volume-data.json for the manifest. A mover that fails or times out makes that claim an error (the
- * backup PartiallyFailed) and the others go on.
+ * gives ferry-volume-data.json for the manifest. A mover that fails or times out makes that claim an error (the
+ * backup PartiallyFailed) and the others go on. Moves may outlast a function's invocation: those still running
+ * when the caller stops waiting are returned as pending, and a later call adopts their movers.
  */
 import type { Cluster } from '../kube/cluster.js';
 import { ClusterError } from '../kube/errors.js';
@@ -10,7 +11,7 @@ import type { KubeObject } from '../model/object.js';
 import { addMessage, type RunResults } from '../model/results.js';
 import { runPool } from '../pool.js';
 import type { BackupFile } from '../store/layout.js';
-import { MoverError } from './errors.js';
+import { MovePendingError, MoverError } from './errors.js';
 import type { VolumeMover } from './mover.js';
 import { claimsToMove, consumerNodes, type MoveSpec } from './select-claims.js';
 import { repositoryOf, serializeVolumeData, type VolumeDataEntry, type VolumeDataFailure } from './volume-data-record.js';
@@ -23,20 +24,34 @@ export interface VolumeDataDeps {
   log?: { info(message: string, data?: Record<string, unknown>): void };
   /** Namespaces moved at once (default 2). */
   concurrency?: number;
+  /** Asked between polls: true leaves the moves still running for a later invocation (see MoveControl). */
+  shouldStop?: () => boolean;
 }
 
-/** What the pass did: the claims it took charge of (not snapshotted by the CSI pass) and the file to write. */
-export interface VolumeDataOutcome {
+/** One claim whose data is to be moved, and the node of a running pod that mounts it. */
+export interface ClaimToMove {
+  namespace: string;
+  claim: string;
+  node?: string;
+}
+
+/** The claims the pass takes charge of (the CSI snapshot pass does not see them) and those it moves. */
+export interface VolumeDataChoice {
   claims: string[];
-  files: [BackupFile, Uint8Array][];
+  toMove: ClaimToMove[];
+}
+
+/** What moving did: snapshots taken, claims failed, and claims whose move is still running (a later invocation's). */
+export interface VolumeDataOutcome {
   volumes: VolumeDataEntry[];
   failed: VolumeDataFailure[];
+  pending: ClaimToMove[];
 }
 
-/** Moves the chosen claims' data into the repositories; see the module comment. */
-export async function backupVolumeData(input: { spec: MoveSpec & { name: string }; resourceList: Record<string, string[]> },
-  deps: VolumeDataDeps): Promise<VolumeDataOutcome> {
-  const none: VolumeDataOutcome = { claims: [], files: [], volumes: [], failed: [] };
+/** Chooses the claims whose data is moved (select-claims.ts); none when no mover is configured (with a warning if asked). */
+export async function chooseVolumeData(input: { spec: MoveSpec; resourceList: Record<string, string[]> },
+  deps: Pick<VolumeDataDeps, 'cluster' | 'mover' | 'results'>): Promise<VolumeDataChoice> {
+  const none: VolumeDataChoice = { claims: [], toMove: [] };
   const claims = input.resourceList['v1/PersistentVolumeClaim'] ?? [];
   if (claims.length === 0) return none;
   const pods = await readPods(deps.cluster, input.resourceList['v1/Pod'] ?? []);
@@ -49,21 +64,40 @@ export async function backupVolumeData(input: { spec: MoveSpec & { name: string 
     addMessage(deps.results.warnings, undefined, `the data of ${choice.claims.length} claim(s) is not moved into the bucket: no volume mover is configured for this storage location (storageLocations.<name>.volumeData)`);
     return none;
   }
-  const mover = deps.mover;
   const nodes = consumerNodes(pods);
-  const volumes: VolumeDataEntry[] = [];
-  const failed: VolumeDataFailure[] = [];
-  const byNamespace = new Map<string, string[]>();
-  for (const key of choice.claims) {
-    const [namespace = '', claim = ''] = key.split('/');
-    byNamespace.set(namespace, [...(byNamespace.get(namespace) ?? []), claim]);
-  }
+  return {
+    claims: choice.claims,
+    toMove: choice.claims.map((key) => {
+      const [namespace = '', claim = ''] = key.split('/');
+      const node = nodes.get(key);
+      return { namespace, claim, ...(node ? { node } : {}) };
+    }),
+  };
+}
+
+/**
+ * Moves the claims' data into the repositories: one mover per claim, the claims of one namespace one after another
+ * (they share a repository), namespaces side by side. A claim whose move is still running when `shouldStop` says
+ * so is returned as pending; the same call made later (a fresh invocation) adopts its mover.
+ */
+export async function moveVolumeData(backup: string, toMove: readonly ClaimToMove[], deps: VolumeDataDeps): Promise<VolumeDataOutcome> {
+  const outcome: VolumeDataOutcome = { volumes: [], failed: [], pending: [] };
+  const mover = deps.mover;
+  if (!mover || toMove.length === 0) return outcome;
+  const byNamespace = new Map<string, ClaimToMove[]>();
+  for (const c of toMove) byNamespace.set(c.namespace, [...(byNamespace.get(c.namespace) ?? []), c]);
   const fail = (namespace: string, claim: string, reason: string) => {
-    failed.push({ namespace, claim, reason });
+    outcome.failed.push({ namespace, claim, reason });
     addMessage(deps.results.errors, namespace, `PersistentVolumeClaim ${namespace}/${claim}: volume data not backed up: ${reason}`);
   };
   await runPool([...byNamespace.keys()].sort(), deps.concurrency ?? 2, async (namespace) => {
-    for (const claim of byNamespace.get(namespace)!) {
+    const claims = byNamespace.get(namespace)!;
+    for (const [i, { claim, node }] of claims.entries()) {
+      // A stopped invocation starts no new move: the rest of the namespace waits for the next one.
+      if (deps.shouldStop?.()) {
+        outcome.pending.push(...claims.slice(i));
+        return;
+      }
       const bound = await boundOrReason(deps.cluster, namespace, claim);
       if (bound !== true) {
         addMessage(deps.results.warnings, namespace, `PersistentVolumeClaim ${namespace}/${claim}: ${bound}: no data to move`);
@@ -71,20 +105,29 @@ export async function backupVolumeData(input: { spec: MoveSpec & { name: string 
       }
       try {
         deps.log?.info(`moving the data of PersistentVolumeClaim ${namespace}/${claim} into the bucket`);
-        const node = nodes.get(`${namespace}/${claim}`);
-        const moved = await mover.moveOut({ backup: input.spec.name, namespace, claim, ...(node ? { node } : {}) });
-        volumes.push({ namespace, claim, repository: repositoryOf(namespace), ...moved });
+        const moved = await mover.moveOut({ backup, namespace, claim, ...(node ? { node } : {}) }, deps.shouldStop ? { shouldStop: deps.shouldStop } : {});
+        outcome.volumes.push({ namespace, claim, repository: repositoryOf(namespace), ...moved });
         deps.log?.info(`moved PersistentVolumeClaim ${namespace}/${claim}`, { snapshotId: moved.snapshotId, bytes: moved.bytes, files: moved.files });
       } catch (err) {
+        if (err instanceof MovePendingError) {
+          deps.log?.info(`PersistentVolumeClaim ${namespace}/${claim}: its move continues in a fresh invocation`, { job: err.job });
+          outcome.pending.push(...claims.slice(i));
+          return;
+        }
         if (!(err instanceof MoverError)) throw err;
         fail(namespace, claim, err.kind === 'wrong-password'
-          ? `backup ${input.spec.name}: the kopia repository of namespace ${namespace} refused the repository password (is volumeData.repositoryPassword the one it was created with?)`
+          ? `backup ${backup}: the kopia repository of namespace ${namespace} refused the repository password (is volumeData.repositoryPassword the one it was created with?)`
           : err.message);
       }
     }
   });
-  const record = Buffer.from(serializeVolumeData(volumes, failed), 'utf8');
-  return { claims: choice.claims, files: [['volumeData', record]], volumes, failed };
+  return outcome;
+}
+
+/** ferry-volume-data.json for the manifest, from every snapshot taken and claim failed. */
+export function volumeDataFiles(volumes: readonly VolumeDataEntry[], failed: readonly VolumeDataFailure[], claims: readonly string[]): [BackupFile, Uint8Array][] {
+  if (claims.length === 0) return [];
+  return [['volumeData', Buffer.from(serializeVolumeData([...volumes], [...failed]), 'utf8')]];
 }
 
 /** true when the claim is Bound, else why there is nothing to move. */

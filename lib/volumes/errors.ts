@@ -16,3 +16,14 @@ export class VolumeDataRecordError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * A move is still running when its caller had to stop waiting (a function near the end of its time): its Job is
+ * left running under a name derived from the move, so that the next invocation adopts it instead of starting another.
+ */
+export class MovePendingError extends Error {
+  override name = 'MovePendingError';
+  constructor(readonly job: string, readonly namespace: string) {
+    super(`mover Job ${namespace}/${job} is still running`);
+  }
+}

@@ -3,16 +3,16 @@
  * credentials and password go into a Secret owned by the Job; Job, pod and Secret are deleted when the move ends,
  * whatever its outcome. The Job's pod reports through its termination message (see kopia-script.ts).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Cluster } from '../kube/cluster.js';
-import { ClusterError } from '../kube/errors.js';
+import { AlreadyExists, ClusterError } from '../kube/errors.js';
 import { isRecord, type KubeObject } from '../model/object.js';
 import type { BucketLayout } from '../store/layout.js';
-import { MoverError } from './errors.js';
+import { MovePendingError, MoverError } from './errors.js';
 import { MOVER_LABEL, moverJob, moverSecret } from './job-manifest.js';
 import { readMoverReport, parseRestoredLine, parseSnapshotJson, type MoverReport } from './kopia-output.js';
 import { moverScript, type MoverOperation, type RepositoryLocation } from './kopia-script.js';
-import type { FilledVolume, MovedVolume, MoveInRequest, MoveOutRequest, VolumeMover } from './mover.js';
+import type { FilledVolume, MoveControl, MovedVolume, MoveInRequest, MoveOutRequest, VolumeMover } from './mover.js';
 
 /** S3 credentials a mover gets (in AWS a short-lived session scoped to the repository prefix; locally the stack's keys). */
 export interface MoverCredentials {
@@ -51,24 +51,29 @@ const STUCK = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', '
 export class KubeJobMover implements VolumeMover {
   constructor(private readonly cluster: Cluster, private readonly settings: KubeJobMoverSettings) {}
 
-  async moveOut(request: MoveOutRequest): Promise<MovedVolume> {
-    const report = await this.run(request.namespace, request.namespace, { kind: 'backup', claim: request.claim, backup: request.backup },
-      { 'ferry.dev/backup': request.backup }, request.node);
+  async moveOut(request: MoveOutRequest, control: MoveControl = {}): Promise<MovedVolume> {
+    const name = moverJobName('backup', request.backup, request.namespace, request.claim);
+    const report = await this.run(name, request.namespace, request.namespace, { kind: 'backup', claim: request.claim, backup: request.backup },
+      { 'ferry.dev/backup': request.backup }, control, request.node);
     const moved = parseSnapshotJson(report);
     if ('problem' in moved) throw new MoverError(moved.problem);
     return moved;
   }
 
-  async moveIn(request: MoveInRequest): Promise<FilledVolume> {
-    const report = await this.run(request.namespace, request.sourceNamespace, { kind: 'restore', claim: request.claim, snapshotId: request.snapshotId },
-      { 'ferry.dev/backup': request.backup });
+  async moveIn(request: MoveInRequest, control: MoveControl = {}): Promise<FilledVolume> {
+    const name = moverJobName('restore', request.backup, request.namespace, request.claim, request.snapshotId);
+    const report = await this.run(name, request.namespace, request.sourceNamespace, { kind: 'restore', claim: request.claim, snapshotId: request.snapshotId },
+      { 'ferry.dev/backup': request.backup }, control);
     return parseRestoredLine(report);
   }
 
-  /** Runs one mover Job in `namespace` against the repository of `repositoryNamespace`; returns what it reported as done. */
-  private async run(namespace: string, repositoryNamespace: string, operation: MoverOperation, labels: Record<string, string>, node?: string): Promise<string> {
+  /**
+   * Runs the mover Job `name` in `namespace` against the repository of `repositoryNamespace` (adopting it when an
+   * earlier invocation started it); returns what it reported as done.
+   */
+  private async run(name: string, namespace: string, repositoryNamespace: string, operation: MoverOperation, labels: Record<string, string>,
+    control: MoveControl, node?: string): Promise<string> {
     const s = this.settings;
-    const name = `ferry-mover-${operation.kind}-${randomBytes(5).toString('hex')}`;
     const prefix = s.layout.repositoryPrefix(repositoryNamespace);
     const location = repositoryLocation(s, prefix);
     const timeoutMs = s.timeoutMs ?? 30 * 60_000;
@@ -78,37 +83,60 @@ export class KubeJobMover implements VolumeMover {
       ...(credentials.sessionToken ? { AWS_SESSION_TOKEN: credentials.sessionToken } : {}),
     };
     const what = `mover Job ${namespace}/${name}`;
+    let pending = false;
     try {
-      await this.cluster.create(moverSecret(name, namespace, env, labels));
-      const job = await this.cluster.create(moverJob({
+      const job = await this.adoptOrCreate(name, namespace, env, labels, moverJob({
         name, namespace, claim: operation.claim, image: s.image, script: moverScript(location, repositoryNamespace, operation),
         secretName: name, operation: operation.kind, deadlineSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)), labels,
         ...(s.hostNetwork ? { hostNetwork: true } : {}), ...(s.runAsUser !== undefined ? { runAsUser: s.runAsUser } : {}),
         ...(node ? { node } : {}),
       }));
-      // The Secret goes with its Job should Ferry itself stop before cleaning up.
-      await this.cluster.patch({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace } }, {
-        metadata: { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name, uid: job.metadata.uid, blockOwnerDeletion: false }] },
-      }, 'merge');
-      const report = await this.waitForReport(name, namespace, timeoutMs);
+      const report = await this.waitForReport(name, namespace, job, timeoutMs, control);
       if (!report.ok) throw new MoverError(`${what}: ${report.step} failed: ${report.detail}`, report.kind);
       return report.text;
     } catch (err) {
-      if (err instanceof MoverError) throw err;
+      if (err instanceof MovePendingError) pending = true;
+      if (err instanceof MoverError || err instanceof MovePendingError) throw err;
       if (err instanceof ClusterError) throw new MoverError(`${what}: ${err.message}`, 'failed', { cause: err });
       throw err;
     } finally {
-      await this.cleanUp(name, namespace);
+      // A move left running stays, with its Secret, for the invocation that adopts it.
+      if (!pending) await this.cleanUp(name, namespace);
     }
   }
 
-  /** Polls the Job's pod until its container has terminated, the pod cannot start, or the deadline has passed. */
-  private async waitForReport(name: string, namespace: string, timeoutMs: number): Promise<MoverReport> {
+  /**
+   * Creates the Secret and the Job, or adopts the Job an earlier invocation created under the same name (its
+   * Secret with it). Returns the Job.
+   */
+  private async adoptOrCreate(name: string, namespace: string, env: Record<string, string>, labels: Record<string, string>, manifest: KubeObject): Promise<KubeObject> {
+    const existing = await this.cluster.read('batch/v1', 'Job', name, namespace);
+    if (existing) return existing;
+    try {
+      await this.cluster.create(moverSecret(name, namespace, env, labels));
+    } catch (err) {
+      // Left by an invocation that stopped between the Secret and its Job: it holds the same settings.
+      if (!(err instanceof AlreadyExists)) throw err;
+    }
+    const job = await this.cluster.create(manifest);
+    // The Secret goes with its Job should Ferry itself stop before cleaning up.
+    await this.cluster.patch({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace } }, {
+      metadata: { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name, uid: job.metadata.uid, blockOwnerDeletion: false }] },
+    }, 'merge');
+    return job;
+  }
+
+  /**
+   * Polls the Job's pod until its container has terminated, the pod cannot start, or the deadline (counted from the
+   * Job's creation, so across invocations) has passed; throws MovePendingError when the caller stops waiting first.
+   */
+  private async waitForReport(name: string, namespace: string, job: KubeObject, timeoutMs: number, control: MoveControl): Promise<MoverReport> {
     const s = this.settings;
     const now = s.now ?? Date.now;
     const sleep = s.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const created = Date.parse(String(job.metadata.creationTimestamp ?? ''));
     // A little beyond the Job's own deadline, so that Kubernetes' verdict (DeadlineExceeded) is seen first.
-    const giveUpAt = now() + timeoutMs + 30_000;
+    const giveUpAt = (Number.isNaN(created) ? now() : Math.min(now(), created)) + timeoutMs + 30_000;
     let pollMs = s.pollMs ?? 500;
     for (;;) {
       const pods = await this.podsOf(name, namespace);
@@ -123,6 +151,7 @@ export class KubeJobMover implements VolumeMover {
         const pending = pods.map(pendingReason).find(Boolean);
         return { ok: false, step: 'deadline', detail: `not done within ${Math.round(timeoutMs / 1000)} s${pending ? ` (${pending})` : ''}`, kind: 'timeout' };
       }
+      if (control.shouldStop?.()) throw new MovePendingError(name, namespace);
       await sleep(pollMs);
       pollMs = Math.min(pollMs * 2, 5_000);
     }
@@ -145,6 +174,15 @@ export class KubeJobMover implements VolumeMover {
       quietly(this.cluster.delete('v1', 'Secret', name, namespace)),
     ]);
   }
+}
+
+/**
+ * The mover Job's name for one move: the same move asked again (a continued backup or restore) gets the same name,
+ * and adopts the Job instead of starting a second one. 53 characters at most (a Job's pods add a suffix to it).
+ */
+export function moverJobName(kind: 'backup' | 'restore', backup: string, namespace: string, claim: string, snapshotId = ''): string {
+  const digest = createHash('sha256').update([kind, backup, namespace, claim, snapshotId].join('\0')).digest('hex').slice(0, 16);
+  return `ferry-mover-${kind}-${digest}`;
 }
 
 /** The repository's location as kopia takes it, from the endpoint URL the pods reach. */

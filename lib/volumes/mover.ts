@@ -40,8 +40,20 @@ export interface FilledVolume {
   symlinks?: number;
 }
 
-/** Moves volume data between claims and the bucket; failures throw MoverError with their reason. */
+/** How long a caller waits for a move. */
+export interface MoveControl {
+  /**
+   * Asked before each wait: true leaves the move running and throws MovePendingError (a function near the end of its
+   * time). The same request made again later adopts the running move instead of starting a second one.
+   */
+  shouldStop?: () => boolean;
+}
+
+/**
+ * Moves volume data between claims and the bucket; failures throw MoverError with their reason, a move left
+ * running (see MoveControl) MovePendingError.
+ */
 export interface VolumeMover {
-  moveOut(request: MoveOutRequest): Promise<MovedVolume>;
-  moveIn(request: MoveInRequest): Promise<FilledVolume>;
+  moveOut(request: MoveOutRequest, control?: MoveControl): Promise<MovedVolume>;
+  moveIn(request: MoveInRequest, control?: MoveControl): Promise<FilledVolume>;
 }

@@ -2,7 +2,9 @@
  * The restore's volume-data pass: reads the backup's ferry-volume-data.json and, once the claims' priority group is
  * applied, fills each restored claim from its kopia snapshot with a mover Job, before any later group (pods, then
  * the workloads) is applied. A filled claim is annotated with its snapshot, so a resumed restore does not fill it
- * again. A fill that fails is an error of that claim; the rest of the restore goes on and reports it.
+ * again. A fill that fails is an error of that claim; the rest of the restore goes on and reports it. Fills still
+ * running when the invocation must stop are left running: the restore continues in a fresh invocation, which adopts
+ * them (the mover Job's name comes from the fill) before any later group is applied.
  */
 import type { Cluster } from '../kube/cluster.js';
 import { ClusterError } from '../kube/errors.js';
@@ -12,7 +14,7 @@ import { runPool } from '../pool.js';
 import { NotFoundError } from '../store/errors.js';
 import type { BucketLayout } from '../store/layout.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { MoverError } from './errors.js';
+import { MovePendingError, MoverError } from './errors.js';
 import type { VolumeMover } from './mover.js';
 import { parseVolumeData, type VolumeDataEntry } from './volume-data-record.js';
 
@@ -41,6 +43,8 @@ export interface FillDeps {
   log: { info(message: string, data?: Record<string, unknown>): void; warn(message: string, data?: Record<string, unknown>): void };
   /** Claims filled at once (default 2). */
   concurrency?: number;
+  /** Asked between polls: true leaves the fills running for the next invocation (the restore's own stop rule). */
+  shouldStop?: () => boolean;
 }
 
 /** Fills restored claims from the backup's snapshots; `afterGroup` is called by apply after each priority group. */
@@ -57,15 +61,34 @@ export class VolumeFiller {
     return [...this.byTarget.keys()].sort();
   }
 
-  /** After the claims' group: fills every restored claim that has data and is not filled yet. */
-  async afterGroup(name: string, objects: () => Promise<KubeObject[]>): Promise<void> {
-    if (name !== CLAIMS_GROUP || this.byTarget.size === 0) return;
+  /**
+   * After the claims' group: fills every restored claim that has data and is not filled yet. false when fills are
+   * still running because the invocation must stop (the restore goes no further in this invocation).
+   */
+  async afterGroup(name: string, objects: () => Promise<KubeObject[]>): Promise<boolean> {
+    if (name !== CLAIMS_GROUP || this.byTarget.size === 0) return true;
     const wanted = (await objects()).map((o) => ({ claim: o, entry: this.byTarget.get(`${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`) }))
       .filter((w): w is { claim: KubeObject; entry: VolumeDataEntry } => w.entry !== undefined);
-    await runPool(wanted, this.deps.concurrency ?? 2, ({ claim, entry }) => this.fill(claim, entry));
+    let pending = 0;
+    await runPool(wanted, this.deps.concurrency ?? 2, async ({ claim, entry }) => {
+      if (this.deps.shouldStop?.() || !(await this.fill(claim, entry))) pending++;
+    });
+    return pending === 0;
   }
 
-  private async fill(claim: KubeObject, entry: VolumeDataEntry): Promise<void> {
+  /** Fills one claim; false when its fill is left running for the next invocation. */
+  private async fill(claim: KubeObject, entry: VolumeDataEntry): Promise<boolean> {
+    try {
+      await this.fillOrReport(claim, entry);
+      return true;
+    } catch (err) {
+      if (!(err instanceof MovePendingError)) throw err;
+      this.deps.log.info(`PersistentVolumeClaim ${claim.metadata.namespace ?? ''}/${claim.metadata.name ?? ''}: its fill continues in a fresh invocation`, { job: err.job });
+      return false;
+    }
+  }
+
+  private async fillOrReport(claim: KubeObject, entry: VolumeDataEntry): Promise<void> {
     const namespace = claim.metadata.namespace ?? '';
     const name = claim.metadata.name ?? '';
     const what = `PersistentVolumeClaim ${namespace}/${name}`;
@@ -87,7 +110,8 @@ export class VolumeFiller {
     }
     try {
       this.deps.log.info(`filling ${what} from kopia snapshot ${entry.snapshotId}`);
-      const filled = await this.deps.mover.moveIn({ backup: this.backup, sourceNamespace: entry.namespace, snapshotId: entry.snapshotId, namespace, claim: name });
+      const filled = await this.deps.mover.moveIn({ backup: this.backup, sourceNamespace: entry.namespace, snapshotId: entry.snapshotId, namespace, claim: name },
+        this.deps.shouldStop ? { shouldStop: this.deps.shouldStop } : {});
       await this.deps.cluster.patch(live, { metadata: { annotations: { [RESTORED_FROM_ANNOTATION]: entry.snapshotId } } }, 'merge');
       this.deps.log.info(`filled ${what}`, { snapshotId: entry.snapshotId, ...filled });
     } catch (err) {

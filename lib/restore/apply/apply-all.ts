@@ -37,9 +37,9 @@ export interface ApplyAllOptions<T = KubeObject> {
   budget?: { sizeOf: (entry: T) => number; maxBytes: number };
   /**
    * Called once each group is applied, before the next one starts, with its name and a loader of its objects (volume
-   * data fills the restored claims here).
+   * data fills the restored claims here). false stops the run there, unfinished (work left for the next invocation).
    */
-  afterGroup?: (name: string, objects: () => Promise<KubeObject[]>) => Promise<void>;
+  afterGroup?: (name: string, objects: () => Promise<KubeObject[]>) => Promise<boolean | void>;
 }
 
 const CRD_GROUP = 'customresourcedefinitions.apiextensions.k8s.io';
@@ -88,7 +88,7 @@ export async function applyAll<T = KubeObject>(cluster: Cluster, groups: readonl
     }, options.shouldStop);
     if (started < group.items.length) return { finished: false };
     if (group.name === CRD_GROUP && !options.dryRun) await waitForEstablished(cluster, crds, options);
-    await options.afterGroup?.(group.name, () => Promise.all(group.items.map(load)));
+    if ((await options.afterGroup?.(group.name, () => Promise.all(group.items.map(load)))) === false) return { finished: false };
   }
   return { finished: true };
 }

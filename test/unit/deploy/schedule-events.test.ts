@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ruleName, scheduleEvents } from '../../../scripts/deploy/schedule-events.js';
 import { SpecError } from '../../../lib/spec/problems.js';
-import { parseBackupEvent } from '../../../functions/backup.js';
+import { parseBackupEvent, type BackupRequest } from '../../../functions/backup.js';
 
 const schedule = (name: string, expr: string, extra = '') => `apiVersion: csdr.alibabacloud.com/v1beta1
 kind: BackupSchedule
@@ -39,7 +39,7 @@ describe('scheduleEvents', () => {
   it('delivers an event the backup function accepts as that schedule, fired at that time', () => {
     const [event] = scheduleEvents(schedule('nightly', '1 4 * * *'), 'schedules.yaml', 'ferry-dev');
     const delivered = JSON.parse(event!.schedule.inputTransformer.inputTemplate.replace('<time>', '2026-01-10T04:01:00Z')) as Record<string, unknown>;
-    const request = parseBackupEvent(delivered);
+    const request = parseBackupEvent(delivered) as BackupRequest;
     expect(request.document.type).toBe('schedule');
     expect(request.document.type === 'schedule' && request.document.schedule.name).toBe('nightly');
     expect(request.time?.toISOString()).toBe('2026-01-10T04:01:00.000Z');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BACKUP_RESERVE_MS, backupHandlerCore, createBackupHandler, parseBackupEvent, type BackupHandlerDeps } from '../../../functions/backup.js';
+import { BACKUP_RESERVE_MS, backupHandlerCore, createBackupHandler, parseBackupEvent, type BackupHandlerDeps, type BackupRequest } from '../../../functions/backup.js';
 import { createRuntime } from '../../../functions/compose.js';
 import { EventValidationError } from '../../../functions/middleware/index.js';
 import { BackupFailedError } from '../../../lib/backup/errors.js';
@@ -36,7 +36,7 @@ describe('parseBackupEvent', () => {
   });
 
   it('reads an invocation carrying a Velero Backup as YAML text', () => {
-    const req = parseBackupEvent(loadEvent('backup-invoke-yaml'));
+    const req = parseBackupEvent(loadEvent('backup-invoke-yaml')) as BackupRequest;
     expect(req.document).toMatchObject({ type: 'backup', backup: { name: 'shop-before-upgrade', ttl: '72h0m0s', excludedResources: ['secrets'] } });
   });
 
