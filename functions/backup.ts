@@ -60,6 +60,8 @@ export type BackupHandlerDeps = Pick<Runtime, 'config' | 'clock'> & {
   continueLater?: ContinueLater;
   /** Most invocations one backup may take (FERRY_BACKUP_MAX_INVOCATIONS, default 20). */
   maxInvocations?: number;
+  /** The volume mover of a location in a cluster (default: from the location's volumeData settings). */
+  openMover?: typeof volumeMoverDeps;
 };
 
 /** The function's answer. */
@@ -153,7 +155,7 @@ export async function backupHandlerCore(req: BackupRequest | BackupContinueReque
   const cluster = await deps.openCluster(clusterName);
   const outcome = await runBackup(spec, {
     store: location.store, layout: location.layout, cluster, clock: deps.clock, storageLocation: location.name, sourceCluster: clusterName, log: deps.log,
-    ...invocationTimes(deps, context), ...volumeMoverDeps(location, cluster),
+    ...invocationTimes(deps, context), ...(deps.openMover ?? volumeMoverDeps)(location, cluster),
   });
   return respond(outcome, { cluster: clusterName, storageLocation: location.name, location: spec.storageLocation, continuation: 0 }, deps);
 }
@@ -177,7 +179,7 @@ async function continueHandlerCore(req: BackupContinueRequest, deps: BackupHandl
   const outcome: BackupOutcome | ContinueSkipped = await continueBackup(req.continueBackup, {
     store: location.store, layout: location.layout, cluster, clock: deps.clock, log: deps.log,
     deadline: times.deadline ?? new Date(deps.clock().getTime() + DEFAULT_BACKUP_TIME_LIMIT_MS), ...(times.handOffAt ? { handOffAt: times.handOffAt } : {}),
-    ...volumeMoverDeps(location, cluster),
+    ...(deps.openMover ?? volumeMoverDeps)(location, cluster),
   });
   if ('skipped' in outcome) {
     deps.log.info(outcome.skipped, { backup: req.continueBackup });

@@ -97,11 +97,12 @@ export function iamStatements(config: FerryConfig, fn: FunctionName, functionPre
       Resource: [options.indexQueueArn],
     });
   }
-  if (fn === 'restore') {
+  // A long restore checkpoints and invokes itself again; so does a backup whose volume moves outlast an invocation.
+  const movesVolumeData = Object.values(config.storageLocations).some((l) => l.volumeData !== undefined);
+  if (fn === 'restore' || (fn === 'backup' && movesVolumeData)) {
     statements.push({
       Sid: 'ContinueItself', Effect: 'Allow', Action: ['lambda:InvokeFunction'],
-      // A long restore checkpoints and invokes itself again.
-      Resource: [sub(`arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${functionPrefix}-restore`)],
+      Resource: [sub(`arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${functionPrefix}-${fn}`)],
     });
   }
   if (!access.clusters) return statements;

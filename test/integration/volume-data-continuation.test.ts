@@ -51,7 +51,8 @@ function recording(cluster: Cluster, afterJob: () => void = () => undefined): { 
 }
 
 describe('volume moves that outlast an invocation', () => {
-  const source = recording(stackCluster('source'));
+  let moverStarted = false;
+  const source = recording(stackCluster('source'), () => { moverStarted = true; });
   const target = stackCluster('target');
 
   beforeAll(async () => {
@@ -70,10 +71,10 @@ describe('volume moves that outlast an invocation', () => {
       apiVersion: 'ferry.dev/v1', kind: 'ApplicationBackup', metadata: { name: backupName },
       spec: { backupType: 'AppAndPvBackup', includedNamespaces: [app] },
     }, 'backup.yaml');
-    // The hand-off time has passed already: the invocation starts the mover and stops waiting at its first look.
-    const outcome = await runBackup(spec, {
-      store, layout, cluster: source.cluster, clock: () => new Date(), handOffAt: new Date(0), volumeMover: stackMover(source.cluster, layout),
-    });
+    // The invocation's clock passes its hand-off time once the mover is started: it stops waiting at its first look.
+    const handOffAt = new Date(Date.now() + 3_600_000);
+    const clock = () => new Date(Date.now() + (moverStarted ? 2 * 3_600_000 : 0));
+    const outcome = await runBackup(spec, { store, layout, cluster: source.cluster, clock, handOffAt, volumeMover: stackMover(source.cluster, layout) });
     expect(outcome.phase).toBe('WaitingForPluginOperations');
     expect(outcome.pendingVolumes).toBe(1);
     expect(source.jobs).toHaveLength(1);

@@ -58,6 +58,13 @@ describe('iamStatements', () => {
     for (const fn of ['backup', 'index', 'expire'] as const) expect(bySid(withBucket, fn).ContinueItself).toBeUndefined();
   });
 
+  it('lets backup invoke itself too once a location moves volume data (a hand-over of moves that outlast it)', () => {
+    const [name, location] = Object.entries(withBucket.storageLocations)[0]!;
+    const moving: FerryConfig = { ...withBucket, storageLocations: { [name]: { ...location, volumeData: { repositoryPassword: 'p'.repeat(12), moverImage: 'm:1' } } } };
+    expect(bySid(moving, 'backup').ContinueItself?.Resource).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:ferry-dev-backup' }]);
+    for (const fn of ['index', 'expire'] as const) expect(bySid(moving, fn).ContinueItself).toBeUndefined();
+  });
+
   it('grants cluster credentials to the functions that open clusters and to no other', () => {
     for (const fn of ['backup', 'restore'] as const) expect(Object.keys(bySid(withClusters, fn))).toEqual(expect.arrayContaining(['ReadClusterSecrets', 'DescribeEksClusters']));
     for (const fn of ['index', 'expire'] as const) expect(Object.keys(bySid(withClusters, fn))).not.toEqual(expect.arrayContaining(['ReadClusterSecrets']));
