@@ -25,6 +25,23 @@ export async function runningPods(cluster: Cluster, namespace: string, ownerUid:
   return lines;
 }
 
+/**
+ * What each seed pod of `namespace` serves, against the pages written in the source: one line per pod that does not
+ * serve its page (none when the volume data came across).
+ */
+export async function pageProblems(cluster: Cluster, namespace: string, written: ReadonlyMap<string, string>): Promise<string[]> {
+  const problems: string[] = [];
+  for (const name of SEED_PODS) {
+    const pod = await cluster.read('v1', 'Pod', name, namespace);
+    const ip = (pod?.status as { podIP?: string } | undefined)?.podIP;
+    const page = ip ? await fetchFromPod(ip, '/index.html') : undefined;
+    if (page?.status !== 200 || page.body !== written.get(name)) {
+      problems.push(`${namespace}/${name} serves ${page ? `HTTP ${page.status} ${JSON.stringify(page.body.trim().slice(0, 80))}` : 'nothing (no pod IP)'}, not the page written in the source`);
+    }
+  }
+  return problems;
+}
+
 /** Writes a page into each seed pod's volume, as a user's data; returns where. */
 export async function writePages(cluster: Cluster, namespace: string, text: (pod: string) => string): Promise<string[]> {
   const written: string[] = [];

@@ -14,9 +14,10 @@ import { AlreadyExists } from '../../lib/kube/errors.js';
 import { cloneJson, type KubeObject } from '../../lib/model/object.js';
 import { parseDocuments } from '../../lib/spec/documents.js';
 import { readStackEnv, startOffline, type Offline } from '../offline/offline.js';
+import { writeDemoConfig } from './volume-config.js';
 import { formatMs, StepFailed, Steps } from './steps.js';
 import { deleteNamespaces } from '../../test/support/workloads.js';
-import { runningPods, unschedulableReason, writePages } from './pods.js';
+import { pageProblems, runningPods, SEED_PODS, unschedulableReason, writePages } from './pods.js';
 import { beforeAfterTable, checkRestored, viewOf, type StatefulSetView } from './verify.js';
 
 const repo = resolve(import.meta.dirname, '../..');
@@ -87,6 +88,8 @@ async function main(): Promise<number> {
   let podsBefore: string[] = [];
   let podsAfter: string[] = [];
   let controlReason = '';
+  const pages = new Map<string, string>();
+  let pagesMatch = false;
 
   try {
     await steps.run('build and start the local stack (etcd, versitygw, two clusters with controllers and a node each)', async (note) => {
@@ -97,7 +100,9 @@ async function main(): Promise<number> {
     });
     // The stack's bucket credentials and endpoints, for the demo's own reads (the functions get them from osls).
     Object.assign(process.env, readStackEnv(stackDir));
-    const config = await loadConfig(join(stackDir, 'ferry.yaml'), process.env);
+    // The demo's config moves the claims' data through the bucket (volume-config.ts).
+    const configFile = writeDemoConfig(stackDir) ?? join(stackDir, 'ferry.yaml');
+    const config = await loadConfig(configFile, process.env);
     const source = await openCluster(config, 'source');
     const target = await openCluster(config, 'target');
     cleanups.push(() => { source.close(); target.close(); });
@@ -105,7 +110,7 @@ async function main(): Promise<number> {
 
     let offline!: Offline;
     await steps.run('start the functions (osls offline, Lambda API on port 3002) and the bucket-event bridge', async (note) => {
-      offline = await startOffline({ stackDir, log: (l) => note(l) });
+      offline = await startOffline({ stackDir, configFile, log: (l) => note(l) });
       cleanups.push(() => offline.stop());
     });
 
@@ -113,7 +118,9 @@ async function main(): Promise<number> {
       await replaceAll(source, app, note);
       const loaded = (await source.read(sts.apiVersion, sts.kind, sts.metadata.name!, 'default'))!;
       before = viewOf(loaded);
-      for (const w of await writePages(source, 'default', (pod) => `${pod}: written in the data centre at ${new Date().toISOString()}\n`)) note(`page ${w}`);
+      const stamp = new Date().toISOString();
+      for (const pod of SEED_PODS) pages.set(pod, `${pod}: written in the data centre at ${stamp}\n`);
+      for (const w of await writePages(source, 'default', (pod) => pages.get(pod)!)) note(`page ${w}`);
       podsBefore = await runningPods(source, 'default', String(loaded.metadata.uid));
       for (const l of podsBefore) note(l);
     });
@@ -170,6 +177,11 @@ async function main(): Promise<number> {
       note(found.length ? `${found.length} difference(s) from what the seed expects` : 'namespace, image and affinity are what the seed expects');
       podsAfter = await runningPods(target, targetNamespace, String(restored.metadata.uid));
       for (const l of podsAfter) note(l);
+      if (configFile.endsWith('ferry-demo.yaml')) {
+        const wrong = await pageProblems(target, targetNamespace, pages);
+        pagesMatch = wrong.length === 0;
+        found.push(...wrong);
+      }
       return found;
     });
 
@@ -196,7 +208,7 @@ async function main(): Promise<number> {
       'pods in source/default:', ...podsBefore.map((l) => `  ${l}`),
       `pods in target/${targetNamespace}:`, ...podsAfter.map((l) => `  ${l}`),
       `without the modifier rules (target/${controlNamespace}): web-0 Pending, ${controlReason}`,
-      '(the demo\'s configuration moves no volume data: the restored claims get new, empty volumes; see README, "Volume data through the bucket")',
+      ...(pagesMatch ? ['each pod in the target serves the page written into its volume in the source (volume data through the bucket)'] : []),
       '',
       `restore ${restoreName}: ${restoreCounts}`,
       '',

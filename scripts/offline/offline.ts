@@ -36,6 +36,8 @@ export interface OfflineOptions {
   schedulesFile?: string;
   /** Skip bundling (the artifacts in dist/functions are current). */
   skipBuild?: boolean;
+  /** The functions' config file (default: the stack's ferry.yaml). */
+  configFile?: string;
   log?: (line: string) => void;
 }
 
@@ -91,7 +93,7 @@ export async function startOffline(options: OfflineOptions = {}): Promise<Offlin
     const logFile = join(stackDir, 'logs', 'offline.log');
     const child = spawnOffline(stage, lambdaPort, {
       ...process.env, ...stackEnv,
-      FERRY_CONFIG: join(stackDir, 'ferry.yaml'), FERRY_CONFIG_JSON: '', FERRY_CONFIG_YAML: '',
+      FERRY_CONFIG: options.configFile ?? join(stackDir, 'ferry.yaml'), FERRY_CONFIG_JSON: '', FERRY_CONFIG_YAML: '',
       // serverless-offline's scheduler misreads AWS cron and long rates: backup schedules fire from runSchedules below.
       FERRY_SCHEDULES: '',
       FERRY_LAMBDA_ENDPOINT: lambdaEndpoint, FERRY_LAMBDA_PORT: String(lambdaPort),
