@@ -62,8 +62,14 @@ export function configDocument(config: FerryConfig): Record<string, unknown> {
       case 'eks': return [name, { eks: { name: c.name, region: c.region }, ...usedBy }];
     }
   }));
+  // volumeData's timeout is parsed into milliseconds: written back as the duration the config takes.
+  const storageLocations = Object.fromEntries(Object.entries(config.storageLocations).map(([name, l]) => {
+    if (!l.volumeData) return [name, l];
+    const { moverTimeoutMs, ...volumeData } = l.volumeData;
+    return [name, { ...l, volumeData: { ...volumeData, ...(moverTimeoutMs !== undefined ? { moverTimeout: `${moverTimeoutMs}ms` } : {}) } }];
+  }));
   return {
-    apiVersion: 'ferry.dev/v1', kind: 'FerryConfig', clusters, storageLocations: config.storageLocations,
+    apiVersion: 'ferry.dev/v1', kind: 'FerryConfig', clusters, storageLocations,
     defaultStorageLocation: config.defaultStorageLocation, ...(config.defaultCluster ? { defaultCluster: config.defaultCluster } : {}),
   };
 }

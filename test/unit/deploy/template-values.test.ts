@@ -11,7 +11,10 @@ describe('configDocument', () => {
         plain: { type: 'secretsManager', secretId: 'ferry/other', usedBy: ['backup'] },
         prod: { type: 'eks', name: 'prod', region: 'us-west-2', usedBy: ['restore'] },
       },
-      storageLocations: { default: { bucket: 'b', prefix: 'p', endpoint: 'http://127.0.0.1:7070', forcePathStyle: true } },
+      storageLocations: {
+        default: { bucket: 'b', prefix: 'p', endpoint: 'http://127.0.0.1:7070', forcePathStyle: true },
+        moving: { bucket: 'b', prefix: 'q', volumeData: { repositoryPassword: 'a-long-password', moverImage: 'm:1', moverHostNetwork: true, moverTimeoutMs: 600_000 } },
+      },
       defaultStorageLocation: 'default',
       defaultCluster: 'file',
     };
