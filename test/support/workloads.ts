@@ -110,8 +110,17 @@ export async function volumeFolderOf(cluster: Cluster, namespace: string, claim:
 
 /** The body of http://<pod IP><path>, fetched from this machine (pods are on the plane's bridge). */
 export async function fetchFromPod(podIP: string, path: string): Promise<{ status: number; body: string }> {
-  const response = await fetch(`http://${podIP}${path}`, { signal: AbortSignal.timeout(10_000) });
-  return { status: response.status, body: await response.text() };
+  // A pod reported Running may not listen yet (its container just started): connection errors are retried a while.
+  let lastError = '';
+  return waitFor(`an answer from ${podIP}${path}`, async () => {
+    try {
+      const response = await fetch(`http://${podIP}${path}`, { signal: AbortSignal.timeout(10_000) });
+      return { status: response.status, body: await response.text() };
+    } catch (err) {
+      lastError = `${(err as Error).message}${(err as Error).cause ? `: ${String((err as Error).cause)}` : ''}`;
+      return undefined;
+    }
+  }, 30, () => lastError);
 }
 
 /**
