@@ -23,6 +23,9 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<s
   return el;
 }
 
+/** Shows a page; a page given one of these by the router shows nothing once the user has moved on. */
+export type Show = (...children: Child[]) => void;
+
 /** Replaces the main area's content and moves focus there (keyboard and screen-reader users land on the page). */
 export function show(...children: Child[]): void {
   const main = document.getElementById('main')!;
@@ -52,7 +55,7 @@ export function progressBar(done: number, total: number): HTMLElement {
 export function diffBlock(diff: string): HTMLElement {
   return h('pre', { class: 'diff' }, diff.split('\n').filter((l) => l !== '').map((line) => {
     const cls = line.startsWith('@@') ? 'hunk' : line.startsWith('+') ? 'add' : line.startsWith('-') ? 'del' : undefined;
-    return cls ? h('span', { class: cls }, line) : `${line}\n`;
+    return cls ? h('span', { class: cls }, `${line}\n`) : `${line}\n`;
   }));
 }
 

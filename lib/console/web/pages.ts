@@ -6,14 +6,14 @@ import type { BackupDetail, BackupList } from '../backups.js';
 import type { RestoreRow } from '../restores.js';
 import type { ScheduleRow } from '../schedules.js';
 import { api, setToken } from './api.js';
-import { barChart, bytes, h, relative, show } from './dom.js';
+import { barChart, bytes, h, relative, show as showNow, type Show } from './dom.js';
 
 type SortKey = 'name' | 'sourceCluster' | 'phase' | 'created' | 'expires' | 'items' | 'size';
 
 const sortState: { key: SortKey; down: boolean; filter: string } = { key: 'created', down: true, filter: '' };
 
 /** The backups list: filter by any text, sort by any column (each header is a button). */
-export async function backupsPage(): Promise<void> {
+export async function backupsPage(show: Show): Promise<void> {
   const list = await api<BackupList>('GET', 'backups');
   const body = h('tbody');
   const count = h('p', { class: 'hint', 'aria-live': 'polite' });
@@ -38,7 +38,7 @@ export async function backupsPage(): Promise<void> {
     count.textContent = `${rows.length} of ${list.backups.length} backups`;
   };
   const header = (key: SortKey, label: string, num = false) => h('th', { class: num ? 'num' : undefined, 'aria-sort': sortState.key === key ? (sortState.down ? 'descending' : 'ascending') : 'none' },
-    h('button', { type: 'button', onclick: () => { sortState.down = sortState.key === key ? !sortState.down : false; sortState.key = key; void backupsPage(); } }, label, sortState.key === key ? (sortState.down ? ' ▼' : ' ▲') : ''));
+    h('button', { type: 'button', onclick: () => { sortState.down = sortState.key === key ? !sortState.down : false; sortState.key = key; void backupsPage(show); } }, label, sortState.key === key ? (sortState.down ? ' ▼' : ' ▲') : ''));
   const filter = h('input', { id: 'filter', type: 'search', value: sortState.filter, placeholder: 'name, cluster, phase', oninput: (e: Event) => { sortState.filter = (e.target as HTMLInputElement).value; render(); } });
   render();
   show(h('h1', {}, 'Backups'),
@@ -58,7 +58,7 @@ function messages(title: string, result: Result, cls: string): HTMLElement | nul
 }
 
 /** One backup: facts, objects by namespace and by resource type as charts, warnings and errors, volumes. */
-export async function backupPage(name: string): Promise<void> {
+export async function backupPage(name: string, show: Show): Promise<void> {
   const d = await api<BackupDetail>('GET', `backups/${encodeURIComponent(name)}`);
   const e = d.entry;
   const sorted = (r: Record<string, number>) => Object.entries(r).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
@@ -87,7 +87,7 @@ export async function backupPage(name: string): Promise<void> {
 }
 
 /** Every restore. */
-export async function restoresPage(): Promise<void> {
+export async function restoresPage(show: Show): Promise<void> {
   const { restores } = await api<{ restores: RestoreRow[] }>('GET', 'restores');
   show(h('h1', {}, 'Restores'),
     h('div', { class: 'table-wrap' }, h('table', {},
@@ -99,7 +99,7 @@ export async function restoresPage(): Promise<void> {
 }
 
 /** The schedules, each with a button that takes a backup now from its spec. */
-export async function schedulesPage(): Promise<void> {
+export async function schedulesPage(show: Show): Promise<void> {
   const { schedules } = await api<{ schedules: ScheduleRow[] }>('GET', 'schedules');
   const status = h('p', { 'aria-live': 'polite' });
   const backupNow = async (name: string) => {
@@ -122,7 +122,7 @@ export async function schedulesPage(): Promise<void> {
 }
 
 /** Asks for the console token (the stack prints it; in AWS, a Cognito ID token). */
-export function tokenPage(message?: string): void {
+export function tokenPage(message?: string, show: Show = showNow): void {
   const input = h('input', { id: 'token', type: 'password', autocomplete: 'off' });
   show(h('h1', {}, 'Sign in'),
     message ? h('p', { class: 'error' }, message) : null,

@@ -3,7 +3,7 @@
 import type { RestorePreview } from '../preview.js';
 import type { RestoreStatus } from '../restores.js';
 import { api, ApiError } from './api.js';
-import { diffBlock, h, progressBar, show } from './dom.js';
+import { diffBlock, h, progressBar, type Show } from './dom.js';
 
 /** `a=b` lines (or `a: b`) as a map; blank lines ignored. */
 export function parseMapping(text: string): Record<string, string> {
@@ -26,7 +26,7 @@ function problemsOf(err: unknown): HTMLElement {
 }
 
 /** The restore form. Start stays disabled until a preview of exactly the form's current values succeeded. */
-export async function restorePage(query: URLSearchParams): Promise<void> {
+export async function restorePage(query: URLSearchParams, show: Show): Promise<void> {
   const { clusters } = await api<{ clusters: string[] }>('GET', 'clusters');
   const backup = query.get('backup') ?? '';
   const inputs = {
@@ -107,7 +107,7 @@ function previewView(p: RestorePreview): HTMLElement {
 const FINAL = new Set(['Completed', 'PartiallyFailed', 'Failed']);
 
 /** A restore's progress by priority group, polled until its phase is final; every failed object with its message. */
-export async function progressPage(name: string, isCurrent: () => boolean, wait: (ms: number) => Promise<void>): Promise<void> {
+export async function progressPage(name: string, isCurrent: () => boolean, wait: (ms: number) => Promise<void>, show: Show): Promise<void> {
   for (let waited = 0; isCurrent(); waited++) {
     let s: RestoreStatus | undefined;
     try {
