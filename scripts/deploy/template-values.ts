@@ -38,8 +38,10 @@ export function templateValues(env: Env, rulePrefix: string): TemplateValues {
   const configEnv = env.FERRY_CONFIG || env.FERRY_CONFIG_JSON || env.FERRY_CONFIG_YAML ? env : { ...env, FERRY_CONFIG: 'ferry.yaml' };
   const config = readConfig(configEnv);
   const schedulesFile = env.FERRY_SCHEDULES ?? (existsSync('schedules.yaml') ? 'schedules.yaml' : undefined);
-  const schedulesYaml = schedulesFile ? readFileSync(resolve(schedulesFile), 'utf8') : '';
-  const schedules = schedulesFile ? scheduleEvents(schedulesYaml, schedulesFile, rulePrefix) : [];
+  const schedulesText = schedulesFile ? readFileSync(resolve(schedulesFile), 'utf8') : '';
+  const schedules = schedulesFile ? scheduleEvents(schedulesText, schedulesFile, rulePrefix) : [];
+  // Offline, schedules fire from scripts/offline's own scheduler (FERRY_SCHEDULES is empty there); the console still lists them.
+  const schedulesYaml = env.FERRY_CONSOLE_SCHEDULES ? readFileSync(resolve(env.FERRY_CONSOLE_SCHEDULES), 'utf8') : schedulesText;
   // S3 event notifications exist only on AWS buckets; a custom endpoint (versitygw) gets its events by webhook.
   const queueArn = env.FERRY_INDEX_QUEUE_ARN || undefined;
   // From a queue, index answers which messages failed (a partial batch response), so one bad message is retried alone.

@@ -100,7 +100,7 @@ export async function startOffline(options: OfflineOptions = {}): Promise<Offlin
       ...process.env, ...stackEnv,
       FERRY_CONFIG: options.configFile ?? join(stackDir, 'ferry.yaml'), FERRY_CONFIG_JSON: '', FERRY_CONFIG_YAML: '',
       // serverless-offline's scheduler misreads AWS cron and long rates: backup schedules fire from runSchedules below.
-      FERRY_SCHEDULES: '',
+      FERRY_SCHEDULES: '', FERRY_CONSOLE_SCHEDULES: options.schedulesFile ?? process.env.FERRY_SCHEDULES ?? '',
       FERRY_LAMBDA_ENDPOINT: lambdaEndpoint, FERRY_LAMBDA_PORT: String(lambdaPort), FERRY_OFFLINE_HTTP_PORT: String(httpPort),
     }, logFile);
     stops.push(() => stopChild(child));

@@ -2,7 +2,8 @@
 // function under osls offline and the local stack: list and open a backup, preview the seed restore as a diff with
 // the target's dry-run verdicts, start it and watch it complete; a failing object shows with the API server's
 // message; requests without the token are refused. FERRY_CONSOLE_SCREENSHOTS=1 also writes docs/console/*.png.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -23,6 +24,7 @@ let browser: Browser;
 let base: string;
 let token: string;
 const backup = freshName('nginx-backup');
+const schedule = freshName('seed-daily');
 const modifiers = (seedDocuments('modifier.yaml')[0]!.data as { modifier: string }).modifier;
 
 beforeAll(async () => {
@@ -30,7 +32,10 @@ beforeAll(async () => {
   browser = await launchChromium();
   // Ports of its own: other worktrees run serverless.test.ts on 3002 (and serverless-offline's HTTP default, 3000).
   const httpPort = await freePort();
-  offline = await startOffline({ stackDir: stackDir(), lambdaPort: await freePort(), httpPort, log: () => undefined });
+  // A schedule the console lists (its first run is a day away: the test starts one now from the console).
+  const schedulesFile = join(mkdtempSync(join(tmpdir(), 'ferry-console-')), 'schedules.yaml');
+  writeFileSync(schedulesFile, `apiVersion: ferry.dev/v1\nkind: BackupSchedule\nmetadata: {name: ${schedule}}\nspec:\n  schedule: 24h\n  template: {includedNamespaces: [default]}\n`);
+  offline = await startOffline({ stackDir: stackDir(), lambdaPort: await freePort(), httpPort, schedulesFile, log: () => undefined });
   base = `http://127.0.0.1:${httpPort}/`;
   token = stackEnv().FERRY_CONSOLE_TOKEN!;
   expect(offline.consoleUrl).toBe(`${base}#token=${encodeURIComponent(token)}`);
@@ -162,5 +167,21 @@ describe('the web console in a browser', () => {
     await shot(page, 'restore-failed-phone');
     await page.close();
   });
-});
 
+  it('starts a backup now from a schedule\'s spec, named as the schedule names its backups, and lists it once indexed', async () => {
+    const page = await signedIn();
+    await page.goto(`${base}#/schedules`);
+    await page.locator('tr', { hasText: schedule }).locator('button').click();
+    const link = page.locator('p[aria-live] a');
+    await link.waitFor();
+    const name = (await link.textContent())!;
+    expect(name).toMatch(new RegExp(`^${schedule}-\\d{14}$`));
+    await shot(page, 'schedules');
+    await waitFor(async () => (await readCatalogEntry(stackStore(), new BucketLayout(''), name)).entry?.phase === 'Completed', `backup ${name} to be indexed`);
+    await link.click();
+    await page.waitForSelector('figure.chart');
+    expect(await page.textContent('h1')).toBe(`Backup ${name}`);
+    expect(await page.textContent('main')).toMatch(/statefulsets\.apps\s*1/);
+    await page.close();
+  });
+});
