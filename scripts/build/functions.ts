@@ -7,9 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build, type Metafile } from 'esbuild';
+import { consoleWebPlugin } from './console-web.js';
 
 /** The functions serverless.yml declares, each built from functions/<name>.ts. */
-export const FUNCTIONS = ['backup', 'index', 'restore', 'expire'] as const;
+export const FUNCTIONS = ['backup', 'index', 'restore', 'expire', 'console'] as const;
 
 const repo = resolve(import.meta.dirname, '../..');
 /** Where bundles and artifacts go (ignored by git). */
@@ -37,6 +38,8 @@ export async function buildFunction(name: string): Promise<BuiltFunction> {
   const result = await build({
     entryPoints: [entry], outfile: bundle, bundle: true, platform: 'node', target: 'node20', format: 'esm',
     minify: true, keepNames: true, legalComments: 'none', metafile: true, logLevel: 'warning',
+    // The console's web app, inlined (scripts/build/console-web.ts).
+    plugins: [consoleWebPlugin],
     // Some dependencies are CommonJS and call require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __ferryRequire } from 'node:module'; const require = __ferryRequire(import.meta.url);" },
   });

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Proves serverless.yml is a valid template: builds the four function artifacts, runs `osls package` with the
-# example config and schedules in deploy/examples, and checks the CloudFormation it wrote: four functions, each
-# with its own role; one enabled-or-paused rule per BackupSchedule carrying its document and firing time; the
+# Proves serverless.yml is a valid template: builds the five function artifacts, runs `osls package` with the
+# example config and schedules in deploy/examples, and checks the CloudFormation it wrote: five functions, each
+# with its own role; the console's API behind the Cognito JWT authorizer (only the page's files open); one enabled-or-paused rule per BackupSchedule carrying its document and firing time; the
 # index bucket notification; the alarm topic and the alarm on failed backups; no IAM statement whose resource is
 # "*"; each role writing only its own keys and reading only its own clusters' credentials; no Lambda retries of
 # backup. Needs no AWS account or credentials.
@@ -31,7 +31,7 @@ const problems = [];
 const of = (type) => resources.filter(([, r]) => r.Type === type);
 
 const functions = of('AWS::Lambda::Function').map(([id]) => id).filter((id) => !id.startsWith('CustomDash'));
-for (const f of ['Backup', 'Index', 'Restore', 'Expire']) if (!functions.includes(`${f}LambdaFunction`)) problems.push(`no ${f} function`);
+for (const f of ['Backup', 'Index', 'Restore', 'Expire', 'Console']) if (!functions.includes(`${f}LambdaFunction`)) problems.push(`no ${f} function`);
 
 const rules = of('AWS::Events::Rule').filter(([id]) => id.startsWith('Backup'));
 const expected = { 'ferry-ci-default-nightly': ['cron(1 4 * * ? *)', 'ENABLED'], 'ferry-ci-default-frequent': ['rate(390 minutes)', 'ENABLED'], 'ferry-ci-cluster-weekly': ['cron(0 3 ? * 1 *)', 'DISABLED'] };
@@ -54,7 +54,7 @@ const sub = (r) => (typeof r === 'string' ? r : r['Fn::Sub'] ?? JSON.stringify(r
 const statementsOf = (id) => template.Resources[id]?.Properties.Policies[0].PolicyDocument.Statement ?? [];
 const sidsOf = (id) => statementsOf(id).map((s) => s.Sid);
 let statementCount = 0;
-for (const f of ['Backup', 'Index', 'Restore', 'Expire']) {
+for (const f of ['Backup', 'Index', 'Restore', 'Expire', 'Console']) {
   const fn = template.Resources[`${f}LambdaFunction`];
   if (JSON.stringify(fn?.Properties.Role) !== JSON.stringify({ 'Fn::GetAtt': [`Ferry${f}Role`, 'Arn'] })) problems.push(`${f} does not run as Ferry${f}Role`);
   for (const s of statementsOf(`Ferry${f}Role`)) {
@@ -86,6 +86,15 @@ const alarm = template.Resources.FerryBackupFailedAlarm?.Properties;
 if (template.Resources.FerryAlarmTopic?.Type !== 'AWS::SNS::Topic') problems.push('no alarm topic');
 if (alarm?.MetricName !== 'BackupFailed' || JSON.stringify(alarm?.AlarmActions) !== JSON.stringify([{ Ref: 'FerryAlarmTopic' }])) problems.push(`no alarm on failed backups to the topic: ${JSON.stringify(alarm)}`);
 if (!template.Outputs?.FerryAlarmTopicArn) problems.push('no FerryAlarmTopicArn output');
+
+// The console: its data routes behind the Cognito JWT authorizer, only the page's three files open; it reads only.
+const routes = of('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
+const openRoutes = routes.filter((r) => r.AuthorizationType !== 'JWT').map((r) => r.RouteKey).sort();
+if (JSON.stringify(openRoutes) !== JSON.stringify(['GET /', 'GET /app.css', 'GET /app.js'])) problems.push(`HTTP API routes without the JWT authorizer: ${openRoutes.join(', ')}`);
+if (!routes.some((r) => r.RouteKey === 'ANY /api/{proxy+}' && r.AuthorizationType === 'JWT')) problems.push('the console API is not behind the JWT authorizer');
+const jwt = of('AWS::ApiGatewayV2::Authorizer')[0]?.[1].Properties;
+if (JSON.stringify(jwt?.JwtConfiguration?.Audience) !== JSON.stringify([{ Ref: 'ConsoleUserPoolClient' }])) problems.push(`the JWT authorizer does not take the console's user pool client: ${JSON.stringify(jwt)}`);
+if (statementsOf('FerryConsoleRole').some((s) => s.Action.some((a) => a.startsWith('s3:') && !['s3:GetObject', 's3:ListBucket'].includes(a)))) problems.push('FerryConsoleRole may change the bucket');
 
 if (problems.length) {
   console.error(`[package-check] the template is not what serverless.yml should make:\n  - ${problems.join('\n  - ')}`);

@@ -34,7 +34,7 @@ interface ObjectGrant {
  * The functions, and what each does in the bucket and the clusters. `uploads`: lists the bucket's open multipart
  * uploads (to abort what a failed or abandoned backup left).
  */
-export const FUNCTION_ACCESS: Record<'backup' | 'index' | 'restore' | 'expire', { objects: readonly ObjectGrant[]; uploads: boolean; clusters: boolean }> = {
+export const FUNCTION_ACCESS: Record<'backup' | 'index' | 'restore' | 'expire' | 'console', { objects: readonly ObjectGrant[]; uploads: boolean; clusters: boolean }> = {
   // Reads and writes only its backups' folders; reads velero-backup.json of a taken name (an abandoned run).
   backup: { objects: [{ keys: 'backups/', actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'] }], uploads: true, clusters: true },
   // Reads backups and the catalog; writes catalog entries only.
@@ -43,6 +43,8 @@ export const FUNCTION_ACCESS: Record<'backup' | 'index' | 'restore' | 'expire', 
   restore: { objects: [{ keys: '', actions: ['s3:GetObject'] }, { keys: 'restores/', actions: ['s3:PutObject'] }], uploads: false, clusters: true },
   // Deletes expired backups and their entries; records abandoned backups Failed and aborts their uploads.
   expire: { objects: [{ keys: '', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] }, { keys: 'backups/', actions: ['s3:AbortMultipartUpload'] }], uploads: true, clusters: false },
+  // The web console reads backups, the catalog and restores; what it starts runs in the restore and backup functions.
+  console: { objects: [{ keys: '', actions: ['s3:GetObject'] }], uploads: false, clusters: false },
 };
 
 /** A function of FUNCTION_ACCESS. */
@@ -103,6 +105,12 @@ export function iamStatements(config: FerryConfig, fn: FunctionName, functionPre
     statements.push({
       Sid: 'ContinueItself', Effect: 'Allow', Action: ['lambda:InvokeFunction'],
       Resource: [sub(`arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${functionPrefix}-${fn}`)],
+    });
+  }
+  if (fn === 'console') {
+    statements.push({
+      Sid: 'StartRestoresAndBackups', Effect: 'Allow', Action: ['lambda:InvokeFunction'],
+      Resource: ['restore', 'backup'].map((f) => sub(`arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${functionPrefix}-${f}`)),
     });
   }
   if (!access.clusters) return statements;

@@ -29,6 +29,8 @@ export interface TemplateValues {
   alarmOutputs: Record<string, unknown>;
   indexEvents: IndexEvent[];
   scheduleEvents: ScheduleEvent[];
+  /** The schedules file's text, for the console's schedules page ("" when there is none). */
+  schedulesYaml: string;
 }
 
 /** Computes the template values from an environment (FERRY_CONFIG / _JSON / _YAML, FERRY_SCHEDULES); `rulePrefix` is `<service>-<stage>`. */
@@ -36,7 +38,10 @@ export function templateValues(env: Env, rulePrefix: string): TemplateValues {
   const configEnv = env.FERRY_CONFIG || env.FERRY_CONFIG_JSON || env.FERRY_CONFIG_YAML ? env : { ...env, FERRY_CONFIG: 'ferry.yaml' };
   const config = readConfig(configEnv);
   const schedulesFile = env.FERRY_SCHEDULES ?? (existsSync('schedules.yaml') ? 'schedules.yaml' : undefined);
-  const schedules = schedulesFile ? scheduleEvents(readFileSync(resolve(schedulesFile), 'utf8'), schedulesFile, rulePrefix) : [];
+  const schedulesText = schedulesFile ? readFileSync(resolve(schedulesFile), 'utf8') : '';
+  const schedules = schedulesFile ? scheduleEvents(schedulesText, schedulesFile, rulePrefix) : [];
+  // Offline, schedules fire from scripts/offline's own scheduler (FERRY_SCHEDULES is empty there); the console still lists them.
+  const schedulesYaml = env.FERRY_CONSOLE_SCHEDULES ? readFileSync(resolve(env.FERRY_CONSOLE_SCHEDULES), 'utf8') : schedulesText;
   // S3 event notifications exist only on AWS buckets; a custom endpoint (versitygw) gets its events by webhook.
   const queueArn = env.FERRY_INDEX_QUEUE_ARN || undefined;
   // From a queue, index answers which messages failed (a partial batch response), so one bad message is retried alone.
@@ -48,7 +53,7 @@ export function templateValues(env: Env, rulePrefix: string): TemplateValues {
   return {
     configJson: JSON.stringify(configDocument(config)), roleResources: functionRoles(config, rulePrefix, { indexQueueArn: queueArn }),
     alarmResources: alarmResources(rulePrefix, env.FERRY_ALARM_EMAIL || undefined), alarmOutputs: alarmOutputs(),
-    indexEvents, scheduleEvents: schedules,
+    indexEvents, scheduleEvents: schedules, schedulesYaml,
   };
 }
 

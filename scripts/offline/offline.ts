@@ -28,6 +28,8 @@ export interface OfflineOptions {
   stackDir?: string;
   /** The Lambda API port (3002). */
   lambdaPort?: number;
+  /** The HTTP API's port, where the console is served (FERRY_OFFLINE_HTTP_PORT, default 3000). */
+  httpPort?: number;
   /** The bridge's port (0: a free one). */
   bridgePort?: number;
   /** The osls stage; functions are named ferry-<stage>-<function>. */
@@ -50,6 +52,8 @@ export interface Offline {
   /** Invokes a function synchronously; throws with the function's error when it fails. */
   invoke<T = unknown>(name: (typeof FUNCTIONS)[number], event: unknown): Promise<T>;
   bridge: Bridge;
+  /** The web console's address with the stack's token in its fragment (never sent to the server). */
+  consoleUrl: string;
   /** The osls offline log file. */
   logFile: string;
   stop(): Promise<void>;
@@ -70,6 +74,7 @@ export async function startOffline(options: OfflineOptions = {}): Promise<Offlin
   const lambdaPort = options.lambdaPort ?? Number(process.env.FERRY_LAMBDA_PORT ?? 3002);
   const stage = options.stage ?? 'dev';
   const lambdaEndpoint = `http://127.0.0.1:${lambdaPort}`;
+  const httpPort = options.httpPort ?? Number(process.env.FERRY_OFFLINE_HTTP_PORT ?? 3000);
   const functionName = (name: string) => `ferry-${stage}-${name}`;
   if (await isListening(lambdaPort)) throw new Error(`port ${lambdaPort} is already in use: is another osls offline running?`);
 
@@ -95,8 +100,8 @@ export async function startOffline(options: OfflineOptions = {}): Promise<Offlin
       ...process.env, ...stackEnv,
       FERRY_CONFIG: options.configFile ?? join(stackDir, 'ferry.yaml'), FERRY_CONFIG_JSON: '', FERRY_CONFIG_YAML: '',
       // serverless-offline's scheduler misreads AWS cron and long rates: backup schedules fire from runSchedules below.
-      FERRY_SCHEDULES: '',
-      FERRY_LAMBDA_ENDPOINT: lambdaEndpoint, FERRY_LAMBDA_PORT: String(lambdaPort),
+      FERRY_SCHEDULES: '', FERRY_CONSOLE_SCHEDULES: options.schedulesFile ?? process.env.FERRY_SCHEDULES ?? '',
+      FERRY_LAMBDA_ENDPOINT: lambdaEndpoint, FERRY_LAMBDA_PORT: String(lambdaPort), FERRY_OFFLINE_HTTP_PORT: String(httpPort),
     }, logFile);
     stops.push(() => stopChild(child));
     stops.push(() => rmSync(join(repo, '.serverless-offline'), { recursive: true, force: true }));
@@ -127,7 +132,8 @@ export async function startOffline(options: OfflineOptions = {}): Promise<Offlin
       }, () => new Date(), (l) => log(`scheduler: ${l}`));
       stops.push(() => runner.stop());
     }
-    return { lambdaEndpoint, lambda, functionName, invoke, bridge, logFile, stop };
+    const consoleUrl = `http://127.0.0.1:${httpPort}/#token=${encodeURIComponent(stackEnv.FERRY_CONSOLE_TOKEN ?? '')}`;
+    return { lambdaEndpoint, lambda, functionName, invoke, bridge, consoleUrl, logFile, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -201,7 +207,7 @@ function tail(file: string, lines = 30): string {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   startOffline().then((offline) => {
-    process.stderr.write(`[offline] ready; Ctrl-C stops it\n`);
+    process.stderr.write(`[offline] ready; the console: ${offline.consoleUrl}\n[offline] Ctrl-C stops it\n`);
     let stopping = false;
     const shutdown = () => {
       if (stopping) return;

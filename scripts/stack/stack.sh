@@ -194,8 +194,12 @@ cmd_up() {
     for name in source target; do wait_node "$name"; done
   fi
 
+  # The web console's bearer token (issue 18): made once per stack folder, kept across restarts.
+  [[ -s "$state/console-token" ]] || (umask 077 && head -c 24 /dev/urandom | base64 | tr '+/' '-_' > "$state/console-token")
   cat > "$state/env" <<ENV
 FERRY_STACK_DIR=$state
+FERRY_CONSOLE_AUTH=token
+FERRY_CONSOLE_TOKEN=$(cat "$state/console-token")
 FERRY_SOURCE_KUBECONFIG=$state/source.kubeconfig
 FERRY_TARGET_KUBECONFIG=$state/target.kubeconfig
 FERRY_SOURCE_SERVER=https://127.0.0.1:$(port_of source)

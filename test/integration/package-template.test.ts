@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
 describe('serverless.yml', () => {
-  it('packages with osls into a CloudFormation template with four functions, the schedules and least-privilege IAM', () => {
+  it('packages with osls into a CloudFormation template with five functions (the console\'s API behind a JWT authorizer), the schedules and least-privilege IAM', () => {
     const run = spawnSync('bash', ['scripts/ci/package-check.sh'], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, CI: 'true' } });
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
   }, 360_000);

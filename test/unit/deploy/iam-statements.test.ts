@@ -27,6 +27,7 @@ describe('iamStatements', () => {
     ['restore reads backups and writes its results and checkpoints only, and deletes nothing', 'restore', [['*', ['s3:GetObject']], ['restores/*', ['s3:PutObject']]]],
     ['expire is the only function that deletes, and aborts what backups left', 'expire',
       [['*', ['s3:GetObject', 's3:PutObject', 's3:DeleteObject']], ['backups/*', ['s3:AbortMultipartUpload']]]],
+    ['the console only reads: what it starts runs in the restore and backup functions', 'console', [['*', ['s3:GetObject']]]],
   ] as const)('%s', (_case, fn, grants) => {
     expect(objectGrants(withBucket, fn)).toEqual(grants);
   });
@@ -55,7 +56,13 @@ describe('iamStatements', () => {
 
   it('lets only restore invoke a function, and only itself', () => {
     expect(bySid(withBucket, 'restore').ContinueItself?.Resource).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:ferry-dev-restore' }]);
-    for (const fn of ['backup', 'index', 'expire'] as const) expect(bySid(withBucket, fn).ContinueItself).toBeUndefined();
+    for (const fn of ['backup', 'index', 'expire', 'console'] as const) expect(bySid(withBucket, fn).ContinueItself).toBeUndefined();
+  });
+
+  it('lets the console invoke the restore and backup functions and no other', () => {
+    expect(bySid(withBucket, 'console').StartRestoresAndBackups?.Resource).toEqual(['restore', 'backup']
+      .map((f) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:ferry-dev-${f}` })));
+    for (const fn of ['backup', 'index', 'restore', 'expire'] as const) expect(bySid(withBucket, fn).StartRestoresAndBackups).toBeUndefined();
   });
 
   it('lets backup invoke itself too once a location moves volume data (a hand-over of moves that outlast it)', () => {
@@ -67,7 +74,7 @@ describe('iamStatements', () => {
 
   it('grants cluster credentials to the functions that open clusters and to no other', () => {
     for (const fn of ['backup', 'restore'] as const) expect(Object.keys(bySid(withClusters, fn))).toEqual(expect.arrayContaining(['ReadClusterSecrets', 'DescribeEksClusters']));
-    for (const fn of ['index', 'expire'] as const) expect(Object.keys(bySid(withClusters, fn))).not.toEqual(expect.arrayContaining(['ReadClusterSecrets']));
+    for (const fn of ['index', 'expire', 'console'] as const) expect(Object.keys(bySid(withClusters, fn))).not.toEqual(expect.arrayContaining(['ReadClusterSecrets']));
     expect(Object.keys(bySid(withClusters, 'index')).some((sid) => /Secrets|Eks/.test(sid))).toBe(false);
   });
 
@@ -112,7 +119,7 @@ describe('iamStatements', () => {
 describe('functionRoles', () => {
   it('makes one role per function, assumable by Lambda only, holding that function\'s statements', () => {
     const roles = functionRoles(withClusters, 'ferry-dev');
-    expect(Object.keys(roles)).toEqual(['FerryBackupRole', 'FerryIndexRole', 'FerryRestoreRole', 'FerryExpireRole']);
+    expect(Object.keys(roles)).toEqual(['FerryBackupRole', 'FerryIndexRole', 'FerryRestoreRole', 'FerryExpireRole', 'FerryConsoleRole']);
     const role = roles[roleLogicalId('index')]!.Properties as { RoleName: unknown; AssumeRolePolicyDocument: { Statement: unknown[] }; Policies: { PolicyDocument: { Statement: unknown[] } }[] };
     expect(role.RoleName).toEqual({ 'Fn::Sub': 'ferry-dev-${AWS::Region}-index' });
     expect(role.AssumeRolePolicyDocument.Statement).toEqual([{ Effect: 'Allow', Principal: { Service: ['lambda.amazonaws.com'] }, Action: ['sts:AssumeRole'] }]);
