@@ -111,6 +111,7 @@ async function main(): Promise<number> {
     let offline!: Offline;
     await steps.run('start the functions (osls offline, Lambda API on port 3002) and the bucket-event bridge', async (note) => {
       offline = await startOffline({ stackDir, configFile, log: (l) => note(l) });
+      note(`the web console, while the demo runs: ${offline.consoleUrl}`);
       cleanups.push(() => offline.stop());
     });
 
@@ -214,6 +215,8 @@ async function main(): Promise<number> {
       '',
       'time per step:',
       ...steps.timings.map((t) => `  ${formatMs(t.ms).padStart(10)}  ${t.name}`),
+      '',
+      'the web console over the same stack: `npx tsx scripts/offline/offline.ts` starts the functions again and prints its address and token',
       '',
       problems.length ? `NOT AS EXPECTED:\n  - ${problems.join('\n  - ')}` : 'OK: restored into default1, image from the mapped registry, node affinity removed, pods running on the unlabelled node.',
       '',
