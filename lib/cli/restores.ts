@@ -17,7 +17,8 @@ const USAGE = `usage: ferry restores list [-o text|wide|json|yaml]
 options: [--location <name>] [--config <ferry.yaml>]
 
   list       every restore whose result the storage location holds: its backup, target cluster, phase and counts
-             (-o wide adds the other counts, whether it was a dry run, and when it finished)
+             (a restore only tried as a dry run shows that run's; -o wide adds the other counts, whether it was a dry
+             run, and when it finished)
   describe   the stored result of a restore: its phase, counts, problems by namespace, every object's outcome, and
              what the transform left out, each with its reason; --dry-run: the result of its last dry run
 
@@ -87,7 +88,11 @@ async function list(location: ReturnType<typeof openLocation>, io: CliIo, format
   const rows: RestoreRow[] = [];
   for (const name of [...names].sort()) {
     try {
-      const r = await readResult(location.store, location.layout, name);
+      // A restore that has only been tried as a dry run shows that run's result.
+      const r = await readResult(location.store, location.layout, name).catch(async (err: unknown) => {
+        if (!(err instanceof NotFoundError)) throw err;
+        return readResult(location.store, location.layout, name, { dryRun: true }).catch(() => { throw err; });
+      });
       rows.push({ name, backup: r.backup, targetCluster: r.targetCluster, phase: r.phase, dryRun: r.dryRun, startedAt: r.startedAt, completedAt: r.completedAt, counts: r.counts });
     } catch (err) {
       if (!(err instanceof NotFoundError || err instanceof SyntaxError)) throw err;
@@ -104,7 +109,7 @@ async function list(location: ReturnType<typeof openLocation>, io: CliIo, format
   const wide = format === 'wide';
   const header = ['NAME', 'BACKUP', 'CLUSTER', 'PHASE', 'AGE', 'CREATED', 'FAILED', ...(wide ? ['UPDATED', 'UNCHANGED', 'SKIPPED', 'DRY RUN', 'COMPLETED'] : [])];
   const count = (r: RestoreRow, k: keyof RestoreResult['counts']) => (r.counts ? String(r.counts[k]) : '');
-  io.stdout(table([header, ...rows.map((r) => [r.name, r.backup ?? '', r.targetCluster ?? '', r.phase, r.startedAt ? age(r.startedAt, now) : '', count(r, 'created'), count(r, 'failed'),
+  io.stdout(table([header, ...rows.map((r) => [r.name, r.backup ?? '', r.targetCluster ?? '', r.dryRun ? `${r.phase} (dry run)` : r.phase, r.startedAt ? age(r.startedAt, now) : '', count(r, 'created'), count(r, 'failed'),
     ...(wide ? [count(r, 'updated'), count(r, 'unchanged'), count(r, 'skipped'), r.dryRun === undefined ? '' : r.dryRun ? 'yes' : 'no', r.completedAt ?? ''] : [])])], wide ? undefined : io.columns));
   return EXIT.ok;
 }
