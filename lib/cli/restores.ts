@@ -10,7 +10,7 @@ import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import type { CliIo, Command } from './io.js';
 import { openLocation, readConfig } from './open.js';
 import { age, formatData, oneLine, table, type OutputFormat } from './output.js';
-import { formatSummary } from './restore.js';
+import { formatSummary } from './restore-summary.js';
 
 const USAGE = `usage: ferry restores list [-o text|wide|json|yaml]
        ferry restores describe NAME [--dry-run] [-o text|json|yaml]
