@@ -1,3 +1,4 @@
+import { runPool } from '../pool.js';
 import { formatOutcome } from '../restore/apply/outcome.js';
 import { readIdentity } from '../restore/identity.js';
 import type { RestoreResult } from '../restore/result.js';
@@ -78,6 +79,22 @@ interface RestoreRow {
   counts?: RestoreResult['counts'];
 }
 
+/** One restore's row: its result, else its dry run's, else what its identity says. */
+async function listRow(location: ReturnType<typeof openLocation>, name: string): Promise<RestoreRow> {
+  try {
+    // A restore that has only been tried as a dry run shows that run's result.
+    const r = await readResult(location.store, location.layout, name).catch(async (err: unknown) => {
+      if (!(err instanceof NotFoundError)) throw err;
+      return readResult(location.store, location.layout, name, { dryRun: true }).catch(() => { throw err; });
+    });
+    return { name, backup: r.backup, targetCluster: r.targetCluster, phase: r.phase, dryRun: r.dryRun, startedAt: r.startedAt, completedAt: r.completedAt, counts: r.counts };
+  } catch (err) {
+    if (!(err instanceof NotFoundError || err instanceof SyntaxError)) throw err;
+    const identity = await readIdentity(location.store, location.layout, name).catch(() => undefined);
+    return { name, backup: identity?.backup, targetCluster: identity?.targetCluster, phase: err instanceof SyntaxError ? '(unreadable result)' : '(no result yet)' };
+  }
+}
+
 async function list(location: ReturnType<typeof openLocation>, io: CliIo, format: OutputFormat): Promise<number> {
   const prefix = location.layout.restoresPrefix();
   const names = new Set<string>();
@@ -85,21 +102,10 @@ async function list(location: ReturnType<typeof openLocation>, io: CliIo, format
     const name = o.key.slice(prefix.length).split('/')[0]!;
     if (isValidName(name)) names.add(name);
   }
-  const rows: RestoreRow[] = [];
-  for (const name of [...names].sort()) {
-    try {
-      // A restore that has only been tried as a dry run shows that run's result.
-      const r = await readResult(location.store, location.layout, name).catch(async (err: unknown) => {
-        if (!(err instanceof NotFoundError)) throw err;
-        return readResult(location.store, location.layout, name, { dryRun: true }).catch(() => { throw err; });
-      });
-      rows.push({ name, backup: r.backup, targetCluster: r.targetCluster, phase: r.phase, dryRun: r.dryRun, startedAt: r.startedAt, completedAt: r.completedAt, counts: r.counts });
-    } catch (err) {
-      if (!(err instanceof NotFoundError || err instanceof SyntaxError)) throw err;
-      const identity = await readIdentity(location.store, location.layout, name).catch(() => undefined);
-      rows.push({ name, backup: identity?.backup, targetCluster: identity?.targetCluster, phase: err instanceof SyntaxError ? '(unreadable result)' : '(no result yet)' });
-    }
-  }
+  const sorted = [...names].sort();
+  const rows: RestoreRow[] = new Array(sorted.length);
+  // A few at once: each result is read whole (a large restore's is megabytes).
+  await runPool(sorted, 4, async (name, i) => { rows[i] = await listRow(location, name); });
   const data = formatData(format, { restores: rows });
   if (data) {
     io.stdout(data);
