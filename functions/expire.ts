@@ -6,6 +6,7 @@
  * one backup, as `ferry backups delete` does.
  */
 import { deleteBackup, type RemoveOutcome } from '../lib/catalog/delete-backup.js';
+import { BackupInUseError, NoSuchBackupError } from '../lib/catalog/errors.js';
 import { expireBackups, type ExpireReport } from '../lib/catalog/expire.js';
 import { parseDeleteRequest, type DeleteRequest } from '../lib/spec/delete-request.js';
 import type { Log } from '../lib/catalog/types.js';
@@ -72,7 +73,11 @@ export async function deleteHandlerCore(request: DeleteRequest, deps: ExpireHand
   const location = deps.locations.find((l) => l.name === name);
   if (!location) throw new Error(`unknown storage location ${name} (known: ${deps.locations.map((l) => l.name).join(', ')})`);
   const { store, layout } = location.open();
-  const outcome = await deleteBackup(request.backup, { store, layout, now: deps.now, log: deps.log }, { force: request.force });
+  const outcome = await deleteBackup(request.backup, { store, layout, now: deps.now, log: deps.log }, { force: request.force }).catch((err: unknown) => {
+    if (err instanceof NoSuchBackupError) throw new NoSuchBackupError(err.backup, `storage location ${name}`, { cause: err });
+    if (err instanceof BackupInUseError) throw new BackupInUseError(err.backup, err.why, { cause: err, force: '"force": true in the request\'s spec' });
+    throw err;
+  });
   deps.log.info(`${name}/${request.backup}: ${outcome.action}`, { keys: outcome.keys.length, protected: outcome.protected });
   return { backup: request.backup, location: name, ...outcome };
 }

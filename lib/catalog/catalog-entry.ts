@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isRecord } from '../model/object.js';
+import { runPool } from '../pool.js';
 import { readCapped } from '../store/bounded-read.js';
 import { BucketDataError, NotFoundError, PreconditionFailedError } from '../store/errors.js';
 import type { ObjectInfo, ObjectStore } from '../store/object-store.js';
@@ -164,18 +165,24 @@ export async function updateCatalogEntry(
   }
 }
 
+/** Catalog entries read at once by listCatalog: one GET per entry, so a long catalog is not read one by one. */
+const LIST_READS = 16;
+
 /** Every catalog entry of a location, in name order; unreadable entries are reported by key. */
 export async function listCatalog(store: ObjectStore, layout: BucketLayout): Promise<{ entries: CatalogEntry[]; unreadable: string[] }> {
-  const entries: CatalogEntry[] = [];
-  const unreadable: string[] = [];
-  for await (const o of store.list(layout.catalogPrefix())) {
-    if (!o.key.endsWith('.json')) continue;
+  const keys: string[] = [];
+  for await (const o of store.list(layout.catalogPrefix())) if (o.key.endsWith('.json')) keys.push(o.key);
+  const read: (CatalogEntry | string | undefined)[] = new Array(keys.length);
+  await runPool(keys, LIST_READS, async (key, i) => {
     try {
-      entries.push(parseCatalogEntry((await store.getBytes(o.key)).bytes));
+      read[i] = parseCatalogEntry((await store.getBytes(key)).bytes);
     } catch (err) {
-      if (err instanceof CatalogEntryError) unreadable.push(o.key);
+      if (err instanceof CatalogEntryError) read[i] = key;
       else if (!(err instanceof NotFoundError)) throw err;
     }
-  }
-  return { entries, unreadable };
+  });
+  return {
+    entries: read.filter((r): r is CatalogEntry => typeof r === 'object'),
+    unreadable: read.filter((r): r is string => typeof r === 'string'),
+  };
 }

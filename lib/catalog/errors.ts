@@ -44,7 +44,7 @@ export class NoSuchBackupError extends Error {
 /** A backup that is still being written cannot be deleted unless the caller says its writer is gone. */
 export class BackupInUseError extends Error {
   override name = 'BackupInUseError';
-  constructor(readonly backup: string, readonly why: string, options?: { cause?: unknown }) {
-    super(`backup ${backup} is still in progress (${why}); if its writer is gone (crashed or killed), delete it with --force`, options);
+  constructor(readonly backup: string, readonly why: string, options?: { cause?: unknown; force?: string }) {
+    super(`backup ${backup} is still in progress (${why}); if its writer is gone (crashed or killed), delete it with ${options?.force ?? '--force'}`, options);
   }
 }

@@ -45,7 +45,8 @@ export function formatBytes(n: number): string {
 
 /**
  * A table with a header row, columns two spaces apart. When `width` is given and the table is wider, the widest
- * cells are cut (ending in "…") until it fits, down to a floor of 8 characters a column; the last column is not padded.
+ * cells are cut (ending in "…") until it fits, down to a floor of 8 characters a column, the first column (names)
+ * last; the last column is not padded.
  */
 export function table(rows: string[][], width?: number): string {
   const cells = rows.map((r) => r.map(oneLine));
@@ -53,7 +54,9 @@ export function table(rows: string[][], width?: number): string {
   const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
   if (width !== undefined) {
     while (total() > width) {
-      const widest = widths.indexOf(Math.max(...widths));
+      // The first column (the name the next command takes) is cut only when the others cannot give more.
+      const others = widths.slice(1);
+      const widest = others.some((w) => w > 8) ? 1 + others.indexOf(Math.max(...others)) : 0;
       if (widths[widest]! <= 8) break;
       widths[widest] = Math.max(8, widths[widest]! - (total() - width));
     }

@@ -3,7 +3,6 @@ import { listBackupFiles } from '../catalog/validate.js';
 import { NoSuchBackupError } from '../catalog/errors.js';
 import type { ItemOutcome } from '../restore/apply/outcome.js';
 import { formatOutcome } from '../restore/apply/outcome.js';
-import type { RestoreResult } from '../restore/result.js';
 import { runRestore } from '../restore/run-restore.js';
 import { parseRestoreSpecText } from '../spec/restore-spec.js';
 import { isValidName } from '../store/layout.js';
@@ -12,6 +11,7 @@ import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { redraw, type CliIo, type Command } from './io.js';
 import { connectCluster, openLocation, readConfig } from './open.js';
 import { oneLine, plural } from './output.js';
+import { formatSummary } from './restore-summary.js';
 import { volumeMoverDeps } from '../volumes/open-mover.js';
 
 const USAGE = `usage: ferry restore -f <restore.yaml> [--dry-run] [--cluster <name>] [--name <restore>] [--location <name>] [--config <ferry.yaml>]
@@ -110,23 +110,4 @@ class RestoreProgress {
   }
 }
 
-/** The summary a person reads after a restore: phase, counts, and every problem by namespace. */
-export function formatSummary(r: RestoreResult): string {
-  const c = r.counts;
-  const lines = [
-    `restore ${r.restore} of backup ${r.backup}: ${r.phase}${r.dryRun ? ' (dry run: nothing was written)' : ''}`,
-    `  objects: ${c.total} (${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.skipped} skipped, ${c.failed} failed)`,
-    `  left out by the transform: ${r.skippedByTransform.length}`,
-    ...(r.apiRequests ? [`  API server: ${r.apiRequests.requests} requests, ${r.apiRequests.retries} retried, ${r.apiRequests.throttled} answered 429 (throttled; waited out)`] : []),
-    ...(r.verified ? [] : ['  backup not verified: it has no Ferry manifest (a Velero backup)']),
-    ...(r.phase === 'InProgress' ? ['  out of time: run the same restore again to continue from its checkpoint'] : []),
-  ];
-  for (const [title, result] of [['errors', r.results.errors], ['warnings', r.results.warnings]] as const) {
-    const groups = [...(result.velero?.length ? [['run', result.velero] as const] : []), ...(result.cluster?.length ? [['cluster', result.cluster] as const] : []),
-      ...Object.entries(result.namespaces ?? {})];
-    if (groups.length === 0) continue;
-    lines.push(`  ${title}:`);
-    for (const [where, messages] of groups) for (const m of messages) lines.push(`    ${oneLine(where)}: ${oneLine(m)}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
+export { formatSummary };

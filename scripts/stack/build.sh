@@ -209,6 +209,38 @@ MOD
   step "kopia $ver: built"
 }
 
+# build_kubectl: kubectl at the stack's Kubernetes version, for the README's walk-through (stack.sh up puts the
+# cache's bin folder first on the PATH its env file gives). Built in the wrapper module as upstream's cmd/kubectl.
+build_kubectl() {
+  local out="$bin/kubectl-$KUBE_VERSION" dir
+  [[ -x "$out" ]] && { step "kubectl $KUBE_VERSION: cached"; ln -sfn "$(basename "$out")" "$bin/kubectl"; return; }
+  need_go
+  dir="$(kube_module)"
+  mkdir -p "$dir/cmd/kubectl"
+  cat > "$dir/cmd/kubectl/main.go" <<'GO'
+// Command kubectl: built from k8s.io/kubectl for Ferry's local stack (scripts/stack/build.sh writes this file).
+package main
+
+import (
+	"k8s.io/component-base/cli"
+	"k8s.io/kubectl/pkg/cmd"
+	"k8s.io/kubectl/pkg/cmd/util"
+
+	_ "k8s.io/client-go/plugin/pkg/client/auth"
+)
+
+func main() {
+	command := cmd.NewDefaultKubectlCommand()
+	if err := cli.RunNoErrOutput(command); err != nil {
+		util.CheckErr(err)
+	}
+}
+GO
+  build_in_kube_module kubectl "$out"
+  ln -sfn "$(basename "$out")" "$bin/kubectl"
+  step "kubectl $KUBE_VERSION: built"
+}
+
 build_etcd
 build_versitygw
 build_kube kube-apiserver
@@ -216,4 +248,5 @@ build_pause
 for component in kube-scheduler kube-controller-manager kubelet; do build_kube "$component"; done
 build_node_tool
 build_kopia
+build_kubectl
 step "all built in $bin"

@@ -151,6 +151,8 @@ cmd_webhook() {
 cmd_up() {
   mkdir -p "$state/logs" "$state/s3data" "$state/s3meta-sidecar"
   bash "$here/build.sh"
+  # kubectl at the stack's version, for the README's walk-through (PATH="$PWD/.stack/bin:$PATH").
+  mkdir -p "$state/bin" && ln -sfn "$bin/kubectl-$KUBE_VERSION" "$state/bin/kubectl"
   make_pki
   local admin_token
   [[ -f "$state/admin.token" ]] || python3 -c 'import secrets; print(secrets.token_hex(24))' > "$state/admin.token"
@@ -227,7 +229,7 @@ storageLocations:
     forcePathStyle: true
 CFG
   (cd "$repo" && export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true && set -a && source "$state/env" && set +a && npx tsx scripts/stack/ensure-bucket.ts)
-  say "up: env in $state/env, config in $state/ferry.yaml, kubeconfigs $state/source.kubeconfig and $state/target.kubeconfig, logs in $state/logs"
+  say "up: env in $state/env, config in $state/ferry.yaml, kubeconfigs $state/source.kubeconfig and $state/target.kubeconfig, kubectl in $state/bin, logs in $state/logs"
 }
 
 # An extra control plane over the same etcd, for tests that need one configured differently

@@ -2,6 +2,7 @@ import type { Cluster } from '../../kube/cluster.js';
 import type { KubeObject } from '../../model/object.js';
 import { applyItem, type ExistingResourcePolicy } from './apply-item.js';
 import { waitForCrds, type CrdWaitOptions } from './crds.js';
+import { serviceAccountKey } from './dry-run.js';
 import { createNamespace, namespaceUseOf, planNamespaces, type NamespaceUse } from './namespaces.js';
 import { compactOutcome, itemKey, outcomeFor, type DoneRecord, type ItemOutcome } from './outcome.js';
 import { runPool } from '../../pool.js';
@@ -57,6 +58,13 @@ export async function applyAll<T = KubeObject>(cluster: Cluster, groups: readonl
   let done = Object.keys(options.done).length;
   const load = options.load ?? (async (entry: T) => entry as unknown as KubeObject);
   const budget = options.budget ? new ByteBudget(options.budget.maxBytes) : undefined;
+  // A dry run's ServiceAccounts, which the real run would have created before the pods that use them.
+  const serviceAccounts = new Set<string>();
+  const noteServiceAccount = (obj: KubeObject, record: DoneRecord | undefined) => {
+    if (options.dryRun && obj.apiVersion === 'v1' && obj.kind === 'ServiceAccount' && record && !isFailed(record)) {
+      serviceAccounts.add(serviceAccountKey(obj.metadata.namespace ?? '', obj.metadata.name ?? ''));
+    }
+  };
   for (const group of groups) {
     let groupDone = 0;
     // The group's CRDs, applied now or before, to wait for until Established.
@@ -73,13 +81,15 @@ export async function applyAll<T = KubeObject>(cluster: Cluster, groups: readonl
         // Applied by an earlier invocation of this restore: not again.
         if (options.done[itemKey(obj)]) {
           noteCrd(obj);
+          noteServiceAccount(obj, options.done[itemKey(obj)]);
           groupDone++;
           return;
         }
         outcome = await applyItem(cluster, obj, {
-          policy: options.policy, dryRun: options.dryRun, missingNamespaces: options.dryRun ? plan.missing : undefined,
+          policy: options.policy, dryRun: options.dryRun, missingNamespaces: options.dryRun ? plan.missing : undefined, dryRunServiceAccounts: serviceAccounts,
         });
         noteCrd(obj);
+        noteServiceAccount(obj, outcome);
       } finally {
         budget?.give(bytes);
       }

@@ -2,6 +2,7 @@ import type { KubeObject } from '../../model/object.js';
 import type { Cluster } from '../../kube/cluster.js';
 import { AlreadyExists, ClusterError, NotFound } from '../../kube/errors.js';
 import { firstDifference, updatePatch } from './compare.js';
+import { dryRunCreate } from './dry-run.js';
 import { outcomeFor, type ItemOutcome } from './outcome.js';
 
 /** How existing objects are treated: Velero's existingResourcePolicy. */
@@ -19,6 +20,8 @@ export interface ApplyOptions {
   dryRunStandInNamespace?: string;
   /** Namespaces that do not exist on the target (only consulted in a dry run). */
   missingNamespaces?: ReadonlySet<string>;
+  /** ServiceAccounts (`namespace/name`) this dry run has validated (see dry-run.ts). */
+  dryRunServiceAccounts?: ReadonlySet<string>;
 }
 
 /**
@@ -30,10 +33,11 @@ export async function applyItem(cluster: Cluster, obj: KubeObject, options: Appl
   const write = { dryRun: options.dryRun, fieldManager: options.fieldManager ?? 'ferry' };
   const ns = obj.metadata.namespace;
   try {
-    if (options.dryRun && ns && options.missingNamespaces?.has(ns)) {
-      const standIn = options.dryRunStandInNamespace ?? 'default';
-      await validateInStandIn(cluster, obj, standIn, write);
-      return outcomeFor(obj, 'created', `dry run: namespace ${ns} does not exist yet, so the server validated the object in namespace ${standIn}`, true);
+    if (options.dryRun) {
+      const note = await dryRunCreate(cluster, obj, write, {
+        missingNamespaces: options.missingNamespaces, standInNamespace: options.dryRunStandInNamespace, serviceAccounts: options.dryRunServiceAccounts,
+      });
+      return note ? outcomeFor(obj, 'created', note, true) : outcomeFor(obj, 'created');
     }
     await cluster.create(obj, write);
     return outcomeFor(obj, 'created');
@@ -52,21 +56,6 @@ export async function applyItem(cluster: Cluster, obj: KubeObject, options: Appl
     return outcomeFor(obj, 'updated', `differed at ${diff}`);
   } catch (err) {
     return failed(obj, err);
-  }
-}
-
-/**
- * Validates an object of a namespace that does not exist yet in the stand-in namespace. An object of the same name
- * may live there (every namespace has a `default` ServiceAccount): that says nothing about the real namespace, so
- * the object is then validated under a generated name.
- */
-async function validateInStandIn(cluster: Cluster, obj: KubeObject, standIn: string, write: { dryRun: boolean; fieldManager: string }): Promise<void> {
-  try {
-    await cluster.create({ ...obj, metadata: { ...obj.metadata, namespace: standIn } }, write);
-  } catch (err) {
-    if (!(err instanceof AlreadyExists)) throw err;
-    const { name, ...metadata } = obj.metadata;
-    await cluster.create({ ...obj, metadata: { ...metadata, namespace: standIn, generateName: `${name ?? 'ferry'}-` } }, write);
   }
 }
 

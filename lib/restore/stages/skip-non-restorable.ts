@@ -1,5 +1,6 @@
 import { NON_RESTORABLE_RESOURCES } from '../../spec/restore-spec.js';
 import { asString } from '../json-access.js';
+import { apiServerObjectReason } from './api-server-objects.js';
 import type { Stage, StageResult, TransformItem } from '../types.js';
 
 /** Resources Ferry never restores beyond Velero's list, with the reason. */
@@ -19,6 +20,8 @@ export function neverRestoredReason(item: TransformItem): string | undefined {
   if (NON_RESTORABLE_RESOURCES.includes(item.groupResource)) return `${item.groupResource} are never restored`;
   const ours = FERRY_NEVER_RESTORES[item.groupResource];
   if (ours) return ours;
+  const apiServers = apiServerObjectReason(item);
+  if (apiServers) return apiServers;
   // NOTE: the target's token controller mints its own service-account tokens; a copied one would be rejected.
   if (item.groupResource === 'secrets' && asString(item.object.type) === 'kubernetes.io/service-account-token') {
     return 'service-account token secrets are created by the target cluster';
@@ -37,8 +40,8 @@ export function neverRestoredReason(item: TransformItem): string | undefined {
 }
 
 /**
- * Skips nodes, events, Velero's own objects, request kinds, service-account token secrets, managed endpoint slices
- * and the published root CA.
+ * Skips nodes, events, Velero's own objects, request kinds, the API server's own objects, service-account token
+ * secrets, managed endpoint slices and the published root CA.
  */
 export function skipNonRestorable(item: TransformItem): StageResult {
   const reason = neverRestoredReason(item);

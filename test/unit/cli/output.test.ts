@@ -35,6 +35,12 @@ describe('table', () => {
     expect(out).toContain('nightly-20261204030000');
   });
 
+  it('keeps the first column whole while the others can give room, and cuts it only when they cannot', () => {
+    const long = [['NAME', 'PHASE', 'AGE'], ['a-backup-name-that-is-long-20261205', 'PartiallyFailed', '3d']];
+    expect(table(long, 50)).toBe('NAME                                 PHASE     AGE\na-backup-name-that-is-long-20261205  Partial…  3d\n');
+    expect(table(long, 30).split('\n')[1]).toBe('a-backup-name-…  Partial…  3d');
+  });
+
   it('shows control characters in cells escaped', () => {
     expect(table([['N'], ['a\x1b[31m']])).toBe('N\na\\x1b[31m\n');
   });
