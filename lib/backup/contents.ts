@@ -1,3 +1,4 @@
+import { MAX_OBJECT_DEPTH, nestsDeeperThan } from '../model/depth.js';
 import { compareStrings, groupResource, isRecord, type KubeObject } from '../model/object.js';
 import { isSafeSegment, itemFile, itemFolder } from '../store/archive-paths.js';
 import type { RawItem } from './list-items.js';
@@ -15,6 +16,13 @@ export interface EntrySink {
 /** Why an item could not be written (its name cannot be a path, ...); the run goes on. */
 export class ItemError extends Error {
   override name = 'ItemError';
+  /** True when the same item was reported before (a restarted list meets it again): not to be recorded twice. */
+  readonly already: boolean;
+
+  constructor(message: string, options: ErrorOptions & { already?: boolean } = {}) {
+    super(message, options);
+    this.already = options.already ?? false;
+  }
 }
 
 /**
@@ -45,6 +53,8 @@ export class BackupContents {
   private readonly namespacesWithItems = new Set<string>();
   private readonly customTypes = new Map<string, { resource: string; group: string }>();
   private total = 0;
+  /** Items refused for what they hold (nested too deep), by `groupResource namespace/name`: each counted once. */
+  private readonly refusedItems = new Set<string>();
 
   constructor(private readonly sink: EntrySink) {}
 
@@ -61,6 +71,7 @@ export class BackupContents {
   write(type: ResourceType, obj: KubeObject): boolean {
     const namespace = type.resource.namespaced ? obj.metadata.namespace ?? '' : '';
     const name = obj.metadata.name ?? '';
+    if (nestsDeeperThan(obj, MAX_OBJECT_DEPTH)) this.refuseTooDeep(type, namespace, name, `more than ${MAX_OBJECT_DEPTH}`);
     const paths = this.claim(type, namespace, name);
     if (!paths) return false;
     this.sink.append(paths, [Buffer.from(JSON.stringify(obj), 'utf8')]);
@@ -71,6 +82,7 @@ export class BackupContents {
   /** As `write`, for an item kept as the bytes the server sent (see splitList). */
   writeRaw(type: ResourceType, item: RawItem): boolean {
     const namespace = type.resource.namespaced ? item.namespace : '';
+    if (item.depth > MAX_OBJECT_DEPTH) this.refuseTooDeep(type, namespace, item.name, String(item.depth));
     const paths = this.claim(type, namespace, item.name);
     if (!paths) return false;
     this.sink.append(paths, item.parts);
@@ -84,6 +96,18 @@ export class BackupContents {
    */
   backpressure(): Promise<void> | undefined {
     return this.sink.mustWait ? this.sink.ready() : undefined;
+  }
+
+  /**
+   * Refuses an object nested deeper than MAX_OBJECT_DEPTH: Kubernetes' own objects never do, and neither a restore
+   * nor Velero could walk it. It is counted once (a restarted list meets it again) and throws the reason.
+   */
+  private refuseTooDeep(type: ResourceType, namespace: string, name: string, levels: string): never {
+    const what = `${type.groupResource} ${namespace ? `${namespace}/` : ''}${name}`;
+    const already = this.refusedItems.has(what);
+    this.refusedItems.add(what);
+    throw new ItemError(`${what}: not backed up: it nests ${levels} levels of objects and arrays, more than the ${MAX_OBJECT_DEPTH} `
+      + 'a backup takes (no Kubernetes object nests so deep; a restore could not walk it)', { already });
   }
 
   /** The item's two archive paths (as itemPath makes them), marked as written; undefined when it was written already. */
@@ -137,6 +161,11 @@ export class BackupContents {
   /** Items written so far. */
   get itemCount(): number {
     return this.total;
+  }
+
+  /** Items listed but refused for what they hold (see refuseTooDeep); a backup's total counts them with the written ones. */
+  get refusedCount(): number {
+    return this.refusedItems.size;
   }
 
   /** Items written, by groupResource. */

@@ -134,7 +134,7 @@ export class Gatherer {
       this.contents.writeRaw(type, item);
     } catch (err) {
       if (!(err instanceof ItemError)) throw err;
-      addMessage(this.results.errors, type.resource.namespaced ? item.namespace : '', err.message);
+      if (!err.already) addMessage(this.results.errors, type.resource.namespaced ? item.namespace : '', err.message);
     }
   }
 
@@ -149,7 +149,7 @@ export class Gatherer {
       this.contents.write(type, obj);
     } catch (err) {
       if (!(err instanceof ItemError)) throw err;
-      addMessage(this.results.errors, type.resource.namespaced ? obj.metadata.namespace ?? '' : '', err.message);
+      if (!err.already) addMessage(this.results.errors, type.resource.namespaced ? obj.metadata.namespace ?? '' : '', err.message);
     }
     await this.contents.backpressure();
   }

@@ -1,3 +1,4 @@
+import { MAX_OBJECT_DEPTH } from '../model/depth.js';
 import type { KubeObject } from '../model/object.js';
 import { EXCLUDE_FROM_BACKUP_LABEL } from './never-backed-up.js';
 
@@ -18,6 +19,8 @@ export interface RawItem {
   parts: Uint8Array[];
   /** Total bytes of `parts`. */
   size: number;
+  /** How many levels of objects and arrays the item nests (the item itself is 1); see lib/model/depth.ts. */
+  depth: number;
   /** The whole object, parsed on demand (for the few types whose content matters, such as claims). */
   object(): KubeObject;
 }
@@ -81,6 +84,7 @@ interface ScannedItem {
   labelsEnd: number;
   hasType: boolean;
   empty: boolean;
+  depth: number;
 }
 
 /** The exclusion label's key as the API server writes it (Go's encoder escapes no character of it). */
@@ -93,6 +97,7 @@ class ListedItem implements RawItem {
   readonly namespace: string;
   readonly parts: Uint8Array[];
   readonly size: number;
+  readonly depth: number;
   readonly excludedFromBackup: boolean;
   private decodedLabels?: Record<string, string>;
 
@@ -100,7 +105,11 @@ class ListedItem implements RawItem {
     typePrefix: Buffer, private readonly apiVersion: string, private readonly kind: string) {
     this.name = scanned.name;
     this.namespace = scanned.namespace;
-    if (scanned.hasType) {
+    this.depth = scanned.depth;
+    if (scanned.depth > MAX_OBJECT_DEPTH) {
+      // Refused by the backup (BackupContents.writeRaw): not encoded again, which could overflow the stack.
+      this.parts = [];
+    } else if (scanned.hasType) {
       // Rare (custom resources): encode it again so that the list's apiVersion and kind win, as in a parsed list.
       this.parts = [Buffer.from(JSON.stringify(this.object()), 'utf8')];
     } else {
@@ -139,6 +148,9 @@ class ListedItem implements RawItem {
 
 /** A forward-only reader of JSON bytes that finds where values end without decoding them. */
 class Scanner {
+  /** How many levels the last value skipped nests (0 for a string, a number, true, false or null). */
+  lastDepth = 0;
+
   constructor(private readonly buf: Buffer) {}
 
   skipWs(i: number): number {
@@ -181,6 +193,7 @@ class Scanner {
   skipValue(i: number): number {
     const buf = this.buf;
     const c = buf[i];
+    this.lastDepth = 0;
     if (c === QUOTE) return this.skipString(i);
     if (c === OPEN_BRACE || c === OPEN_BRACKET) return this.skipNested(i);
     // A number, true, false or null.
@@ -203,6 +216,7 @@ class Scanner {
     const buf = this.buf;
     const n = buf.length;
     let depth = 0;
+    let deepest = 0;
     let k = i;
     while (k < n) {
       const b = buf[k];
@@ -217,10 +231,14 @@ class Scanner {
         k = j < stop ? j + 1 : this.skipString(k);
         continue;
       }
-      if (b === OPEN_BRACE || b === OPEN_BRACKET) depth++;
-      else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
+      if (b === OPEN_BRACE || b === OPEN_BRACKET) {
+        if (++depth > deepest) deepest = depth;
+      } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
         depth--;
-        if (depth === 0) return k + 1;
+        if (depth === 0) {
+          this.lastDepth = deepest;
+          return k + 1;
+        }
       }
       k++;
     }
@@ -271,11 +289,17 @@ class Scanner {
 
   /** Scans one item object: its end, whether it names its own type, and its metadata's name, namespace and labels. */
   item(start: number): ScannedItem {
-    const out: ScannedItem = { end: 0, name: '', namespace: '', labelsStart: 0, labelsEnd: 0, hasType: false, empty: true };
+    const out: ScannedItem = { end: 0, name: '', namespace: '', labelsStart: 0, labelsEnd: 0, hasType: false, empty: true, depth: 1 };
+    // The item is level 1, its members' values start at level 2, metadata's members' values at level 3.
+    const reach = (level: number, end: number) => {
+      if (level - 1 + this.lastDepth > out.depth) out.depth = level - 1 + this.lastDepth;
+      return end;
+    };
     out.end = this.objectKeys(start, (ks, ke, at) => {
       out.empty = false;
       if (this.keyIs(ks, ke, 'apiVersion') || this.keyIs(ks, ke, 'kind')) out.hasType = true;
-      if (!this.keyIs(ks, ke, 'metadata') || this.buf[at] !== OPEN_BRACE) return this.skipValue(at);
+      if (!this.keyIs(ks, ke, 'metadata') || this.buf[at] !== OPEN_BRACE) return reach(2, this.skipValue(at));
+      if (out.depth < 2) out.depth = 2;
       return this.objectKeys(at, (fs, fe, v) => {
         const field = this.keyIs(fs, fe, 'name') ? 'name' : this.keyIs(fs, fe, 'namespace') ? 'namespace' : undefined;
         if (field && this.buf[v] === QUOTE) {
@@ -285,10 +309,10 @@ class Scanner {
         }
         if (this.keyIs(fs, fe, 'labels') && this.buf[v] === OPEN_BRACE) {
           out.labelsStart = v;
-          out.labelsEnd = this.skipValue(v);
+          out.labelsEnd = reach(3, this.skipValue(v));
           return out.labelsEnd;
         }
-        return this.skipValue(v);
+        return reach(3, this.skipValue(v));
       });
     });
     return out;

@@ -262,7 +262,7 @@ class BackupRun {
   private veleroBackupJson(phase: BackupPhase, completedAt?: Date, failureReason?: string): string {
     const items = this.contents?.itemCount ?? 0;
     const status: BackupStatusInput = {
-      phase, startedAt: this.startedAt, expiresAt: this.expiresAt, totalItems: items, itemsBackedUp: items,
+      phase, startedAt: this.startedAt, expiresAt: this.expiresAt, totalItems: items + (this.contents?.refusedCount ?? 0), itemsBackedUp: items,
       warnings: countMessages(this.results.warnings), errors: countMessages(this.results.errors),
       ...(completedAt ? { completedAt } : {}), ...(failureReason ? { failureReason } : {}),
     };
@@ -290,7 +290,8 @@ class BackupRun {
   private outcome(phase: BackupOutcome['phase'], completedAt: Date, extra: Partial<BackupOutcome>): BackupOutcome {
     return {
       name: this.spec.name, phase, startedAt: this.startedAt, completedAt, expiresAt: this.expiresAt,
-      itemsBackedUp: this.contents?.itemCount ?? 0, byResource: this.contents?.countsByResource() ?? {},
+      itemsBackedUp: this.contents?.itemCount ?? 0, totalItems: (this.contents?.itemCount ?? 0) + (this.contents?.refusedCount ?? 0),
+      byResource: this.contents?.countsByResource() ?? {},
       files: { ...this.files }, results: this.results,
       warnings: countMessages(this.results.warnings), errors: countMessages(this.results.errors), ...extra,
     };

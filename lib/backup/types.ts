@@ -88,6 +88,8 @@ export interface BackupOutcome {
   completedAt: Date;
   expiresAt: Date;
   itemsBackedUp: number;
+  /** Items listed: those backed up and those refused for what they hold (nested too deep; each has its error). */
+  totalItems: number;
   byResource: Record<string, number>;
   /** The files written and committed by the manifest (empty when the backup failed). */
   files: Record<string, ManifestEntry>;

@@ -18,6 +18,9 @@ import { stripMetadataStage } from './stages/strip-metadata.js';
 import { upgradeApiVersionStage } from './stages/upgrade-api-version.js';
 import { volumeSnapshotsStage } from './stages/volume-snapshots.js';
 import type { Stage, TransformContext, TransformItem } from './types.js';
+import { MAX_OBJECT_DEPTH, nestsDeeperThan } from '../model/depth.js';
+
+export { MAX_OBJECT_DEPTH, nestsDeeperThan } from '../model/depth.js';
 
 /** Stages 1 to 6 of the restore pipeline, in order; stage 7 (ordering) runs over the survivors. */
 export const STAGES: readonly Stage[] = [
@@ -184,26 +187,6 @@ function reporter(result: TransformResult, item: TransformItem, context: Transfo
     const where = `${String(o.kind)} ${namespace ? `${namespace}/` : ''}${name || '(unnamed)'}`;
     addMessage(severity === 'error' ? result.errors : result.warnings, namespace, `${where}: ${message}`);
   };
-}
-
-/**
- * How deep an object may nest: the stages walk objects recursively, and an object nested 100,000 levels would
- * overflow the stack in whichever stage touched it first. Kubernetes objects nest a few dozen levels at most.
- */
-export const MAX_OBJECT_DEPTH = 1000;
-
-/** True when `value` nests more than `limit` levels of objects and arrays (counted without recursion). */
-export function nestsDeeperThan(value: unknown, limit: number): boolean {
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (typeof node !== 'object' || node === null) continue;
-    if (depth > limit) return true;
-    for (const child of Array.isArray(node) ? node : Object.values(node)) {
-      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
-    }
-  }
-  return false;
 }
 
 function checkShape(object: KubeObject): string | undefined {

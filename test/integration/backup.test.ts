@@ -15,7 +15,7 @@ import { readAll } from '../../lib/store/s3-store.js';
 import { BucketLayout } from '../../lib/store/layout.js';
 import { parseManifest } from '../../lib/store/manifest.js';
 import type { ObjectStore } from '../../lib/store/object-store.js';
-import { tarEntries } from '../unit/backup/fakes.js';
+import { tarEntries } from '../support/backup-archive.js';
 import { freshName, stackCluster, stackStore } from '../support/stack.js';
 
 const GROUP = 'backup.ferry.test';

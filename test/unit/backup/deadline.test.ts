@@ -6,7 +6,7 @@ import type { ListPage } from '../../../lib/kube/cluster.js';
 import { parseBackupSpec } from '../../../lib/spec/backup-spec.js';
 import { BucketLayout } from '../../../lib/store/layout.js';
 import { MemoryStore } from '../../support/memory-store.js';
-import { FakeCluster, obj } from './fakes.js';
+import { obj, sourceCluster } from '../../support/fake-cluster.js';
 
 const layout = new BucketLayout('ferry');
 const key = (file: Parameters<BucketLayout['backupKey']>[1]) => layout.backupKey('late', file);
@@ -22,7 +22,7 @@ function jumpingClock() {
 }
 
 function deps(extra: Partial<BackupDeps>): BackupDeps {
-  return { cluster: new FakeCluster(secrets), store: new MemoryStore(), layout, clock: () => new Date(START), options: { pageSize: 20 }, ...extra };
+  return { cluster: sourceCluster(secrets), store: new MemoryStore(), layout, clock: () => new Date(START), options: { pageSize: 20 }, ...extra };
 }
 
 afterEach(() => vi.useRealTimers());
@@ -45,7 +45,7 @@ describe('runBackup deadline', () => {
   it('a backup stuck on a cluster that never answers ends Failed when its deadline timer fires', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const store = new MemoryStore();
-    const cluster = new FakeCluster(secrets);
+    const cluster = sourceCluster(secrets);
     cluster.listPage = () => new Promise<ListPage>(() => undefined);
     const running = runBackup(spec, deps({ store, cluster, deadline: new Date(START + 60_000) }));
     await vi.advanceTimersByTimeAsync(59_999);
@@ -67,7 +67,7 @@ describe('runBackup deadline', () => {
     const store = new MemoryStore();
     const { clock, jump } = jumpingClock();
     // The first writer is killed: its claim (with its deadline) is all it left.
-    const cluster = new FakeCluster(secrets);
+    const cluster = sourceCluster(secrets);
     cluster.listPage = () => new Promise<ListPage>(() => undefined);
     void runBackup(spec, deps({ store, cluster, clock, deadline: new Date(START + 60_000) }));
     await vi.waitUntil(() => store.objects.has(key('backup')));

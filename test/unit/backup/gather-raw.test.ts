@@ -1,29 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { runBackup } from '../../../lib/backup/run-backup.js';
-import type { ApiResource, ListOptions } from '../../../lib/kube/cluster.js';
 import type { KubeObject } from '../../../lib/model/object.js';
 import { parseBackupSpec } from '../../../lib/spec/backup-spec.js';
 import { BucketLayout } from '../../../lib/store/layout.js';
-import { FakeCluster, obj, steppingClock, tarEntries } from './fakes.js';
+import { tarEntries, steppingClock } from '../../support/backup-archive.js';
+import { FakeCluster, obj, RESOURCES, sourceCluster } from '../../support/fake-cluster.js';
 import { MemoryStore } from '../../support/memory-store.js';
 
 const layout = new BucketLayout('ferry');
-
-/**
- * The fake API server that also answers LIST pages as bytes, as a real one writes them: built-in items carry no
- * apiVersion and kind, custom resources do, and the list has its own kind and metadata.
- */
-class RawFakeCluster extends FakeCluster {
-  rawLists = 0;
-
-  async listPageBytes(resource: ApiResource, options: ListOptions = {}): Promise<Buffer> {
-    this.rawLists++;
-    const page = await this.listPage(resource, options);
-    const custom = resource.group.includes('.');
-    const items = page.items.map(({ apiVersion, kind, ...rest }) => (custom ? { apiVersion, kind, ...rest } : rest));
-    return Buffer.from(JSON.stringify({ kind: `${resource.kind}List`, apiVersion: 'v1', metadata: { resourceVersion: '9', ...(page.continueToken ? { continue: page.continueToken } : {}) }, items }));
-  }
-}
 
 function world(): KubeObject[] {
   return [
@@ -49,8 +33,8 @@ async function backup(cluster: FakeCluster) {
 
 describe('backing up from LIST pages kept as bytes', () => {
   it('writes the same archive entries, errors and related objects as from parsed pages, reading every page as bytes', async () => {
-    const raw = new RawFakeCluster(world());
-    const [fromBytes, fromObjects] = await Promise.all([backup(raw), backup(new FakeCluster(world()))]);
+    const raw = sourceCluster(world());
+    const [fromBytes, fromObjects] = await Promise.all([backup(raw), backup(new FakeCluster(RESOURCES, { rawLists: false }).seed(...world()))]);
     expect(raw.rawLists).toBeGreaterThan(4);
     expect(fromBytes.entries).toEqual(fromObjects.entries);
     expect(Object.keys(fromBytes.entries)).toContain('resources/persistentvolumes/cluster/pv-1.json');
@@ -63,8 +47,8 @@ describe('backing up from LIST pages kept as bytes', () => {
   });
 
   it('records a LIST answer that is not JSON as a failure of its type and keeps the rest of the backup', async () => {
-    const cluster = new RawFakeCluster(world());
-    const listBytes = cluster.listPageBytes.bind(cluster);
+    const cluster = sourceCluster(world());
+    const listBytes = cluster.listPageBytes!.bind(cluster);
     cluster.listPageBytes = async (resource, options) => (resource.resource === 'configmaps' ? Buffer.from('{"items":[{"meta') : listBytes(resource, options));
     const { outcome, entries } = await backup(cluster);
     expect(outcome.phase).toBe('PartiallyFailed');

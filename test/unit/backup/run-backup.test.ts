@@ -8,7 +8,8 @@ import { ClusterError, MalformedAnswer } from '../../../lib/kube/errors.js';
 import { parseBackupSpec, type BackupSpec } from '../../../lib/spec/backup-spec.js';
 import { BucketLayout } from '../../../lib/store/layout.js';
 import { parseManifest } from '../../../lib/store/manifest.js';
-import { FakeCluster, obj, steppingClock, tarEntries } from './fakes.js';
+import { tarEntries, steppingClock } from '../../support/backup-archive.js';
+import { FakeCluster, obj, sourceCluster } from '../../support/fake-cluster.js';
 import { MemoryStore } from '../../support/memory-store.js';
 
 const layout = new BucketLayout('ferry');
@@ -51,7 +52,7 @@ async function paths(store: MemoryStore, name = 'nginx-backup'): Promise<string[
 describe('runBackup', () => {
   it('backs up the seed namespace with the PV of its claim, the CRD of its custom resource and its Namespace, and commits it with a manifest', async () => {
     const store = new MemoryStore();
-    const outcome = await runBackup(spec({ includedNamespaces: ['default'], backupType: 'AppBackup' }), deps(new FakeCluster(world()), store));
+    const outcome = await runBackup(spec({ includedNamespaces: ['default'], backupType: 'AppBackup' }), deps(sourceCluster(world()), store));
     expect(outcome).toMatchObject({ phase: 'Completed', itemsBackedUp: 9, errors: 0, warnings: 0, manifestKey: key('nginx-backup', 'manifest') });
     expect(await paths(store)).toEqual([
       'metadata/version',
@@ -69,7 +70,7 @@ describe('runBackup', () => {
 
   it('writes every item twice, the second time under <version>-preferredversion, with apiVersion and kind', async () => {
     const store = new MemoryStore();
-    await runBackup(spec({ includedNamespaces: ['default'] }), deps(new FakeCluster(world()), store));
+    await runBackup(spec({ includedNamespaces: ['default'] }), deps(sourceCluster(world()), store));
     const entries = await tarEntries(store.bytes(key('nginx-backup', 'tarball')));
     expect(entries.get('metadata/version')).toBe('1.1.0');
     const plain = entries.get('resources/statefulsets.apps/namespaces/default/web.json');
@@ -79,7 +80,7 @@ describe('runBackup', () => {
 
   it('commits with a manifest written last that records the size and SHA-256 of every other file', async () => {
     const store = new MemoryStore();
-    await runBackup(spec({ includedNamespaces: ['default'] }), deps(new FakeCluster(world()), store));
+    await runBackup(spec({ includedNamespaces: ['default'] }), deps(sourceCluster(world()), store));
     const manifestKey = key('nginx-backup', 'manifest');
     expect(store.writes.at(-1)).toBe(manifestKey);
     const manifest = parseManifest(store.bytes(manifestKey), 'nginx-backup');
@@ -92,7 +93,7 @@ describe('runBackup', () => {
 
   it('writes Velero\'s Backup object, resource list and results', async () => {
     const store = new MemoryStore();
-    await runBackup(spec({ includedNamespaces: ['default'], ttl: '24h', labelSelector: { matchLabels: { app: 'nginx' } } }), deps(new FakeCluster(world()), store));
+    await runBackup(spec({ includedNamespaces: ['default'], ttl: '24h', labelSelector: { matchLabels: { app: 'nginx' } } }), deps(sourceCluster(world()), store));
     const backup = store.json(key('nginx-backup', 'backup'));
     expect(backup).toMatchObject({
       apiVersion: 'velero.io/v1', kind: 'Backup',
@@ -135,18 +136,18 @@ describe('runBackup', () => {
       ['resources/events/namespaces/default/web.123.json']],
   ])('%s', async (_name, fields, expected) => {
     const store = new MemoryStore();
-    const outcome = await runBackup(spec(fields), deps(new FakeCluster(world()), store));
+    const outcome = await runBackup(spec(fields), deps(sourceCluster(world()), store));
     expect(outcome.phase).toBe('Completed');
     expect((await paths(store)).filter((p) => p !== 'metadata/version')).toEqual(expected);
   });
 
   it('sends the label selector and the page size to the server and follows continue tokens', async () => {
     const objects = Array.from({ length: 7 }, (_, i) => obj('v1', 'ConfigMap', `cm-${i}`, 'default', {}, { app: 'nginx' }));
-    const cluster = new FakeCluster(objects);
+    const cluster = sourceCluster(objects);
     const outcome = await runBackup(spec({ includedNamespaces: ['default'], includedResources: ['configmaps'], labelSelector: { matchLabels: { app: 'nginx' } } }),
       deps(cluster, new MemoryStore(), { options: { pageSize: 3 } }));
     expect(outcome.itemsBackedUp).toBe(7);
-    expect(cluster.calls.map((c) => c.options)).toEqual([
+    expect(cluster.listCalls().map((c) => c.options)).toEqual([
       { namespace: 'default', labelSelector: 'app=nginx', limit: 3 },
       { namespace: 'default', labelSelector: 'app=nginx', limit: 3, continueToken: '3' },
       { namespace: 'default', labelSelector: 'app=nginx', limit: 3, continueToken: '6' },
@@ -155,18 +156,18 @@ describe('runBackup', () => {
 
   it('starts a list over when its continue token expires, without writing any object twice', async () => {
     const objects = Array.from({ length: 7 }, (_, i) => obj('v1', 'ConfigMap', `cm-${i}`, 'default'));
-    const cluster = new FakeCluster(objects);
+    const cluster = sourceCluster(objects);
     cluster.expiries.set('configmaps', 2);
     const store = new MemoryStore();
     const outcome = await runBackup(spec({ includedNamespaces: ['default'], includedResources: ['configmaps'] }), deps(cluster, store, { options: { pageSize: 3 } }));
     expect(outcome).toMatchObject({ phase: 'Completed', itemsBackedUp: 7 });
     const entries = [...(await tarEntries(store.bytes(key('nginx-backup', 'tarball')))).keys()];
     expect(entries.length).toBe(1 + 2 * 7);
-    expect(cluster.calls.filter((c) => !c.options.continueToken).length).toBe(3);
+    expect(cluster.listCalls().filter((c) => !c.options.continueToken).length).toBe(3);
   });
 
   it('fails a type whose list keeps expiring, names it in the results and ends PartiallyFailed with a manifest', async () => {
-    const cluster = new FakeCluster(Array.from({ length: 4 }, (_, i) => obj('v1', 'ConfigMap', `cm-${i}`, 'default')).concat(world().filter((o) => o.kind === 'Secret')));
+    const cluster = sourceCluster(Array.from({ length: 4 }, (_, i) => obj('v1', 'ConfigMap', `cm-${i}`, 'default')).concat(world().filter((o) => o.kind === 'Secret')));
     cluster.expiries.set('configmaps', 10);
     const store = new MemoryStore();
     const outcome = await runBackup(spec({ includedNamespaces: ['default'], includedResources: ['configmaps', 'secrets'] }), deps(cluster, store, { options: { pageSize: 2, maxListRestarts: 2 } }));
@@ -177,7 +178,7 @@ describe('runBackup', () => {
   });
 
   it('records a type the server refuses to list as an error and keeps the rest of the backup', async () => {
-    const cluster = new FakeCluster(world());
+    const cluster = sourceCluster(world());
     cluster.failures.set('secrets', new ClusterError('list secrets: 403 Forbidden: secrets is forbidden', 403, 'Forbidden'));
     const store = new MemoryStore();
     const outcome = await runBackup(spec({ includedNamespaces: ['default'] }), deps(cluster, store));
@@ -187,7 +188,7 @@ describe('runBackup', () => {
   });
 
   it('records a single-object read answered 200 with HTML as an error of that object, not a failure of the bucket', async () => {
-    const cluster = new FakeCluster(world());
+    const cluster = sourceCluster(world());
     cluster.readFailures.set('PersistentVolume/pv-web-0', new MalformedAnswer('read PersistentVolume pv-web-0: the server answered 200 with a body that is not JSON (Content-Type text/html)', 200, 'MalformedAnswer'));
     const store = new MemoryStore();
     const outcome = await runBackup(spec({ includedNamespaces: ['default'], backupType: 'AppBackup' }), deps(cluster, store));
@@ -197,7 +198,7 @@ describe('runBackup', () => {
   });
 
   it('rethrows a programming error as it is, with its stack, after marking the backup Failed and aborting the tarball', async () => {
-    const cluster = new FakeCluster(world());
+    const cluster = sourceCluster(world());
     const bug = new TypeError("Cannot read properties of undefined (reading 'metadata')");
     cluster.failures.set('configmaps', bug);
     const store = new MemoryStore();
@@ -212,13 +213,13 @@ describe('runBackup', () => {
 
   it('records an item whose name cannot be an archive path as an error of its namespace', async () => {
     const objects = [obj('v1', 'ConfigMap', 'ok', 'default'), obj('v1', 'ConfigMap', 'bad name', 'default')];
-    const outcome = await runBackup(spec({ includedNamespaces: ['default'], includedResources: ['configmaps'] }), deps(new FakeCluster(objects), new MemoryStore()));
+    const outcome = await runBackup(spec({ includedNamespaces: ['default'], includedResources: ['configmaps'] }), deps(sourceCluster(objects), new MemoryStore()));
     expect(outcome).toMatchObject({ phase: 'PartiallyFailed', itemsBackedUp: 1 });
     expect(outcome.results.errors.namespaces?.default).toEqual([expect.stringMatching(/configmaps default\/bad name: unsafe archive path segment/)]);
   });
 
   it('warns about an included namespace that does not exist, and an AppAndPvBackup without claims adds no volume warning', async () => {
-    const outcome = await runBackup(spec({ includedNamespaces: ['default', 'typo'], backupType: 'AppAndPvBackup', includedResources: ['namespaces'] }), deps(new FakeCluster(world()), new MemoryStore()));
+    const outcome = await runBackup(spec({ includedNamespaces: ['default', 'typo'], backupType: 'AppAndPvBackup', includedResources: ['namespaces'] }), deps(sourceCluster(world()), new MemoryStore()));
     expect(outcome.phase).toBe('Completed');
     expect(outcome.results.warnings).toEqual({
       namespaces: { typo: ['namespace typo is included but does not exist'] },
@@ -226,14 +227,16 @@ describe('runBackup', () => {
   });
 
   it('lists at most `concurrency` resource types at once', async () => {
-    const cluster = new FakeCluster(world(), undefined, 5);
+    const cluster = sourceCluster(world());
+    // Each list stays open until the event loop has turned, so lists overlap whenever the pool lets them.
+    cluster.pace = () => new Promise((resolve) => setImmediate(resolve));
     await runBackup(spec({}), deps(cluster, new MemoryStore(), { options: { concurrency: 2 } }));
     expect(cluster.maxRunning).toBe(2);
   });
 
   it('reports progress by resource type and bytes written', async () => {
     const seen: BackupProgress[] = [];
-    await runBackup(spec({ includedNamespaces: ['default'] }), deps(new FakeCluster(world()), new MemoryStore(), { onProgress: (p) => seen.push(p) }));
+    await runBackup(spec({ includedNamespaces: ['default'] }), deps(sourceCluster(world()), new MemoryStore(), { onProgress: (p) => seen.push(p) }));
     const last = seen.at(-1)!;
     expect(last.byResource).toMatchObject({ configmaps: 2, 'statefulsets.apps': 1 });
     expect(seen.some((p) => p.bytesWritten > 0)).toBe(true);
@@ -243,13 +246,13 @@ describe('runBackup', () => {
   it('refuses a name the bucket already holds and writes nothing', async () => {
     const store = new MemoryStore();
     await store.put(key('nginx-backup', 'tarball'), 'old');
-    await expect(runBackup(spec({}), deps(new FakeCluster(world()), store))).rejects.toThrow(BackupExistsError);
+    await expect(runBackup(spec({}), deps(sourceCluster(world()), store))).rejects.toThrow(BackupExistsError);
     expect(store.writes).toEqual([key('nginx-backup', 'tarball')]);
   });
 
   it('refuses the name when another run claims it first', async () => {
     const store = new MemoryStore();
-    const cluster = new FakeCluster(world(), undefined, 5);
+    const cluster = sourceCluster(world());
     const [first, second] = await Promise.allSettled([
       runBackup(spec({ includedNamespaces: ['default'] }), deps(cluster, store)),
       runBackup(spec({ includedNamespaces: ['default'] }), deps(cluster, store)),
@@ -260,14 +263,14 @@ describe('runBackup', () => {
 
   it('keeps its log as Velero does, one logrus-style line per event in <name>-logs.gz, messages quoted so a line stays one line', async () => {
     const store = new MemoryStore();
-    await runBackup(spec({ includedNamespaces: ['default'], includedResources: ['configmaps', 'widgets.nowhere.io'] }), deps(new FakeCluster(world()), store));
+    await runBackup(spec({ includedNamespaces: ['default'], includedResources: ['configmaps', 'widgets.nowhere.io'] }), deps(sourceCluster(world()), store));
     const lines = gunzipSync(store.bytes(key('nginx-backup', 'logs'))).toString().trimEnd().split('\n');
     expect(lines.at(-1)).toMatch(/^time="[^"]+" level=info msg="backup nginx-backup Completed: \d+ items" backup=nginx-backup$/);
     expect(lines.every((l) => l.startsWith('time="'))).toBe(true);
   });
 
   it('writes its log even when it fails, next to the Failed velero-backup.json', async () => {
-    const cluster = new FakeCluster(world());
+    const cluster = sourceCluster(world());
     cluster.discoveryError = new ClusterError('discovery /version: connect ECONNREFUSED', 0);
     const store = new MemoryStore();
     await runBackup(spec({}), deps(cluster, store));
@@ -275,7 +278,7 @@ describe('runBackup', () => {
   });
 
   it('fails when discovery fails: a Failed velero-backup.json, no tarball, no manifest', async () => {
-    const cluster = new FakeCluster(world());
+    const cluster = sourceCluster(world());
     cluster.discoveryError = new ClusterError('discovery /version: connect ECONNREFUSED', 0);
     const store = new MemoryStore();
     const outcome = await runBackup(spec({}), deps(cluster, store));
@@ -285,7 +288,7 @@ describe('runBackup', () => {
   });
 
   it('fails when no type can be listed at all, aborting the tarball upload', async () => {
-    const cluster = new FakeCluster(world());
+    const cluster = sourceCluster(world());
     for (const r of ['configmaps', 'secrets']) cluster.failures.set(r, new ClusterError(`list ${r}: connect ECONNRESET`, 0));
     const store = new MemoryStore();
     const outcome = await runBackup(spec({ includedNamespaces: ['default'], includedResources: ['configmaps', 'secrets'] }), deps(cluster, store));
@@ -298,7 +301,7 @@ describe('runBackup', () => {
     const objects = Array.from({ length: 300 }, (_, i) => obj('v1', 'Secret', `s-${i}`, 'default', { data: { k: randomBytes(1500).toString('base64') } }));
     const store = new MemoryStore();
     store.failUploadAfter = 64 * 1024;
-    const outcome = await runBackup(spec({ includedNamespaces: ['default'], includedResources: ['secrets'] }), deps(new FakeCluster(objects), store, { options: { pageSize: 50 } }));
+    const outcome = await runBackup(spec({ includedNamespaces: ['default'], includedResources: ['secrets'] }), deps(sourceCluster(objects), store, { options: { pageSize: 50 } }));
     expect(outcome).toMatchObject({ phase: 'Failed', failureReason: expect.stringMatching(/^the bucket failed: .*connection reset by the bucket/) });
     // The original error is kept, so the function's BackupFailedError has it as its cause. Which side sees the break
     // first depends on scheduling: the archive writer (which wraps the bucket's error) or the upload itself.
@@ -312,7 +315,7 @@ describe('runBackup', () => {
   it('writes no manifest when a file after the tarball cannot be written', async () => {
     const store = new MemoryStore();
     store.failPutOf = /-results\.gz$/;
-    const outcome = await runBackup(spec({ includedNamespaces: ['default'] }), deps(new FakeCluster(world()), store));
+    const outcome = await runBackup(spec({ includedNamespaces: ['default'] }), deps(sourceCluster(world()), store));
     expect(outcome.phase).toBe('Failed');
     expect(store.objects.has(key('nginx-backup', 'manifest'))).toBe(false);
     expect(store.json(key('nginx-backup', 'backup'))).toMatchObject({ status: { phase: 'Failed' } });

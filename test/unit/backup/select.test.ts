@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isExcludedByLabel, matchesSelectors, planBackup, preferredResources, selectsAllNamespaces } from '../../../lib/backup/select.js';
 import { parseBackupSpec, type BackupTemplate } from '../../../lib/spec/backup-spec.js';
-import { discoveryOf, obj } from './fakes.js';
+import { discoveryOf, obj } from '../../support/fake-cluster.js';
 
 function template(spec: Record<string, unknown>): BackupTemplate {
   return parseBackupSpec({ apiVersion: 'ferry.dev/v1', kind: 'ApplicationBackup', metadata: { name: 'b' }, spec }, 'test');

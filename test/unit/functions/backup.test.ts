@@ -6,7 +6,7 @@ import { BackupFailedError } from '../../../lib/backup/errors.js';
 import type { FerryConfig } from '../../../lib/spec/config.js';
 import { BucketLayout } from '../../../lib/store/layout.js';
 import { loadEvent } from '../../support/events.js';
-import { FakeCluster, obj } from '../backup/fakes.js';
+import { obj, sourceCluster } from '../../support/fake-cluster.js';
 import { problemsOf } from '../../support/problems.js';
 import { MemoryStore } from '../../support/memory-store.js';
 
@@ -15,7 +15,7 @@ const CONFIG: FerryConfig = {
   storageLocations: { default: { bucket: 'ferry-local', prefix: 'ferry' } }, defaultStorageLocation: 'default', defaultCluster: 'source',
 };
 
-function deps(cluster = new FakeCluster([obj('v1', 'Namespace', 'default'), obj('v1', 'ConfigMap', 'c', 'default'), obj('v1', 'ConfigMap', 'x', 'other')])) {
+function deps(cluster = sourceCluster([obj('v1', 'Namespace', 'default'), obj('v1', 'ConfigMap', 'c', 'default'), obj('v1', 'ConfigMap', 'x', 'other')])) {
   const store = new MemoryStore();
   const opened: string[] = [];
   const lines: string[] = [];
@@ -96,7 +96,7 @@ describe('backupHandlerCore', () => {
   });
 
   it('fails the invocation when the backup is Failed, with the run\'s error as its cause', async () => {
-    const cluster = new FakeCluster([]);
+    const cluster = sourceCluster([]);
     cluster.discoveryError = new Error('connect ECONNREFUSED');
     const { d } = deps(cluster);
     const err = await backupHandlerCore(parseBackupEvent(loadEvent('backup-invoke')), d).catch((e: unknown) => e);
