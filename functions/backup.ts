@@ -69,6 +69,8 @@ export type BackupResponse =
   | { skipped: 'paused'; schedule: string }
   | {
     backup: string; phase: BackupOutcome['phase']; cluster: string; storageLocation: string; itemsBackedUp: number;
+    /** Items listed: those backed up and those refused (nested too deep), each refusal among the errors. */
+    totalItems: number;
     byResource: Record<string, number>; warnings: number; errors: number; startedAt: string; completedAt: string;
     /** Bytes of the files the backup wrote. */
     bytes: number;
@@ -206,7 +208,7 @@ async function respond(outcome: BackupOutcome, where: { cluster: string; storage
   }
   return {
     backup: outcome.name, phase: outcome.phase, cluster: where.cluster, storageLocation: where.storageLocation,
-    itemsBackedUp: outcome.itemsBackedUp, byResource: outcome.byResource, warnings: outcome.warnings, errors: outcome.errors,
+    itemsBackedUp: outcome.itemsBackedUp, totalItems: outcome.totalItems ?? outcome.itemsBackedUp, byResource: outcome.byResource, warnings: outcome.warnings, errors: outcome.errors,
     bytes: Object.values(outcome.files).reduce((n, f) => n + f.size, 0),
     startedAt: outcome.startedAt.toISOString(), completedAt: outcome.completedAt.toISOString(), expiresAt: outcome.expiresAt.toISOString(),
     ...(outcome.manifestKey ? { manifestKey: outcome.manifestKey } : {}),

@@ -24,7 +24,7 @@ async function emfLines(fn: () => Promise<unknown>): Promise<Emf[]> {
 
 const context = { awsRequestId: 'req-1', functionName: 'ferry-dev-backup' };
 const taken: BackupResponse = {
-  backup: 'nightly-1', phase: 'Completed', cluster: 'idc', storageLocation: 'default', itemsBackedUp: 42, byResource: {},
+  backup: 'nightly-1', phase: 'Completed', cluster: 'idc', storageLocation: 'default', itemsBackedUp: 42, totalItems: 42, byResource: {},
   warnings: 1, errors: 0, startedAt: '2026-01-10T03:00:00.000Z', completedAt: '2026-01-10T03:00:07.500Z', expiresAt: '2026-02-10T03:00:00.000Z', bytes: 5120,
 };
 
