@@ -21,7 +21,7 @@ import { SnapshotError } from './volumes/snapshot.js';
 import { listingTemplate } from './volumes/options.js';
 import { chooseVolumeData, moveVolumeData, volumeDataFiles, withoutClaims, type VolumeDataChoice, type VolumeDataOutcome } from '../volumes/backup-volume-data.js';
 import { serializeHandOff } from './hand-off.js';
-import { DEFAULT_BACKUP_OPTIONS, DEFAULT_BACKUP_TIME_LIMIT_MS, type BackupDeps, type BackupLog, type BackupOutcome, type BackupProgress } from './types.js';
+import { DEFAULT_BACKUP_OPTIONS, DEFAULT_BACKUP_TIME_LIMIT_MS, FAILURE_RECORD_MS, type BackupDeps, type BackupLog, type BackupOutcome, type BackupProgress } from './types.js';
 import { buildVeleroBackup, type BackupPhase, type BackupStatusInput } from './velero-backup.js';
 
 /**
@@ -68,8 +68,9 @@ class BackupRun {
   private claimEtag?: string;
   /** When the run must have ended; see BackupDeps.deadline. */
   private readonly deadline: Date;
-  private readonly deadlinePassed: Promise<never>;
-  private rejectDeadline!: (err: Error) => void;
+  /** Rejects when the run must stop: its deadline passed, or its signal aborted. */
+  private readonly stopped: Promise<never>;
+  private rejectStopped!: (err: Error) => void;
   private expired?: BackupFailedError;
   private writer?: ArchiveWriter;
   private discovery?: Discovery;
@@ -88,8 +89,8 @@ class BackupRun {
     this.expiresAt = new Date(this.startedAt.getTime() + spec.ttlMs);
     this.storageLocation = deps.storageLocation ?? spec.storageLocation ?? 'default';
     this.deadline = deps.deadline ?? new Date(this.startedAt.getTime() + DEFAULT_BACKUP_TIME_LIMIT_MS);
-    this.deadlinePassed = new Promise<never>((_, reject) => { this.rejectDeadline = reject; });
-    this.deadlinePassed.catch(() => undefined);
+    this.stopped = new Promise<never>((_, reject) => { this.rejectStopped = reject; });
+    this.stopped.catch(() => undefined);
     this.logFile = new BackupLogFile(spec.name, deps.clock);
     this.log = this.logFile.wrap(deps.log);
   }
@@ -101,17 +102,28 @@ class BackupRun {
     // setTimeout takes at most 2^31-1 ms; a later deadline is still checked as the run progresses.
     const timer = setTimeout(() => this.expire(), Math.min(2 ** 31 - 1, Math.max(0, this.deadline.getTime() - this.deps.clock().getTime())));
     timer.unref?.();
+    const signal = this.deps.signal;
+    const interrupt = () => this.interrupt(signal?.reason);
+    if (signal?.aborted) interrupt();
+    else signal?.addEventListener('abort', interrupt, { once: true });
     try {
       // A claim still unanswered at the deadline leaves nothing of ours but, at most, the claim: it carries the
       // deadline, so whoever reads it later records it Failed (lib/catalog/abandoned.ts).
       const claiming = this.claim();
       claiming.catch(() => undefined);
-      await Promise.race([claiming, this.deadlinePassed]);
+      try {
+        await Promise.race([claiming, this.stopped]);
+      } catch (err) {
+        // Interrupted while claiming: a claim that still lands is recorded Failed at once rather than left InProgress.
+        const stoppedBy = this.expired;
+        if (!stoppedBy || err !== stoppedBy || !signal?.aborted || !(await claiming.then(() => true, () => false))) throw err;
+        return await this.fail(stoppedBy.message, err);
+      }
       // The work left behind at the deadline fails on its own once the archive is aborted: nobody waits for it.
       const writing = this.write(discovering);
       writing.catch(() => undefined);
       try {
-        return await Promise.race([writing, this.deadlinePassed]);
+        return await Promise.race([writing, this.stopped]);
       } catch (err) {
         if (this.writer) await this.writer.abort(err as Error);
         const reason = failureReason(err);
@@ -124,6 +136,7 @@ class BackupRun {
       }
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', interrupt);
     }
   }
 
@@ -219,7 +232,16 @@ class BackupRun {
     if (this.expired) return;
     this.expired = new BackupFailedError(`the backup ran out of time: its deadline ${this.deadline.toISOString()} passed with `
       + `${this.contents?.itemCount ?? 0} items and ${this.bytesWritten} compressed bytes written; the tarball upload was aborted`);
-    this.rejectDeadline(this.expired);
+    this.rejectStopped(this.expired);
+  }
+
+  /** Ends the run when its signal aborts: as at the deadline, with the signal's reason. */
+  private interrupt(reason: unknown): void {
+    if (this.expired) return;
+    const why = reason instanceof Error ? reason.message : reason === undefined ? 'stopped' : String(reason);
+    this.expired = new BackupFailedError(`the backup was stopped (${why}) with ${this.contents?.itemCount ?? 0} items and `
+      + `${this.bytesWritten} compressed bytes written; the tarball upload was aborted`, { cause: reason });
+    this.rejectStopped(this.expired);
   }
 
   private throwIfExpired(): void {
@@ -278,13 +300,53 @@ class BackupRun {
     const completedAt = this.deps.clock();
     // The original error goes to the log with its stack and causes; the reason alone goes to the bucket.
     this.log.warn(`backup ${this.spec.name} Failed: ${reason}`, { error: cause });
-    await this.deps.store.put(this.key('backup'), this.veleroBackupJson('Failed', completedAt, reason), {
-      contentType: 'application/json', ...(this.claimEtag ? { ifMatch: this.claimEtag } : {}),
-    }).catch((err: Error) => this.log.warn(`could not record the failure in velero-backup.json: ${err.message}`));
+    await this.recordFailure(reason, completedAt);
     await this.deps.store.put(this.key('logs'), this.logFile.gzip(), { contentType: 'application/gzip' })
       .catch((err: Error) => this.deps.log?.warn(`could not write the backup's log: ${err.message}`));
     for (const file of Object.keys(this.files)) delete this.files[file];
     return this.outcome('Failed', completedAt, { failureReason: reason, failure: cause });
+  }
+
+  /**
+   * Writes Failed into velero-backup.json, trying again with a growing pause while the bucket does not take it (it
+   * may be what failed), for failureRecordMs at most: a writer that lives on records its phase once the bucket
+   * answers again, rather than leaving InProgress until its deadline. A conditional write that no longer matches
+   * means a reader recorded it first (lib/catalog/abandoned.ts): theirs stands.
+   */
+  private async recordFailure(reason: string, completedAt: Date): Promise<void> {
+    const giveUpAt = this.deps.clock().getTime() + (this.deps.failureRecordMs ?? FAILURE_RECORD_MS);
+    const sleep = this.deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    const body = this.veleroBackupJson('Failed', completedAt, reason);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.deps.store.put(this.key('backup'), body, { contentType: 'application/json', ...(this.claimEtag ? { ifMatch: this.claimEtag } : {}) });
+        if (attempt > 1) this.log.warn(`recorded the failure in velero-backup.json at attempt ${attempt}`);
+        return;
+      } catch (err) {
+        // An attempt that timed out may still have landed (a frozen bucket works through its queue once it thaws).
+        if (err instanceof PreconditionFailedError && attempt > 1 && await this.recordedPhase() === 'Failed') {
+          this.log.warn('velero-backup.json records Failed (an earlier attempt landed after its timeout, or a reader recorded it)');
+          return;
+        }
+        const pause = Math.min(1000 * 2 ** (attempt - 1), 30_000);
+        if (err instanceof PreconditionFailedError || this.deps.clock().getTime() + pause > giveUpAt) {
+          this.log.warn(`could not record the failure in velero-backup.json: ${(err as Error).message}`, { attempts: attempt });
+          return;
+        }
+        this.log.warn(`could not record the failure in velero-backup.json (attempt ${attempt}): ${(err as Error).message}; trying again in ${pause / 1000} s`);
+        await sleep(pause);
+      }
+    }
+  }
+
+  /** The phase velero-backup.json records now, or undefined when it cannot be read. */
+  private async recordedPhase(): Promise<string | undefined> {
+    try {
+      const { bytes } = await this.deps.store.getBytes(this.key('backup'));
+      return (JSON.parse(Buffer.from(bytes).toString('utf8')) as { status?: { phase?: string } }).status?.phase;
+    } catch {
+      return undefined;
+    }
   }
 
   private outcome(phase: BackupOutcome['phase'], completedAt: Date, extra: Partial<BackupOutcome>): BackupOutcome {

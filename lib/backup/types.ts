@@ -57,7 +57,7 @@ export interface BackupDeps {
   sourceCluster?: string;
   log?: BackupLog;
   onProgress?: (progress: BackupProgress) => void;
-  /** How the run waits between polls of a volume snapshot (tests pass a fake); a timer when absent. */
+  /** How the run waits between polls of a volume snapshot and between attempts to record a failure (tests pass a fake); a timer when absent. */
   sleep?: (ms: number) => Promise<void>;
   options?: Partial<BackupOptions>;
   /**
@@ -75,7 +75,21 @@ export interface BackupDeps {
    * Absent, the run waits for the moves (until its deadline).
    */
   handOffAt?: Date;
+  /**
+   * Stops the run when it aborts (`ferry backup` aborts it on SIGINT, SIGTERM or SIGHUP): the run aborts its upload
+   * and records Failed with the signal's reason, as at its deadline, instead of leaving InProgress until then.
+   */
+  signal?: AbortSignal;
+  /**
+   * How long a failed run keeps trying to record Failed in velero-backup.json while the bucket does not take it
+   * (a bucket that froze mid-run), in ms; default FAILURE_RECORD_MS. A function has its reserve to spend; a CLI
+   * process lives on and can wait longer. Past it, the index, expiry or the next run record it after the deadline.
+   */
+  failureRecordMs?: number;
 }
+
+/** How long a failed run keeps trying to record its failure by default: within a function's 30 s reserve. */
+export const FAILURE_RECORD_MS = 20_000;
 
 /** How long a backup without a given deadline (`ferry backup` on a laptop) may run: 6 hours. */
 export const DEFAULT_BACKUP_TIME_LIMIT_MS = 6 * 3_600_000;

@@ -54,9 +54,16 @@ export const run: Command = async (argv, io) => {
   const cluster = await connectCluster(config, clusterName, io);
   const progress = new ProgressPrinter(io);
   io.stderr(`backing up cluster ${clusterName} into ${location.name} as ${spec.name}\n`);
+  // A signal stops the run, which records Failed before the process ends (not InProgress until its deadline).
+  const stop = new AbortController();
+  const unwatch = io.onSignal?.((signal) => {
+    progress.note(`${signal}: stopping; the backup is being recorded Failed (send it again to quit at once)`);
+    stop.abort(new Error(`interrupted by ${signal}`));
+  });
   try {
     const outcome = await runBackup(spec, {
       store: location.store, layout: location.layout, cluster, clock: () => new Date(), storageLocation: location.name, sourceCluster: clusterName,
+      signal: stop.signal, failureRecordMs: CLI_FAILURE_RECORD_MS,
       onProgress: (p) => progress.update(p), ...volumeMoverDeps(location, cluster),
       log: { info: () => undefined, warn: (message) => progress.note(message) },
     });
@@ -73,9 +80,13 @@ export const run: Command = async (argv, io) => {
     }
     throw err;
   } finally {
+    unwatch?.();
     cluster.close();
   }
 };
+
+/** How long `ferry backup` keeps trying to record a failure while the bucket does not take it: its process lives on. */
+export const CLI_FAILURE_RECORD_MS = 10 * 60_000;
 
 /** Prints progress on stderr: one redrawn line on a terminal, a line per finished resource type otherwise. */
 class ProgressPrinter {

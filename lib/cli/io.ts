@@ -15,6 +15,11 @@ export interface CliIo {
   redraw?(text: string): void;
   /** Milliseconds a step may take before a line says what Ferry is waiting for (default 1000). */
   slowAfterMs?: number;
+  /**
+   * Calls `handler` on the first SIGINT, SIGTERM or SIGHUP (a second one ends the process at once); returns what
+   * stops watching. Without it, signals end the process as Node's defaults do.
+   */
+  onSignal?(handler: (signal: string) => void): () => void;
 }
 
 /** One `ferry` subcommand: takes its arguments (after the command words) and returns the exit code. */

@@ -1,4 +1,5 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
 import { didYouMean } from './args.js';
 import { debugText, EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import type { CliIo, Command } from './io.js';
@@ -26,7 +27,22 @@ export function processIo(): CliIo {
     cwd: process.cwd(),
     interactive: Boolean(process.stderr.isTTY),
     ...(process.stdout.isTTY ? { columns: process.stdout.columns } : {}),
+    onSignal: watchSignals,
   };
+}
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** The first stop signal goes to `handler`; a second ends the process with the shell's code for it (128 + its number). */
+function watchSignals(handler: (signal: string) => void): () => void {
+  let seen = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (seen) process.exit(128 + (osConstants.signals[signal] ?? 0));
+    seen = true;
+    handler(signal);
+  };
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
+  return () => { for (const s of STOP_SIGNALS) process.off(s, onSignal); };
 }
 
 /**
