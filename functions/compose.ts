@@ -10,6 +10,7 @@ import type { ClusterCredentials } from '../lib/kube/credentials/index.js';
 import { Redactor } from '../lib/kube/credentials/redact.js';
 import { parseConfigText, type FerryConfig } from '../lib/spec/config.js';
 import { createLogger, parseLogLevel, type Logger } from './log.js';
+import { CLUSTER_CALLS, createTracing, STORE_CALLS, traceCalls, type Tracing } from './tracing.js';
 
 export type { Logger } from './log.js';
 
@@ -31,6 +32,8 @@ export interface Runtime {
   log: Logger;
   /** Masks every credential the runtime has seen; the logger and the middlewares use it. */
   redactor: Redactor;
+  /** X-Ray tracing (FERRY_TRACING=true): the stores and clusters opened here are traced once its Tracer is loaded. */
+  tracing: Tracing;
 }
 
 const runtimes = new WeakMap<Env, Runtime>();
@@ -46,8 +49,9 @@ export function loadRuntime(env: Env = process.env): Runtime {
 }
 
 /** Builds a runtime without memoizing it; tests pass fakes for the credential providers and the clock. */
-export function createRuntime(env: Env, overrides: { credentials?: ClusterCredentials; clock?: () => Date; write?: (line: string) => void } = {}): Runtime {
+export function createRuntime(env: Env, overrides: { credentials?: ClusterCredentials; clock?: () => Date; write?: (line: string) => void; tracing?: Tracing } = {}): Runtime {
   const redactor = new Redactor();
+  const tracing = overrides.tracing ?? createTracing(env);
   const clock = overrides.clock ?? (() => new Date());
   const log = createLogger({ level: parseLogLevel(env.FERRY_LOG_LEVEL), redactor, clock, ...(overrides.write ? { write: overrides.write } : {}) });
   // The Kubernetes client and the AWS credential clients load when a cluster is first opened, not at cold start.
@@ -66,6 +70,7 @@ export function createRuntime(env: Env, overrides: { credentials?: ClusterCreden
       let opened = stores.get(key);
       if (!opened) {
         opened = openStoreWith(runtime.config, key);
+        if (tracing.enabled) opened = { ...opened, store: traceCalls(opened.store, tracing, 'S3', STORE_CALLS) };
         stores.set(key, opened);
       }
       return opened;
@@ -74,7 +79,8 @@ export function createRuntime(env: Env, overrides: { credentials?: ClusterCreden
       let opened = clusters.get(name);
       if (!opened) {
         const config = runtime.config;
-        opened = credentialsOf().then((credentials) => openClusterWith(config, name, { credentials }));
+        opened = credentialsOf().then((credentials) => openClusterWith(config, name, { credentials }))
+          .then((cluster) => (tracing.enabled ? traceCalls(cluster, tracing, 'kube', CLUSTER_CALLS) : cluster));
         // A failure (a secret not yet readable, a cluster still creating) is not kept: the next invocation tries again.
         opened.catch(() => clusters.delete(name));
         clusters.set(name, opened);
@@ -84,6 +90,7 @@ export function createRuntime(env: Env, overrides: { credentials?: ClusterCreden
     clock,
     log,
     redactor,
+    tracing,
   };
   return runtime;
 }

@@ -12,6 +12,11 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
   /** A logger that adds `fields` to every line (the request id, the function's name). */
   child(fields: Record<string, unknown>): Logger;
+  /**
+   * Fields every line of this logger and its children carries until they are replaced or cleared (undefined): the
+   * invocation's, as Powertools' Logger has them (cold_start, function_name, function_request_id, xray_trace_id, ...).
+   */
+  setInvocationFields(fields?: Record<string, unknown>): void;
 }
 
 /** Where the logger writes, what it masks, what it drops and what time it stamps. */
@@ -23,14 +28,14 @@ export interface LoggerOptions {
 }
 
 /** A JSON-lines logger (CloudWatch reads one object per line); `FERRY_LOG_LEVEL` picks the level at the composition. */
-export function createLogger(options: LoggerOptions = {}, base: Record<string, unknown> = {}): Logger {
+export function createLogger(options: LoggerOptions = {}, base: Record<string, unknown> = {}, scope: { fields: Record<string, unknown> } = { fields: {} }): Logger {
   const level = ORDER[options.level ?? 'info'];
   const redactor = options.redactor ?? new Redactor();
   const write = options.write ?? ((line: string) => { process.stdout.write(`${line}\n`); });
   const clock = options.clock ?? (() => new Date());
   const emit = (lvl: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < level) return;
-    const { level: _l, time: _t, msg: _m, ...record } = redactor.value({ ...base, ...fields }) as Record<string, unknown>;
+    const { level: _l, time: _t, msg: _m, ...record } = redactor.value({ ...scope.fields, ...base, ...fields }) as Record<string, unknown>;
     // Level, time and message come first and cannot be overwritten by fields.
     write(JSON.stringify({ level: lvl, time: clock().toISOString(), msg: redactor.text(message), ...record }));
   };
@@ -39,7 +44,8 @@ export function createLogger(options: LoggerOptions = {}, base: Record<string, u
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
-    child: (fields) => createLogger(options, { ...base, ...fields }),
+    child: (fields) => createLogger(options, { ...base, ...fields }, scope),
+    setInvocationFields: (fields) => { scope.fields = fields ?? {}; },
   };
 }
 

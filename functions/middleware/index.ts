@@ -1,5 +1,5 @@
 /**
- * The middleware stack every Ferry function uses, outermost first: invocation and error logging, metrics (EMF,
+ * The middleware stack every Ferry function uses, outermost first: X-Ray tracing (when on), invocation and error logging, metrics (EMF,
  * written after the invocation, on error too), the function's measures, result redaction, event validation,
  * cluster credentials. A handler module writes:
  *
@@ -14,18 +14,22 @@ import { createMetrics, measureInvocation, type FunctionMeasure } from '../metri
 import { loadSecrets } from './load-secrets.js';
 import { logInvocation } from './log-invocation.js';
 import { redactResult } from './redact-result.js';
+import { traceInvocation } from './trace-invocation.js';
 import { validateEvent } from './validate-event.js';
 
 export { EventValidationError } from './errors.js';
 export { loadSecrets } from './load-secrets.js';
 export { logInvocation, summarizeEvent } from './log-invocation.js';
 export { redactResult } from './redact-result.js';
+export { traceInvocation } from './trace-invocation.js';
 export { validateEvent } from './validate-event.js';
 
 /** The Lambda context fields Ferry reads. */
 export interface InvocationContext {
   awsRequestId?: string;
   functionName?: string;
+  invokedFunctionArn?: string;
+  memoryLimitInMB?: string;
   getRemainingTimeInMillis?: () => number;
 }
 
@@ -52,6 +56,7 @@ export function ferryHandler<T, R>(options: FerryHandlerOptions<T>, core: (event
   const runtime = options.runtime ?? loadRuntime();
   const metrics = options.metrics ?? createMetrics(options.name);
   const handler = middy((event: unknown, context: InvocationContext) => core(event as T, runtime, context))
+    .use(traceInvocation({ tracing: runtime.tracing }))
     .use(logInvocation({ name: options.name, log: runtime.log, redactor: runtime.redactor, clock: runtime.clock }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }));
   if (options.measure) handler.use(measureInvocation({ metrics, measure: options.measure }));

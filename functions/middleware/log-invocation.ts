@@ -17,6 +17,22 @@ export interface LogInvocationOptions {
 /** False until the first invocation of this process (a cold start) has begun. */
 let warm = false;
 
+/**
+ * The fields Powertools' Logger puts on every line of an invocation, under its names: whether the invocation
+ * started the process, the function and its request, and the X-Ray trace's root id (from `_X_AMZN_TRACE_ID`).
+ */
+export function invocationFields(context: unknown, coldStart: boolean, traceHeader?: string): Record<string, unknown> {
+  const c = isRecord(context) ? context : {};
+  const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+  const memory = Number(c.memoryLimitInMB);
+  const root = traceHeader?.split(';').find((p) => p.startsWith('Root='))?.slice('Root='.length);
+  const fields: Record<string, unknown> = {
+    cold_start: coldStart, function_name: text(c.functionName), function_memory_size: Number.isFinite(memory) && memory > 0 ? memory : undefined,
+    function_arn: text(c.invokedFunctionArn), function_request_id: text(c.awsRequestId), xray_trace_id: root || undefined,
+  };
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+}
+
 /** What is logged of an event: its shape, never its whole body (payloads may be large or hold names users care about). */
 export function summarizeEvent(event: unknown): Record<string, unknown> {
   if (!isRecord(event)) return { type: event === null ? 'null' : typeof event };
@@ -43,21 +59,22 @@ export function logInvocation(options: LogInvocationOptions): MiddlewareObj<unkn
   });
   const logInvocationBefore = (request: { event: unknown; context: unknown }): void => {
     started.set(request as object, options.clock().getTime());
-    // As Powertools' Logger has them: whether this invocation started the process, and its X-Ray trace.
     const coldStart = !warm;
     warm = true;
-    const traceId = (options.env ?? process.env)._X_AMZN_TRACE_ID;
-    lineLog(request.context).info('invoked', { event: summarizeEvent(request.event), coldStart, ...(traceId ? { traceId } : {}) });
+    options.log.setInvocationFields(invocationFields(request.context, coldStart, (options.env ?? process.env)._X_AMZN_TRACE_ID));
+    lineLog(request.context).info('invoked', { event: summarizeEvent(request.event) });
   };
   const durationOf = (request: object) => options.clock().getTime() - (started.get(request) ?? options.clock().getTime());
   const logInvocationAfter = (request: { context: unknown }): void => {
     lineLog(request.context).info('done', { durationMs: durationOf(request) });
+    options.log.setInvocationFields(undefined);
   };
   const logInvocationOnError = (request: { context: unknown; error: unknown }): void => {
     const err = request.error;
     lineLog(request.context).error(`failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`, {
       durationMs: durationOf(request), error: options.redactor.error(err),
     });
+    options.log.setInvocationFields(undefined);
     if (err instanceof Error) {
       err.message = options.redactor.text(err.message);
       if (err.stack) err.stack = options.redactor.text(err.stack);

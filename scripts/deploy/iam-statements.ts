@@ -157,6 +157,8 @@ export function functionRoles(config: FerryConfig, functionPrefix: string, optio
         Statement: [{ Effect: 'Allow', Principal: { Service: ['lambda.amazonaws.com'] }, Action: ['sts:AssumeRole'] }],
       },
       Policies: [{ PolicyName: `${functionPrefix}-${fn}`, PolicyDocument: { Version: '2012-10-17', Statement: iamStatements(config, fn, functionPrefix, options) } }],
+      // Sending X-Ray segments (Active tracing): AWS's managed policy, since xray:PutTraceSegments takes no resource.
+      ManagedPolicyArns: [sub('arn:${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess')],
     },
   } satisfies RoleResource]));
 }

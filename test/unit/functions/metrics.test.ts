@@ -82,6 +82,6 @@ describe('function metrics', () => {
     await emfLines(() => handler({}, context as never));
     await emfLines(() => handler({}, context as never));
     const invoked = log.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'invoked');
-    expect(invoked.map((l) => l.coldStart)).toEqual([expect.any(Boolean), false]);
+    expect(invoked.map((l) => l.cold_start)).toEqual([expect.any(Boolean), false]);
   });
 });
