@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { nextFireTime, runSchedules, type LocalSchedule } from '../../../scripts/offline/scheduler.js';
 import { parseSchedule, type Schedule } from '../../../lib/spec/schedule.js';
 
@@ -30,16 +30,24 @@ describe('nextFireTime', () => {
 });
 
 describe('runSchedules', () => {
+  afterEach(() => vi.useRealTimers());
+
   it('invokes each enabled schedule with the event for its firing time and never a paused one', async () => {
+    // Fake timers and a fake clock: the runner's waits pass when the test says so, not in real time.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.setSystemTime(new Date('2026-01-10T00:00:59.990Z'));
     const fired: unknown[] = [];
     const every: LocalSchedule = { name: 'every', schedule: schedule('* * * * *'), enabled: true, eventAt: (t) => ({ schedule: 'every', time: t.toISOString() }) };
     const paused: LocalSchedule = { ...every, name: 'paused', enabled: false };
-    // A clock that starts 10 ms before a minute boundary and runs at real speed: the first firing is 10 ms away.
-    const base = Date.parse('2026-01-10T00:00:59.990Z');
-    const t0 = Date.now();
-    const runner = runSchedules([every, paused], async (_s, event) => { fired.push(event); }, () => new Date(base + Date.now() - t0));
-    await new Promise((r) => setTimeout(r, 200));
-    runner.stop();
+    const runner = runSchedules([every, paused], async (_s, event) => { fired.push(event); });
+    await vi.advanceTimersByTimeAsync(9);
+    expect(fired).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
     expect(fired).toEqual([{ schedule: 'every', time: '2026-01-10T00:01:00.000Z' }]);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(fired).toEqual([{ schedule: 'every', time: '2026-01-10T00:01:00.000Z' }, { schedule: 'every', time: '2026-01-10T00:02:00.000Z' }]);
+    runner.stop();
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(fired).toHaveLength(2);
   });
 });

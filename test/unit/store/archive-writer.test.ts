@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import tar from 'tar-stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ArchiveWriteError, ArchiveWriter } from '../../../lib/store/archive-writer.js';
 
 const MTIME = new Date('2024-05-06T07:08:09Z');
@@ -84,8 +84,13 @@ describe('ArchiveWriter', () => {
         taken++;
       }
     })();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    // 40 MiB of incompressible entries: only the stream buffers (a few MiB) fill before the producer must wait.
+    // No timer: wait until the archive says it is behind, then give the producer turns to show that it stays held.
+    await vi.waitUntil(() => writer.mustWait, { timeout: 25_000, interval: 5 });
+    const held = taken;
+    for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
+    // 40 MiB of incompressible entries: only the stream buffers (a few MiB) fill before the producer must wait; the
+    // add in progress when the archive fell behind is the last one taken.
+    expect(taken).toBeLessThanOrEqual(held + 1);
     expect(taken).toBeLessThan(16);
     release();
     await producing;
