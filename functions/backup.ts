@@ -208,7 +208,7 @@ async function respond(outcome: BackupOutcome, where: { cluster: string; storage
   }
   return {
     backup: outcome.name, phase: outcome.phase, cluster: where.cluster, storageLocation: where.storageLocation,
-    itemsBackedUp: outcome.itemsBackedUp, totalItems: outcome.totalItems ?? outcome.itemsBackedUp, byResource: outcome.byResource, warnings: outcome.warnings, errors: outcome.errors,
+    itemsBackedUp: outcome.itemsBackedUp, totalItems: outcome.totalItems, byResource: outcome.byResource, warnings: outcome.warnings, errors: outcome.errors,
     bytes: Object.values(outcome.files).reduce((n, f) => n + f.size, 0),
     startedAt: outcome.startedAt.toISOString(), completedAt: outcome.completedAt.toISOString(), expiresAt: outcome.expiresAt.toISOString(),
     ...(outcome.manifestKey ? { manifestKey: outcome.manifestKey } : {}),

@@ -162,6 +162,8 @@ class Continuation {
     return {
       name: this.name, phase, startedAt: time(status.startTimestamp), completedAt: this.deps.clock(), expiresAt: time(status.expiration),
       itemsBackedUp: h.itemsBackedUp, byResource: h.byResource, files: { ...h.files }, results: h.results,
+      // The first invocation recorded the items it listed (refused ones too) in velero-backup.json's progress.
+      totalItems: totalItemsOf(status.progress) ?? h.itemsBackedUp,
       warnings: countMessages(h.results.warnings), errors: countMessages(h.results.errors), ...extra,
     };
   }
@@ -177,4 +179,10 @@ class Continuation {
 
 function emptyHandOff(name: string): BackupHandOff {
   return { backup: name, invocations: 0, itemsBackedUp: 0, byResource: {}, claims: [], pending: [], volumes: [], failed: [], files: {}, results: { errors: {}, warnings: {} }, log: [] };
+}
+
+/** status.progress.totalItems when it is a count. */
+function totalItemsOf(progress: unknown): number | undefined {
+  const total = (progress as { totalItems?: unknown } | undefined)?.totalItems;
+  return typeof total === 'number' && Number.isSafeInteger(total) ? total : undefined;
 }

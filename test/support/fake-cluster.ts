@@ -10,7 +10,7 @@ import { matchesLabelQuery } from './label-query.js';
 
 /** One recorded call; a LIST carries its options. */
 export interface RecordedCall {
-  op: 'create' | 'read' | 'patch' | 'delete' | 'list' | 'discover';
+  op: 'create' | 'read' | 'patch' | 'delete' | 'list' | 'discover' | 'openapi';
   /** `apiVersion/kind/namespace/name`; for a LIST, `<resource>.<group>`. */
   key: string;
   dryRun?: boolean;
@@ -21,8 +21,8 @@ export interface RecordedCall {
 export interface FakeClusterOptions {
   /** Answers LISTs as bytes too (listPageBytes), as the real adapter does and backups use; default true. */
   rawLists?: boolean;
-  /** OpenAPI v3 documents by group version (`v1`, `apps/v1`); without them the fake has no openApiV3. */
-  openApi?: Record<string, unknown>;
+  /** OpenAPI v3 documents by group version (`v1`, `apps/v1`), or how to answer; without them the fake has no openApiV3. */
+  openApi?: Record<string, unknown> | ((groupVersion: string) => Promise<unknown>);
   /** Counts requests (the port's `stats`), as the real adapter does; default false. */
   countRequests?: boolean;
 }
@@ -107,7 +107,13 @@ export class FakeCluster implements Cluster {
   constructor(readonly resources: ApiResource[] = [], options: FakeClusterOptions = {}) {
     if (options.rawLists !== false) this.listPageBytes = (resource, listOptions) => this.listBytes(resource, listOptions);
     const openApi = options.openApi;
-    if (openApi) this.openApiV3 = async (gv) => { this.count(); return openApi[gv]; };
+    if (openApi) {
+      this.openApiV3 = async (gv) => {
+        this.calls.push({ op: 'openapi', key: gv });
+        this.count();
+        return typeof openApi === 'function' ? openApi(gv) : openApi[gv];
+      };
+    }
     if (options.countRequests) this.stats = { requests: 0, retries: 0, throttled: 0 };
   }
 

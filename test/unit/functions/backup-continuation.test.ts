@@ -7,7 +7,7 @@ import type { MovedVolume, MoveOutRequest, VolumeMover } from '../../../lib/volu
 import { parseVolumeData } from '../../../lib/volumes/volume-data-record.js';
 import { MemoryStore } from '../../support/memory-store.js';
 import { problemsOf } from '../../support/problems.js';
-import { FakeCluster, obj } from '../backup/fakes.js';
+import { obj, sourceCluster } from '../../support/fake-cluster.js';
 
 const CONFIG: FerryConfig = {
   clusters: { source: { type: 'kubeconfig', file: 'source.kubeconfig' } },
@@ -35,7 +35,7 @@ function harness(doneAt: number, maxInvocations = 20) {
   const store = new MemoryStore();
   const sent: Record<string, unknown>[] = [];
   const mover = new SlowMover(() => invocation, doneAt);
-  const cluster = new FakeCluster([obj('v1', 'Namespace', 'app'), claim('data'), claim('logs')]);
+  const cluster = sourceCluster([obj('v1', 'Namespace', 'app'), claim('data'), claim('logs')]);
   const deps: BackupHandlerDeps = {
     config: CONFIG, clock: () => new Date('2026-01-10T03:00:42Z'),
     openStore: (name) => ({ name: name ?? 'default', location: CONFIG.storageLocations.default!, store, layout: new BucketLayout('ferry') }),

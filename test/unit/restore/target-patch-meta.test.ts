@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Cluster, Discovery } from '../../../lib/kube/cluster.js';
+import type { Discovery } from '../../../lib/kube/cluster.js';
 import { loadTargetPatchMeta } from '../../../lib/restore/target-patch-meta.js';
+import { FakeCluster } from '../../support/fake-cluster.js';
 
 const discovery: Discovery = {
   serverVersion: 'v1.35.4', resources: [],
@@ -14,17 +15,16 @@ const discovery: Discovery = {
 
 const podDoc = { components: { schemas: { 'io.k8s.api.core.v1.Pod': { 'x-kubernetes-group-version-kind': [{ group: '', version: 'v1', kind: 'Pod' }], properties: {} } } } };
 
-/** A cluster whose OpenAPI v3 answers are given by group version; every request is recorded. */
-function clusterWith(answer: (gv: string) => Promise<unknown>): { cluster: Cluster; asked: string[] } {
-  const asked: string[] = [];
-  return { asked, cluster: { openApiV3: (gv: string) => { asked.push(gv); return answer(gv); } } as unknown as Cluster };
+/** A cluster whose OpenAPI v3 answers are given by group version; every request is recorded (keys('openapi')). */
+function clusterWith(answer: (gv: string) => Promise<unknown>): { cluster: FakeCluster } {
+  return { cluster: new FakeCluster([], { openApi: answer }) };
 }
 
 describe('loadTargetPatchMeta', () => {
   it('reads the documents of every served version of the backup\'s Kubernetes groups, and none of a custom group', async () => {
-    const { cluster, asked } = clusterWith(async (gv) => (gv === 'v1' ? podDoc : undefined));
+    const { cluster } = clusterWith(async (gv) => (gv === 'v1' ? podDoc : undefined));
     const meta = await loadTargetPatchMeta(cluster, discovery, ['', 'apps', 'autoscaling', 'example.com', 'apps']);
-    expect(asked.sort()).toEqual(['apps/v1', 'autoscaling/v1', 'autoscaling/v2', 'v1']);
+    expect(cluster.keys('openapi').sort()).toEqual(['apps/v1', 'autoscaling/v1', 'autoscaling/v2', 'v1']);
     expect(meta!('', 'v1', 'Pod')?.name).toBe('Pod');
     expect(meta!('example.com', 'v1', 'Widget')).toBeUndefined();
   });
@@ -37,6 +37,6 @@ describe('loadTargetPatchMeta', () => {
   });
 
   it('asks nothing of a cluster that publishes no OpenAPI (a fake of the port without it)', async () => {
-    expect(await loadTargetPatchMeta({} as Cluster, discovery, ['apps'])).toBeUndefined();
+    expect(await loadTargetPatchMeta(new FakeCluster(), discovery, ['apps'])).toBeUndefined();
   });
 });
