@@ -13,14 +13,8 @@ import { MOVER_LABEL, moverJob, moverSecret } from './job-manifest.js';
 import { readMoverReport, parseRestoredLine, parseSnapshotJson, type MoverReport } from './kopia-output.js';
 import { moverScript, type MoverOperation, type RepositoryLocation } from './kopia-script.js';
 import { cloneClaim, existingClone, planRead, type CloneTiming } from './snapshot-clone.js';
+import type { MoverCredentials } from './mover-credentials.js';
 import type { FilledVolume, MoveControl, MovedVolume, MoveInRequest, MoveOutRequest, VolumeMover } from './mover.js';
-
-/** S3 credentials a mover gets (in AWS a short-lived session scoped to the repository prefix; locally the stack's keys). */
-export interface MoverCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
 
 /** How movers reach the bucket and run. */
 export interface KubeJobMoverSettings {
@@ -33,7 +27,7 @@ export interface KubeJobMoverSettings {
   region?: string;
   /** The kopia repository password (from the config or Secrets Manager); only ever put into the mover's Secret. */
   password: string;
-  /** Credentials for one repository prefix (`<prefix>/kopia/<namespace>/`). */
+  /** Credentials for one repository prefix (`<prefix>/kopia/<namespace>/`): mover-credentials.ts. */
   credentials: (repositoryPrefix: string) => Promise<MoverCredentials>;
   /** Mover pods share their node's network (a local stack whose S3 server listens on the node's loopback). */
   hostNetwork?: boolean;

@@ -33,7 +33,7 @@ const rec = (v: unknown): Record<string, unknown> => (isRecord(v) ? v : {});
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 
 /** The snapshot driver of a claim's volume: its CSI driver, else its StorageClass's provisioner. */
-export function claimDriver(claim: KubeObject, volume: KubeObject | undefined, storageClass: KubeObject | undefined): string | undefined {
+export function claimDriver(volume: KubeObject | undefined, storageClass: KubeObject | undefined): string | undefined {
   return str(rec(rec(volume?.spec).csi).driver) ?? str(storageClass?.provisioner)
     ?? str(volume?.metadata.annotations?.['pv.kubernetes.io/provisioned-by']);
 }
@@ -49,7 +49,7 @@ export async function planRead(cluster: Cluster, namespace: string, name: string
     volumeName ? cluster.read('v1', 'PersistentVolume', volumeName) : undefined,
     className ? cluster.read('storage.k8s.io/v1', 'StorageClass', className) : undefined,
   ]);
-  const driver = claimDriver(claim, volume, storageClass);
+  const driver = claimDriver(volume, storageClass);
   if (!driver) return { source: 'live', reason: 'its volume names no CSI driver or provisioner' };
   const classes = await snapshotClasses(cluster);
   if (typeof classes === 'string') return { source: 'live', reason: classes };
