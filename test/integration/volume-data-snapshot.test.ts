@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBackup } from '../../lib/backup/run-backup.js';
 import type { Cluster } from '../../lib/kube/cluster.js';
+import { KubeCluster } from '../../lib/kube/kube-cluster.js';
 import type { KubeObject } from '../../lib/model/object.js';
 import { parseBackupSpec } from '../../lib/spec/backup-spec.js';
 import { BucketLayout } from '../../lib/store/layout.js';
@@ -14,6 +15,7 @@ import { MOVER_LABEL } from '../../lib/volumes/job-manifest.js';
 import type { KubeJobMover } from '../../lib/volumes/kube-job-mover.js';
 import { parseVolumeData } from '../../lib/volumes/volume-data-record.js';
 import { stackMover } from '../support/mover.js';
+import { applyFile, kubeconfigWithToken, requestToken } from '../support/role-token.js';
 import { createAll } from '../support/seed.js';
 import { freshName, stackCluster, stackDir, stackStore } from '../support/stack.js';
 import { deleteNamespaces, listOf, volumeFolderOf, waitFor } from '../support/workloads.js';
@@ -26,6 +28,7 @@ const staticVolume = freshName('vs-static-pv');
 const staticClass = freshName('vs-static');
 const staticFolder = join(stackDir(), 'nodes', 'source', freshName('static'));
 const folders: Record<string, string> = {};
+const moversBinding = freshName('vs-movers');
 
 const claim = (name: string, extra: Record<string, unknown> = {}): KubeObject => ({
   apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: app },
@@ -50,12 +53,12 @@ function writingLate(cluster: Cluster, rules: Record<string, (o: KubeObject) => 
   });
 }
 
-async function backup(name: string, mover: KubeJobMover) {
+async function backup(name: string, mover: KubeJobMover, cluster: Cluster = source) {
   const spec = parseBackupSpec({
     apiVersion: 'ferry.dev/v1', kind: 'ApplicationBackup', metadata: { name },
     spec: { backupType: 'AppAndPvBackup', includedNamespaces: [app] },
   }, 'backup.yaml');
-  const outcome = await runBackup(spec, { store, layout, cluster: source, clock: () => new Date(), volumeMover: mover });
+  const outcome = await runBackup(spec, { store, layout, cluster, clock: () => new Date(), volumeMover: mover });
   const { bytes } = await store.getBytes(layout.backupKey(name, 'volumeData'));
   return { outcome, record: JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown>, volumes: parseVolumeData(Buffer.from(bytes).toString('utf8')).volumes };
 }
@@ -108,6 +111,7 @@ describe('point-in-time copies of volumes a driver can snapshot', () => {
     await source.delete('v1', 'PersistentVolume', staticVolume).catch(() => undefined);
     await source.delete('storage.k8s.io/v1', 'StorageClass', staticClass).catch(() => undefined);
     rmSync(staticFolder, { recursive: true, force: true });
+    await source.delete('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', moversBinding).catch(() => undefined);
   });
 
   it('moves a claim whose class can snapshot from a clone (a file written after the snapshot is not in it) and the other live', async () => {
@@ -128,6 +132,24 @@ describe('point-in-time copies of volumes a driver can snapshot', () => {
     expect(outcome.results.warnings).toEqual({ namespaces: { [app]: [
       `PersistentVolumeClaim ${app}/cold: data read from the live claim, not a point-in-time copy: no VolumeSnapshotClass for driver kubernetes.io/no-provisioner`,
     ] } });
+    expect(await snapshotLeftovers()).toEqual([]);
+  });
+
+  it('does the same with only the RBAC of deploy/rbac: backup-reader.yaml and volume-movers.yaml', async () => {
+    await applyFile(source, 'deploy/rbac/backup-reader.yaml');
+    await applyFile(source, 'deploy/rbac/volume-movers.yaml');
+    // volume-movers.yaml binds the ferry:backup group; the backup's ServiceAccount (whose token the stack can issue) gets it here.
+    await createAll(source, [{ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: moversBinding },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'ferry-volume-movers' },
+      subjects: [{ kind: 'ServiceAccount', name: 'ferry-backup', namespace: 'ferry' }] } as KubeObject]);
+    const restricted = new KubeCluster(kubeconfigWithToken('source', await requestToken('source', 'ferry', 'ferry-backup')));
+    try {
+      const { outcome, volumes } = await backup(freshName('vs-rbac'), stackMover(restricted, layout), restricted);
+      expect(outcome.phase, JSON.stringify(outcome.results)).toBe('Completed');
+      expect(volumes.map((v) => [v.claim, v.source])).toEqual([['cold', 'live'], ['hot', 'snapshot']]);
+    } finally {
+      restricted.close();
+    }
     expect(await snapshotLeftovers()).toEqual([]);
   });
 
