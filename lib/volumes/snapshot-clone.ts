@@ -13,7 +13,11 @@ import { chooseSnapshotClass, CLAIM_CLASS_ANNOTATION, SNAPSHOT_API_VERSION } fro
 import { MoverError } from './errors.js';
 
 /** How a mover reads a claim: a snapshot clone (point in time), or the live claim with why it cannot be cloned. */
-export type ReadPlan = { source: 'snapshot'; snapshotClass: string; driver: string; claim: KubeObject } | { source: 'live'; reason: string };
+export type ReadPlan = {
+  source: 'snapshot'; snapshotClass: string; driver: string; claim: KubeObject;
+  /** The clone binds without a consumer (its class's volumeBindingMode is not WaitForFirstConsumer): it is waited for. */
+  bindsAtOnce: boolean;
+} | { source: 'live'; reason: string };
 
 /** A clone being read: the claim to mount, and how to remove it and its snapshot. */
 export interface SnapshotClone {
@@ -56,7 +60,8 @@ export async function planRead(cluster: Cluster, namespace: string, name: string
   const requestedClass = claim.metadata.annotations?.[CLAIM_CLASS_ANNOTATION];
   const chosen = chooseSnapshotClass({ namespace, claim: name, volume: volumeName ?? '', driver, ...(requestedClass ? { requestedClass } : {}) }, classes, {});
   if ('problem' in chosen) return { source: 'live', reason: chosen.problem };
-  return { source: 'snapshot', snapshotClass: chosen.snapshotClass.metadata.name ?? '', driver, claim };
+  const bindsAtOnce = str(storageClass?.volumeBindingMode) !== 'WaitForFirstConsumer';
+  return { source: 'snapshot', snapshotClass: chosen.snapshotClass.metadata.name ?? '', driver, claim, bindsAtOnce };
 }
 
 /** Every VolumeSnapshotClass, or why there are none to use (the cluster does not serve the snapshot API). */
@@ -83,7 +88,8 @@ export async function cloneClaim(cluster: Cluster, plan: Extract<ReadPlan, { sou
       apiVersion: SNAPSHOT_API_VERSION, kind: 'VolumeSnapshot', metadata: { name, namespace, labels },
       spec: { volumeSnapshotClassName: plan.snapshotClass, source: { persistentVolumeClaimName: source } },
     });
-    const restoreSize = await waitUntilReady(cluster, namespace, name, what, timing);
+    const deadline = timing.now() + timing.timeoutMs;
+    const restoreSize = await waitUntilReady(cluster, namespace, name, what, timing, deadline);
     const spec = rec(plan.claim.spec);
     const requested = str(rec(rec(spec.resources).requests).storage);
     await cluster.create({
@@ -96,6 +102,8 @@ export async function cloneClaim(cluster: Cluster, plan: Extract<ReadPlan, { sou
         dataSource: { apiGroup: splitApiVersion(SNAPSHOT_API_VERSION).group, kind: 'VolumeSnapshot', name },
       },
     });
+    // Provisioning a clone copies data: waited for here, so that the mover's deadline measures the move alone.
+    if (plan.bindsAtOnce) await waitUntilBound(cluster, namespace, name, timing, deadline);
     return clone;
   } catch (err) {
     await clone.remove();
@@ -111,8 +119,8 @@ export function existingClone(cluster: Cluster, namespace: string, name: string)
 }
 
 /** Polls the snapshot until readyToUse (its restore size, if it has one), its error, or the deadline. */
-async function waitUntilReady(cluster: Cluster, namespace: string, name: string, what: string, timing: CloneTiming): Promise<string | undefined> {
-  const deadline = timing.now() + timing.timeoutMs;
+async function waitUntilReady(cluster: Cluster, namespace: string, name: string, what: string, timing: CloneTiming,
+  deadline: number): Promise<string | undefined> {
   let pause = timing.pollMs ?? 250;
   for (;;) {
     const snapshot = await cluster.read(SNAPSHOT_API_VERSION, 'VolumeSnapshot', name, namespace);
@@ -122,6 +130,20 @@ async function waitUntilReady(cluster: Cluster, namespace: string, name: string,
     if (error) throw new MoverError(`${what} failed: ${error}`);
     if (status.readyToUse === true) return typeof status.restoreSize === 'number' ? String(status.restoreSize) : str(status.restoreSize);
     if (timing.now() >= deadline) throw new MoverError(`${what} was not ready within ${Math.round(timing.timeoutMs / 1000)} s`, 'timeout');
+    await timing.sleep(pause);
+    pause = Math.min(pause * 2, 5_000);
+  }
+}
+
+/** Polls the clone claim until it is Bound, or the deadline. */
+async function waitUntilBound(cluster: Cluster, namespace: string, name: string, timing: CloneTiming, deadline: number): Promise<void> {
+  let pause = timing.pollMs ?? 250;
+  for (;;) {
+    const claim = await cluster.read('v1', 'PersistentVolumeClaim', name, namespace);
+    if (rec(claim?.status).phase === 'Bound') return;
+    if (timing.now() >= deadline) {
+      throw new MoverError(`clone PersistentVolumeClaim ${namespace}/${name} was not bound within ${Math.round(timing.timeoutMs / 1000)} s (phase ${String(rec(claim?.status).phase ?? 'unknown')})`, 'timeout');
+    }
     await timing.sleep(pause);
     pause = Math.min(pause * 2, 5_000);
   }

@@ -60,7 +60,10 @@ describe('cloneClaim', () => {
   it('clones the claim from the ready snapshot (class, access modes, the snapshot\'s restore size), and removes both, the content made deletable first', async () => {
     const cluster = world([classResource], boundClaim(), snapshotClass('b', 'ferry.local/hostpath'),
       { apiVersion: SNAP, kind: 'VolumeSnapshotContent', metadata: { name: 'content-1' }, spec: { deletionPolicy: 'Retain' } });
-    const sleep = async () => setStatus(cluster, snapKey, { readyToUse: true, boundVolumeSnapshotContentName: 'content-1', restoreSize: '3Gi' });
+    const sleep = async () => {
+      setStatus(cluster, snapKey, { readyToUse: true, boundVolumeSnapshotContentName: 'content-1', restoreSize: '3Gi' });
+      setStatus(cluster, 'v1/PersistentVolumeClaim/app/ferry-mover-backup-1', { phase: 'Bound' });
+    };
     const clone = await cloneClaim(cluster, await planned(cluster), 'ferry-mover-backup-1', { l: 'v' }, { timeoutMs: 60_000, now: () => 0, sleep });
     expect(cluster.objects.get('v1/PersistentVolumeClaim/app/ferry-mover-backup-1')?.spec).toEqual({
       storageClassName: 'fast', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '3Gi' } },
@@ -69,6 +72,15 @@ describe('cloneClaim', () => {
     await clone.remove();
     expect(cluster.objects.get(`${SNAP}/VolumeSnapshotContent//content-1`)?.spec).toEqual({ deletionPolicy: 'Delete' });
     expect(cluster.keys('delete')).toEqual(['v1/PersistentVolumeClaim/app/ferry-mover-backup-1', snapKey]);
+  });
+
+  it('fails as a timeout when the clone of an Immediate class is not bound in time, and leaves nothing behind', async () => {
+    const cluster = world([classResource], boundClaim(), snapshotClass('b', 'ferry.local/hostpath'));
+    let t = 0;
+    const sleep = async () => { t += 20_000; setStatus(cluster, snapKey, { readyToUse: true, restoreSize: '3Gi' }); };
+    const err = await cloneClaim(cluster, await planned(cluster), 'ferry-mover-backup-1', {}, { timeoutMs: 60_000, now: () => t, sleep }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'timeout', message: 'clone PersistentVolumeClaim app/ferry-mover-backup-1 was not bound within 60 s (phase unknown)' });
+    expect([...cluster.objects.keys()].filter((k) => k.includes('ferry-mover'))).toEqual([]);
   });
 
   it.each([
