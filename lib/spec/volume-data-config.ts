@@ -9,12 +9,16 @@
  *   moverHostNetwork: false                           # true on the local stack, whose S3 server is on the node's loopback
  *   moverTimeout: 30m                                 # one volume's move (the Job's activeDeadlineSeconds)
  *   moverRunAsUser: 1000                              # run movers as this user (default: root with only the capabilities a move needs)
+ *   moverRoleArn: arn:aws:iam::123456789012:role/ferry-mover  # AWS: movers get STS sessions of this role scoped to their repository
  * ```
  * The password is never echoed in a problem, a log line or a result.
  */
 import { isRecord } from '../model/object.js';
 import { joinPath, type ProblemCollector } from './problems.js';
 import { parseGoDuration } from './schedule.js';
+
+/** An IAM role's ARN, in any partition. */
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
 /** The parsed settings. */
 export interface VolumeDataSettings {
@@ -24,9 +28,11 @@ export interface VolumeDataSettings {
   moverHostNetwork?: boolean;
   moverTimeoutMs?: number;
   moverRunAsUser?: number;
+  /** The IAM role movers get short-lived sessions of (AWS), each limited to its repository prefix. */
+  moverRoleArn?: string;
 }
 
-const FIELDS = ['repositoryPassword', 'moverImage', 'moverEndpoint', 'moverHostNetwork', 'moverTimeout', 'moverRunAsUser'];
+const FIELDS = ['repositoryPassword', 'moverImage', 'moverEndpoint', 'moverHostNetwork', 'moverTimeout', 'moverRunAsUser', 'moverRoleArn'];
 
 /** Reads `volumeData` at `path`; problems name the field (and never the password's value). */
 export function parseVolumeDataSettings(raw: unknown, path: string, p: ProblemCollector): VolumeDataSettings | undefined {
@@ -52,6 +58,10 @@ export function parseVolumeDataSettings(raw: unknown, path: string, p: ProblemCo
   }
   const user = raw.moverRunAsUser;
   if (user !== undefined && (typeof user !== 'number' || !Number.isInteger(user) || user < 0)) p.add(joinPath(path, 'moverRunAsUser'), `expected a user ID, got ${JSON.stringify(user)}`);
+  const role = raw.moverRoleArn;
+  if (role !== undefined && (typeof role !== 'string' || !ROLE_ARN.test(role))) {
+    p.add(joinPath(path, 'moverRoleArn'), `expected an IAM role ARN (arn:aws:iam::<account>:role/<name>), got ${JSON.stringify(role)}`);
+  }
   if (typeof password !== 'string' || password.length < 8 || typeof image !== 'string' || !image) return undefined;
   return {
     repositoryPassword: password, moverImage: image,
@@ -59,5 +69,6 @@ export function parseVolumeDataSettings(raw: unknown, path: string, p: ProblemCo
     ...(typeof raw.moverHostNetwork === 'boolean' ? { moverHostNetwork: raw.moverHostNetwork } : {}),
     ...(timeoutMs ? { moverTimeoutMs: timeoutMs } : {}),
     ...(typeof user === 'number' && Number.isInteger(user) && user >= 0 ? { moverRunAsUser: user } : {}),
+    ...(typeof role === 'string' && ROLE_ARN.test(role) ? { moverRoleArn: role } : {}),
   };
 }

@@ -107,7 +107,8 @@ export async function moveVolumeData(backup: string, toMove: readonly ClaimToMov
         deps.log?.info(`moving the data of PersistentVolumeClaim ${namespace}/${claim} into the bucket`);
         const moved = await mover.moveOut({ backup, namespace, claim, ...(node ? { node } : {}) }, deps.shouldStop ? { shouldStop: deps.shouldStop } : {});
         outcome.volumes.push({ namespace, claim, repository: repositoryOf(namespace), ...moved });
-        deps.log?.info(`moved PersistentVolumeClaim ${namespace}/${claim}`, { snapshotId: moved.snapshotId, bytes: moved.bytes, files: moved.files });
+        if (moved.liveReason) addMessage(deps.results.warnings, namespace, `PersistentVolumeClaim ${namespace}/${claim}: data read from the live claim, not a point-in-time copy: ${moved.liveReason}`);
+        deps.log?.info(`moved PersistentVolumeClaim ${namespace}/${claim}`, { snapshotId: moved.snapshotId, bytes: moved.bytes, files: moved.files, source: moved.source });
       } catch (err) {
         if (err instanceof MovePendingError) {
           deps.log?.info(`PersistentVolumeClaim ${namespace}/${claim}: its move continues in a fresh invocation`, { job: err.job });

@@ -17,6 +17,8 @@ export interface MoverJobInput {
   name: string;
   namespace: string;
   claim: string;
+  /** The claim the pod mounts when it is not `claim` itself: a snapshot clone, mounted at `claim`'s path. */
+  volumeClaim?: string;
   image: string;
   script: string;
   /** The Secret with the environment (credentials, password). */
@@ -80,7 +82,7 @@ export function moverJob(input: MoverJobInput): KubeObject {
             ],
           }],
           volumes: [
-            { name: 'claim', persistentVolumeClaim: { claimName: input.claim, readOnly: input.operation === 'backup' } },
+            { name: 'claim', persistentVolumeClaim: { claimName: input.volumeClaim ?? input.claim, readOnly: input.operation === 'backup' } },
             { name: 'scratch', emptyDir: {} },
             { name: 'claims', emptyDir: {} },
           ],

@@ -56,7 +56,7 @@ export function parseSnapshotJson(text: string): MovedVolume | { problem: string
   const failed = num(summary.numFailed);
   if (failed > 0) return { problem: `kopia could not read ${failed} entr${failed === 1 ? 'y' : 'ies'} of the volume` };
   return {
-    snapshotId: id, bytes: num(summary.size), files: num(summary.files), dirs: num(summary.dirs), symlinks: num(summary.symlinks), source: 'live-claim',
+    snapshotId: id, bytes: num(summary.size), files: num(summary.files), dirs: num(summary.dirs), symlinks: num(summary.symlinks), source: 'live',
   };
 }
 

@@ -12,14 +12,9 @@ import { MovePendingError, MoverError } from './errors.js';
 import { MOVER_LABEL, moverJob, moverSecret } from './job-manifest.js';
 import { readMoverReport, parseRestoredLine, parseSnapshotJson, type MoverReport } from './kopia-output.js';
 import { moverScript, type MoverOperation, type RepositoryLocation } from './kopia-script.js';
+import { cloneClaim, existingClone, planRead, type CloneTiming } from './snapshot-clone.js';
+import type { MoverCredentials } from './mover-credentials.js';
 import type { FilledVolume, MoveControl, MovedVolume, MoveInRequest, MoveOutRequest, VolumeMover } from './mover.js';
-
-/** S3 credentials a mover gets (in AWS a short-lived session scoped to the repository prefix; locally the stack's keys). */
-export interface MoverCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
 
 /** How movers reach the bucket and run. */
 export interface KubeJobMoverSettings {
@@ -32,7 +27,7 @@ export interface KubeJobMoverSettings {
   region?: string;
   /** The kopia repository password (from the config or Secrets Manager); only ever put into the mover's Secret. */
   password: string;
-  /** Credentials for one repository prefix (`<prefix>/kopia/<namespace>/`). */
+  /** Credentials for one repository prefix (`<prefix>/kopia/<namespace>/`): mover-credentials.ts. */
   credentials: (repositoryPrefix: string) => Promise<MoverCredentials>;
   /** Mover pods share their node's network (a local stack whose S3 server listens on the node's loopback). */
   hostNetwork?: boolean;
@@ -44,6 +39,9 @@ export interface KubeJobMoverSettings {
   now?: () => number;
 }
 
+/** Where a mover pod runs and what it mounts: the consumer's node (a live ReadWriteOnce claim) or a snapshot clone. */
+type Placement = { node?: string; volumeClaim?: string };
+
 /** Container waiting reasons that will not resolve by waiting. */
 const STUCK = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull', 'CreateContainerConfigError', 'CreateContainerError']);
 
@@ -51,13 +49,46 @@ const STUCK = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', '
 export class KubeJobMover implements VolumeMover {
   constructor(private readonly cluster: Cluster, private readonly settings: KubeJobMoverSettings) {}
 
+  /**
+   * Reads a clone of a fresh VolumeSnapshot of the claim where its driver can snapshot (snapshot-clone.ts), else the
+   * live claim on its consumer's node. The VolumeSnapshot and the clone are removed when the move ends, whatever its
+   * outcome; a move left running (MovePendingError) keeps them for the invocation that adopts its Job.
+   */
   async moveOut(request: MoveOutRequest, control: MoveControl = {}): Promise<MovedVolume> {
     const name = moverJobName('backup', request.backup, request.namespace, request.claim);
-    const report = await this.run(name, request.namespace, request.namespace, { kind: 'backup', claim: request.claim, backup: request.backup },
-      { 'ferry.dev/backup': request.backup }, control, request.node);
-    const moved = parseSnapshotJson(report);
-    if ('problem' in moved) throw new MoverError(moved.problem);
-    return moved;
+    const labels = { 'ferry.dev/backup': request.backup };
+    const operation: MoverOperation = { kind: 'backup', claim: request.claim, backup: request.backup };
+    const plan = await planRead(this.cluster, request.namespace, request.claim).catch((err: unknown) => {
+      if (err instanceof ClusterError) throw new MoverError(`PersistentVolumeClaim ${request.namespace}/${request.claim}: ${err.message}`, 'failed', { cause: err });
+      throw err;
+    });
+    const parse = (report: string): MovedVolume => {
+      const moved = parseSnapshotJson(report);
+      if ('problem' in moved) throw new MoverError(moved.problem);
+      return moved;
+    };
+    if (plan.source === 'live') {
+      const moved = parse(await this.run(name, request.namespace, request.namespace, operation, labels, control, request.node ? { node: request.node } : {}));
+      return { ...moved, source: 'live', liveReason: plan.reason };
+    }
+    // A Job an earlier invocation started reads the clone it made under the same name.
+    const adopted = await this.cluster.read('batch/v1', 'Job', name, request.namespace);
+    const clone = adopted ? existingClone(this.cluster, request.namespace, name)
+      : await cloneClaim(this.cluster, plan, name, { ...labels, [MOVER_LABEL]: name }, this.timing());
+    let pending = false;
+    try {
+      return { ...parse(await this.run(name, request.namespace, request.namespace, operation, labels, control, { volumeClaim: clone.claim })), source: 'snapshot' };
+    } catch (err) {
+      pending = err instanceof MovePendingError;
+      throw err;
+    } finally {
+      if (!pending) await clone.remove();
+    }
+  }
+
+  private timing(): CloneTiming {
+    const s = this.settings;
+    return { timeoutMs: s.timeoutMs ?? 30 * 60_000, now: s.now ?? Date.now, sleep: s.sleep ?? ((ms) => new Promise<void>((r) => setTimeout(r, ms))) };
   }
 
   async moveIn(request: MoveInRequest, control: MoveControl = {}): Promise<FilledVolume> {
@@ -72,7 +103,7 @@ export class KubeJobMover implements VolumeMover {
    * earlier invocation started it); returns what it reported as done.
    */
   private async run(name: string, namespace: string, repositoryNamespace: string, operation: MoverOperation, labels: Record<string, string>,
-    control: MoveControl, node?: string): Promise<string> {
+    control: MoveControl, placement: Placement = {}): Promise<string> {
     const s = this.settings;
     const prefix = s.layout.repositoryPrefix(repositoryNamespace);
     const location = repositoryLocation(s, prefix);
@@ -89,7 +120,7 @@ export class KubeJobMover implements VolumeMover {
         name, namespace, claim: operation.claim, image: s.image, script: moverScript(location, repositoryNamespace, operation),
         secretName: name, operation: operation.kind, deadlineSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)), labels,
         ...(s.hostNetwork ? { hostNetwork: true } : {}), ...(s.runAsUser !== undefined ? { runAsUser: s.runAsUser } : {}),
-        ...(node ? { node } : {}),
+        ...placement,
       }));
       const report = await this.waitForReport(name, namespace, job, timeoutMs, control);
       if (!report.ok) throw new MoverError(`${what}: ${report.step} failed: ${report.detail}`, report.kind);

@@ -21,6 +21,9 @@ export interface MoveInRequest {
   claim: string;
 }
 
+/** How a mover read a claim: `snapshot` (a clone of a fresh VolumeSnapshot) or `live` (the claim itself). */
+export type ReadSource = 'snapshot' | 'live';
+
 /** A snapshot the mover took: its ID and what it holds. */
 export interface MovedVolume {
   snapshotId: string;
@@ -29,8 +32,10 @@ export interface MovedVolume {
   files: number;
   dirs: number;
   symlinks: number;
-  /** How the data was read: the live claim (the only mode so far; a snapshot clone is the next one). */
-  source: 'live-claim';
+  /** How the data was read: a clone of a fresh VolumeSnapshot (a point-in-time copy), or the live claim. */
+  source: ReadSource;
+  /** Why the live claim was read (its driver cannot snapshot). */
+  liveReason?: string;
 }
 
 /** What a fill restored. */

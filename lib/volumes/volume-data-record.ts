@@ -69,7 +69,7 @@ export function parseVolumeData(text: string): { volumes: VolumeDataEntry[]; pro
     volumes.push({
       namespace, claim: raw.claim as string, snapshotId: raw.snapshotId as string, repository: repositoryOf(namespace),
       bytes: raw.bytes as number, files: raw.files as number, dirs: raw.dirs as number,
-      symlinks: typeof raw.symlinks === 'number' ? raw.symlinks : 0, source: 'live-claim',
+      symlinks: typeof raw.symlinks === 'number' ? raw.symlinks : 0, source: raw.source === 'snapshot' ? 'snapshot' : 'live',
     });
   });
   return { volumes, problems };

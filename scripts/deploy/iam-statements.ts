@@ -114,6 +114,11 @@ export function iamStatements(config: FerryConfig, fn: FunctionName, functionPre
     });
   }
   if (!access.clusters) return statements;
+  const moverRoles = [...new Set(Object.values(config.storageLocations).flatMap((l) => (l.volumeData?.moverRoleArn ? [l.volumeData.moverRoleArn] : [])))];
+  if (moverRoles.length) {
+    // Movers get sessions of these roles, each narrowed by a session policy to one repository (lib/volumes/mover-credentials.ts).
+    statements.push({ Sid: 'AssumeMoverRoles', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: moverRoles });
+  }
   const used = Object.values(config.clusters).filter((c) => clusterUsedBy(c, fn as 'backup' | 'restore'));
   const secrets = used.flatMap((c) => (c.type === 'secretsManager' ? [c] : []));
   if (secrets.length) {

@@ -241,6 +241,25 @@ GO
   step "kubectl $KUBE_VERSION: built"
 }
 
+# The CSI snapshot API's CRDs (snapshot.storage.k8s.io/v1), as kubernetes-csi/external-snapshotter publishes them in
+# its client module's config/crd; stack.sh installs them into each plane. Pinned here, like kopia, for the same reason.
+SNAPSHOT_CLIENT_VERSION=v8.7.0
+
+# fetch_snapshot_crds: the three snapshot CRDs from the Go module proxy into $cache/crds/snapshot-<version>/.
+fetch_snapshot_crds() {
+  local out="$cache/crds/snapshot-$SNAPSHOT_CLIENT_VERSION" src kind
+  [[ -f "$out/volumesnapshots.yaml" ]] && { step "snapshot CRDs $SNAPSHOT_CLIENT_VERSION: cached"; return; }
+  need_go
+  src="$(go mod download -json "github.com/kubernetes-csi/external-snapshotter/client/v8@$SNAPSHOT_CLIENT_VERSION" | sed -n 's/.*"Dir": "\(.*\)",*/\1/p')"
+  mkdir -p "$out.tmp"
+  for kind in volumesnapshotclasses volumesnapshotcontents volumesnapshots; do
+    grep -v '^---$' "$src/config/crd/snapshot.storage.k8s.io_$kind.yaml" > "$out.tmp/$kind.yaml"
+  done
+  rm -rf "$out" && mv "$out.tmp" "$out"
+  ln -sfn "$(basename "$out")" "$cache/crds/snapshot"
+  step "snapshot CRDs $SNAPSHOT_CLIENT_VERSION: fetched"
+}
+
 build_etcd
 build_versitygw
 build_kube kube-apiserver
@@ -249,4 +268,5 @@ for component in kube-scheduler kube-controller-manager kubelet; do build_kube "
 build_node_tool
 build_kopia
 build_kubectl
+fetch_snapshot_crds
 step "all built in $bin"

@@ -273,6 +273,18 @@ ensure_storage_classes() {
       -d "{\"apiVersion\":\"storage.k8s.io/v1\",\"kind\":\"StorageClass\",\"metadata\":{\"name\":\"$class\"},\"provisioner\":\"ferry.local/hostpath\",\"reclaimPolicy\":\"Delete\",\"volumeBindingMode\":\"Immediate\"}")
     [[ "$code" == 201 || "$code" == 409 ]] || { say "$plane: creating StorageClass $class failed with HTTP $code"; return 1; }
   done
+  ensure_snapshot_class "$plane"
+}
+
+# The provisioner is also the snapshotter of its volumes: their VolumeSnapshotClass, the driver's default.
+ensure_snapshot_class() {
+  local code
+  wait_for "$1" 30 curl -fsS -o /dev/null --cacert "$state/pki/ca.crt" -H "Authorization: Bearer $(cat "$state/admin.token")" \
+    "https://127.0.0.1:$(port_of "$1")/apis/snapshot.storage.k8s.io/v1/volumesnapshotclasses"
+  code=$(curl -sS -o /dev/null -w '%{http_code}' --cacert "$state/pki/ca.crt" -H "Authorization: Bearer $(cat "$state/admin.token")" \
+    -H 'Content-Type: application/json' -X POST "https://127.0.0.1:$(port_of "$1")/apis/snapshot.storage.k8s.io/v1/volumesnapshotclasses" \
+    -d '{"apiVersion":"snapshot.storage.k8s.io/v1","kind":"VolumeSnapshotClass","metadata":{"name":"ferry-hostpath","annotations":{"snapshot.storage.kubernetes.io/is-default-class":"true"}},"driver":"ferry.local/hostpath","deletionPolicy":"Delete"}')
+  [[ "$code" == 201 || "$code" == 409 ]] || { say "$1: creating VolumeSnapshotClass ferry-hostpath failed with HTTP $code"; return 1; }
 }
 
 # stop_node PLANE: the plane's controllers first (nothing new is scheduled), then every pod sandbox through the

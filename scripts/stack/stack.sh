@@ -188,6 +188,7 @@ cmd_up() {
     wait_for "$name" 180 curl -fsS --cacert "$state/pki/ca.crt" -H "Authorization: Bearer $admin_token" \
       "https://127.0.0.1:$(port_of "$name")/readyz"
     bind_operator "$name"
+    install_snapshot_crds "$name"
   done
   wait_for versitygw 30 curl -sS -o /dev/null "http://127.0.0.1:$s3_port/"
   if nodes_enabled; then
@@ -241,6 +242,17 @@ bind_operator() {
     -H 'Content-Type: application/json' -X POST "https://127.0.0.1:$(port_of "$1")/apis/rbac.authorization.k8s.io/v1/clusterrolebindings" \
     -d '{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRoleBinding","metadata":{"name":"ferry-operators"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"cluster-admin"},"subjects":[{"apiGroup":"rbac.authorization.k8s.io","kind":"Group","name":"ferry:operators"}]}')
   [[ "$code" == 201 || "$code" == 409 ]] || { say "$1: binding the operator identity failed with HTTP $code"; return 1; }
+}
+
+# install_snapshot_crds NAME: the CSI snapshot API (CRDs fetched by build.sh) in plane NAME; existing ones are kept.
+install_snapshot_crds() {
+  local file code
+  for file in "$cache/crds/snapshot"/*.yaml; do
+    code=$(curl -sS -o /dev/null -w '%{http_code}' --cacert "$state/pki/ca.crt" -H "Authorization: Bearer $(cat "$state/admin.token")" \
+      -H 'Content-Type: application/yaml' -X POST "https://127.0.0.1:$(port_of "$1")/apis/apiextensions.k8s.io/v1/customresourcedefinitions" \
+      --data-binary "@$file")
+    [[ "$code" == 201 || "$code" == 409 ]] || { say "$1: installing the CRD in $file failed with HTTP $code"; return 1; }
+  done
 }
 
 cmd_plane() {

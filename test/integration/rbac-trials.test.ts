@@ -1,22 +1,20 @@
 // The RBAC roles of deploy/rbac, tried as an attacker holding their tokens would try them, on the real API
 // servers: every escalation refused (403 from the RBAC authorizer), and a backup and a restore done with the same
 // tokens. Tokens come from the API (TokenRequest) for the roles' ServiceAccounts.
-import { readFileSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBackup } from '../../lib/backup/run-backup.js';
 import { indexBackup } from '../../lib/catalog/index-backup.js';
-import { AlreadyExists, ClusterError } from '../../lib/kube/errors.js';
+import { ClusterError } from '../../lib/kube/errors.js';
 import { KubeHttp, type KubeRequest } from '../../lib/kube/http.js';
-import { KubeCluster, loadKubeConfig } from '../../lib/kube/kube-cluster.js';
+import { KubeCluster } from '../../lib/kube/kube-cluster.js';
 import type { KubeObject } from '../../lib/model/object.js';
 import { runRestore } from '../../lib/restore/run-restore.js';
 import { parseBackupSpec } from '../../lib/spec/backup-spec.js';
-import { parseDocuments } from '../../lib/spec/documents.js';
 import { parseRestoreSpec } from '../../lib/spec/restore-spec.js';
 import { BucketLayout } from '../../lib/store/layout.js';
+import { applyFile, kubeconfigWithToken, requestToken } from '../support/role-token.js';
 import { createAll } from '../support/seed.js';
-import { freshName, kubeconfigPath, stackCluster, stackStore } from '../support/stack.js';
+import { freshName, stackCluster, stackStore } from '../support/stack.js';
 
 type Plane = 'source' | 'target';
 const ROLES: { role: string; plane: Plane; file: string; account: string }[] = [
@@ -24,42 +22,8 @@ const ROLES: { role: string; plane: Plane; file: string; account: string }[] = [
   { role: 'restore writer', plane: 'target', file: 'deploy/rbac/restore-writer.yaml', account: 'ferry-restore' },
 ];
 const admin = { source: stackCluster('source'), target: stackCluster('target') };
-const adminHttp = { source: new KubeHttp(loadKubeConfig(kubeconfigPath('source'))), target: new KubeHttp(loadKubeConfig(kubeconfigPath('target'))) };
 const tokens: Record<string, string> = {};
 const quietLog = { info: () => undefined, warn: () => undefined };
-
-async function apply(cluster: KubeCluster, file: string): Promise<void> {
-  for (const doc of parseDocuments(readFileSync(file, 'utf8'), file)) {
-    const obj = doc.value as KubeObject;
-    // Replaced whole, so that rules an earlier version of the file granted do not linger.
-    await cluster.create(obj).catch(async (err: unknown) => {
-      if (!(err instanceof AlreadyExists)) throw err;
-      const live = await cluster.read(obj.apiVersion, obj.kind, obj.metadata.name!, obj.metadata.namespace);
-      await cluster.patch(obj, { ...obj, metadata: { ...obj.metadata, resourceVersion: live?.metadata.resourceVersion } }, 'merge');
-    });
-  }
-}
-
-/** A token for a ServiceAccount, asked of the API server (TokenRequest) by the stack's admin. */
-async function requestToken(plane: Plane, namespace: string, account: string): Promise<string> {
-  const answer = await adminHttp[plane].json<{ status: { token: string } }>({
-    method: 'POST', path: `/api/v1/namespaces/${namespace}/serviceaccounts/${account}/token`,
-    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
-  }, `token for ${namespace}/${account}`);
-  return answer.status.token;
-}
-
-/** The plane's kubeconfig with the admin's credentials replaced by `token`. */
-function kubeconfigWithToken(plane: Plane, token: string): KubeConfig {
-  const base = loadKubeConfig(kubeconfigPath(plane));
-  const cluster = base.getCurrentCluster()!;
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [cluster], users: [{ name: 'role', token }],
-    contexts: [{ name: 'role', cluster: cluster.name, user: 'role' }], currentContext: 'role',
-  });
-  return kc;
-}
 
 /** The HTTP status the API server answers `req` with, sent with `token`. */
 async function statusOf(plane: Plane, token: string, req: KubeRequest): Promise<number> {
@@ -81,7 +45,7 @@ const adminAccount = `${trialId}-admin`;
 
 beforeAll(async () => {
   for (const { plane, file, account } of ROLES) {
-    await apply(admin[plane], file);
+    await applyFile(admin[plane], file);
     tokens[plane] = await requestToken(plane, 'ferry', account);
     // What an attacker would go for: a cluster-admin ServiceAccount in kube-system, and a webhook to rewrite.
     await createAll(admin[plane], [
@@ -102,7 +66,6 @@ afterAll(async () => {
   }
   for (const plane of ['source', 'target'] as const) {
     admin[plane].close();
-    adminHttp[plane].close();
   }
 });
 

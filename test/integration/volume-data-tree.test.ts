@@ -56,11 +56,12 @@ describe('volume data: a file tree, and the ways a move fails', () => {
       { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: stranded }, spec: {
         // Reserved for its claim: the PV controller would otherwise bind the other claim to it.
         claimRef: { namespace: app, name: 'stranded' },
-        capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Delete', storageClassName: 'ferry-local',
+        // A class no StorageClass names: no snapshot of it can be taken, its mover reads it live (and cannot be scheduled).
+        capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Delete', storageClassName: 'ferry-stranded',
         hostPath: { path: `/tmp/${stranded}`, type: 'DirectoryOrCreate' },
         nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['nowhere-node'] }] }] } },
       } },
-      claim('tree'), claim('stranded', { volumeName: stranded }),
+      claim('tree'), claim('stranded', { volumeName: stranded, storageClassName: 'ferry-stranded' }),
     ]);
     const folder = await volumeFolderOf(source, app, 'tree');
     writeTestTree(folder, LARGE);

@@ -13,10 +13,11 @@ export function stackMoverImage(): string {
 }
 
 /** A mover in one of the stack's clusters, writing to the stack's bucket under `layout`'s prefix. */
-export function stackMover(cluster: Cluster, layout: BucketLayout, password = 'ferry-test-repository-password', timeoutMs = 5 * 60_000): KubeJobMover {
+export function stackMover(cluster: Cluster, layout: BucketLayout, password = 'ferry-test-repository-password', timeoutMs = 5 * 60_000,
+  image = stackMoverImage()): KubeJobMover {
   const location = stackS3Location();
   return new KubeJobMover(cluster, {
-    image: stackMoverImage(), bucket: location.bucket, layout, endpoint: location.endpoint!, region: location.region ?? 'us-east-1',
+    image, bucket: location.bucket, layout, endpoint: location.endpoint!, region: location.region ?? 'us-east-1',
     password, credentials: async () => location.credentials!, hostNetwork: true, timeoutMs,
   });
 }

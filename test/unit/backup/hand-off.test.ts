@@ -5,7 +5,7 @@ import { moverJobName } from '../../../lib/volumes/kube-job-mover.js';
 const HAND_OFF: BackupHandOff = {
   backup: 'nightly', invocations: 2, itemsBackedUp: 12, byResource: { configmaps: 3 }, claims: ['app/data', 'app/logs'],
   pending: [{ namespace: 'app', claim: 'logs', node: 'source-node' }],
-  volumes: [{ namespace: 'app', claim: 'data', repository: 'kopia/app/', snapshotId: 'k0123', bytes: 10, files: 1, dirs: 1, symlinks: 0, source: 'live-claim' }],
+  volumes: [{ namespace: 'app', claim: 'data', repository: 'kopia/app/', snapshotId: 'k0123', bytes: 10, files: 1, dirs: 1, symlinks: 0, source: 'live' }],
   failed: [], files: { 'nightly.tar.gz': { size: 100, sha256: 'a'.repeat(64) } },
   results: { errors: {}, warnings: { namespaces: { app: ['w'] } } }, log: ['time="x" level=info msg="m" backup=nightly'],
 };

@@ -50,6 +50,16 @@ describe('iamStatements', () => {
     expect(bySid(config, 'restore').DescribeEksClusters?.Resource).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:eks:us-west-2:${AWS::AccountId}:cluster/prod' }]);
   });
 
+  it('lets only backup and restore assume the movers\' role, and only that role', () => {
+    const config: FerryConfig = { ...base, storageLocations: { default: { bucket: 'b1', prefix: '', volumeData: {
+      repositoryPassword: 'password', moverImage: 'm', moverRoleArn: 'arn:aws:iam::123456789012:role/ferry-mover' } } } };
+    for (const fn of ['backup', 'restore'] as const) {
+      expect(bySid(config, fn).AssumeMoverRoles).toEqual({ Sid: 'AssumeMoverRoles', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: ['arn:aws:iam::123456789012:role/ferry-mover'] });
+    }
+    for (const fn of ['index', 'expire'] as const) expect(bySid(config, fn).AssumeMoverRoles).toBeUndefined();
+    expect(bySid(withBucket, 'backup').AssumeMoverRoles).toBeUndefined();
+  });
+
   it('lets each function write only its own log group', () => {
     expect(bySid(withBucket, 'expire').WriteOwnLogs?.Resource).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/ferry-dev-expire:*' }]);
   });

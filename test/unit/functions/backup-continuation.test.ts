@@ -21,7 +21,7 @@ class SlowMover implements VolumeMover {
   async moveOut(request: MoveOutRequest): Promise<MovedVolume> {
     this.asked.push(`${request.namespace}/${request.claim}`);
     if (this.invocations() < this.doneAt) throw new MovePendingError(`mover-${request.claim}`, request.namespace);
-    return { snapshotId: `k${request.claim}0123`, bytes: 10, files: 1, dirs: 1, symlinks: 0, source: 'live-claim' };
+    return { snapshotId: `k${request.claim}0123`, bytes: 10, files: 1, dirs: 1, symlinks: 0, source: 'live' };
   }
   async moveIn(): Promise<never> {
     throw new Error('not a restore');

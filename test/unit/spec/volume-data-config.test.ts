@@ -25,12 +25,18 @@ describe('storageLocations.<name>.volumeData', () => {
     });
   });
 
+  it('reads the movers\' role, in any partition', () => {
+    const config = parseConfigText(configWith('{repositoryPassword: "${PW}", moverImage: m, moverRoleArn: "arn:aws-cn:iam::123456789012:role/ferry/mover"}'), 'ferry.yaml', { PW: SECRET });
+    expect(config.storageLocations.default!.volumeData?.moverRoleArn).toBe('arn:aws-cn:iam::123456789012:role/ferry/mover');
+  });
+
   it.each([
     ['a short password, without showing it', '{repositoryPassword: "short", moverImage: m}', 'storageLocations.default.volumeData.repositoryPassword: expected a string of at least 8 characters (its value is not shown)'],
     ['a missing image', '{repositoryPassword: "${PW}"}', 'storageLocations.default.volumeData.moverImage: expected an image name, got null'],
     ['an endpoint that is not a URL', '{repositoryPassword: "${PW}", moverImage: m, moverEndpoint: "10.0.0.5:7070"}', 'storageLocations.default.volumeData.moverEndpoint: expected an http(s) URL, got "10.0.0.5:7070"'],
     ['a timeout that is not a duration', '{repositoryPassword: "${PW}", moverImage: m, moverTimeout: soon}', 'storageLocations.default.volumeData.moverTimeout: expected a duration such as "30m", got "soon"'],
-    ['an unknown field', '{repositoryPassword: "${PW}", moverImage: m, password: x}', 'storageLocations.default.volumeData.password: unknown field (expected one of repositoryPassword, moverImage, moverEndpoint, moverHostNetwork, moverTimeout, moverRunAsUser)'],
+    ['an unknown field', '{repositoryPassword: "${PW}", moverImage: m, password: x}', 'storageLocations.default.volumeData.password: unknown field (expected one of repositoryPassword, moverImage, moverEndpoint, moverHostNetwork, moverTimeout, moverRunAsUser, moverRoleArn)'],
+    ['a mover role that is not a role ARN', '{repositoryPassword: "${PW}", moverImage: m, moverRoleArn: "arn:aws:iam::123456789012:user/ferry"}', 'storageLocations.default.volumeData.moverRoleArn: expected an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "arn:aws:iam::123456789012:user/ferry"'],
   ])('refuses %s', (_name, volumeData, problem) => {
     const problems = problemsOf(configWith(volumeData));
     expect(problems).toEqual([problem]);

@@ -40,6 +40,12 @@ describe('moverJob', () => {
     expect(job.metadata.labels).toEqual({ [MOVER_LABEL]: 'ferry-mover-backup-1' });
   });
 
+  it('mounts a snapshot clone read-only at the claim\'s own path, so that kopia names the same source', () => {
+    const spec = podSpec(moverJob({ ...base, volumeClaim: 'ferry-mover-backup-1' }));
+    expect(spec.containers[0]!.volumeMounts).toContainEqual({ name: 'claim', mountPath: '/claims/www-web-0', readOnly: true });
+    expect(spec.volumes).toContainEqual({ name: 'claim', persistentVolumeClaim: { claimName: 'ferry-mover-backup-1', readOnly: true } });
+  });
+
   it('runs beside the claim\'s consumer when a node is named, anywhere otherwise', () => {
     expect(podSpec(moverJob({ ...base, node: 'node-a' })).nodeSelector).toEqual({ 'kubernetes.io/hostname': 'node-a' });
     expect(podSpec(moverJob(base)).nodeSelector).toBeUndefined();

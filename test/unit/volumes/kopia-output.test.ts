@@ -31,7 +31,7 @@ describe('readMoverReport', () => {
 describe('parseSnapshotJson', () => {
   it('reads the ID and the sizes of a snapshot', () => {
     expect(parseSnapshotJson(JSON.stringify(snapshot))).toEqual({
-      snapshotId: snapshot.id, bytes: 123456, files: 12, dirs: 3, symlinks: 2, source: 'live-claim',
+      snapshotId: snapshot.id, bytes: 123456, files: 12, dirs: 3, symlinks: 2, source: 'live',
     });
   });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseVolumeData, serializeVolumeData, type VolumeDataEntry } from '../../../lib/volumes/volume-data-record.js';
 
 const entry: VolumeDataEntry = {
-  namespace: 'app', claim: 'www-web-0', repository: 'kopia/app/', snapshotId: 'k0123abc', bytes: 10, files: 1, dirs: 1, symlinks: 0, source: 'live-claim',
+  namespace: 'app', claim: 'www-web-0', repository: 'kopia/app/', snapshotId: 'k0123abc', bytes: 10, files: 1, dirs: 1, symlinks: 0, source: 'live',
 };
 
 describe('the volume-data record', () => {

@@ -3,7 +3,9 @@
 //	ferry-node provision --kubeconfig K --node N --dir D [--name P]
 //	    a dynamic provisioner: for every pending claim of a StorageClass whose provisioner is P, a hostPath
 //	    PersistentVolume under D pinned to node N, pre-bound to the claim; released volumes it made are deleted
-//	    with their folders when their reclaim policy is Delete.
+//	    with their folders when their reclaim policy is Delete. It is also the snapshotter of those volumes
+//	    (snapshot.go): VolumeSnapshots of a class whose driver is P become folder copies, and claims whose
+//	    dataSource is one of them are provisioned as copies.
 //	ferry-node cri-reset --endpoint unix:///path/containerd.sock
 //	    stops and removes every pod sandbox of that runtime through the CRI (so the runtime tears down each
 //	    sandbox's network namespace and CNI address), for `stack.sh down`.

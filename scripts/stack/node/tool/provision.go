@@ -13,6 +13,7 @@ import (
 	storagev1 "k8s.io/api/storage/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -21,6 +22,7 @@ const provisionedBy = "pv.kubernetes.io/provisioned-by"
 
 type provisioner struct {
 	client kubernetes.Interface
+	dyn    dynamic.Interface
 	name   string
 	node   string
 	dir    string
@@ -47,6 +49,10 @@ func runProvisioner(args []string) error {
 	if err != nil {
 		return err
 	}
+	dyn, err := dynamic.NewForConfig(config)
+	if err != nil {
+		return err
+	}
 	root, err := filepath.Abs(*dir)
 	if err != nil {
 		return err
@@ -54,11 +60,14 @@ func runProvisioner(args []string) error {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return err
 	}
-	p := &provisioner{client: client, name: *name, node: *node, dir: root}
+	p := &provisioner{client: client, dyn: dyn, name: *name, node: *node, dir: root}
 	fmt.Printf("provisioning %s volumes on node %s under %s\n", p.name, p.node, p.dir)
 	for {
 		if err := p.pass(context.Background()); err != nil {
 			fmt.Fprintf(os.Stderr, "pass: %v\n", err)
+		}
+		if err := p.snapshotPass(context.Background()); err != nil {
+			fmt.Fprintf(os.Stderr, "snapshot pass: %v\n", err)
 		}
 		time.Sleep(time.Second)
 	}
@@ -102,11 +111,23 @@ func (p *provisioner) provision(ctx context.Context, claim *corev1.PersistentVol
 	}
 	name := "pvc-" + string(claim.UID)
 	path := filepath.Join(p.dir, name)
-	if err := os.MkdirAll(path, 0o777); err != nil {
-		return err
+	if _, err := p.client.CoreV1().PersistentVolumes().Get(ctx, name, metav1.GetOptions{}); err == nil {
+		return nil // made in an earlier pass; the controller binds it
 	}
-	// NOTE: MkdirAll applies the umask; a pod's non-root user must be able to write its volume.
-	if err := os.Chmod(path, 0o777); err != nil {
+	if source := claim.Spec.DataSource; source != nil && source.Kind == "VolumeSnapshot" && source.APIGroup != nil && *source.APIGroup == snapshotGroup {
+		handle, err := p.snapshotHandle(ctx, claim.Namespace, source.Name)
+		if err != nil || handle == "" {
+			return err // not ready yet: the claim waits, as with a CSI driver
+		}
+		if _, err := os.Stat(path); os.IsNotExist(err) {
+			if err := copyFolder(handle, path); err != nil {
+				return err
+			}
+		}
+	} else if err := os.MkdirAll(path, 0o777); err != nil {
+		return err
+	} else if err := os.Chmod(path, 0o777); err != nil {
+		// NOTE: MkdirAll applies the umask; a pod's non-root user must be able to write its volume.
 		return err
 	}
 	reclaim := corev1.PersistentVolumeReclaimDelete
