@@ -29,9 +29,9 @@ export const CLAIMS_ROOT = '/claims';
 /** The mover's scratch folder (an emptyDir: the root filesystem is read-only). */
 export const SCRATCH = '/tmp/kopia';
 
-/** kopia's global flags in the mover: config, logs and cache in the scratch folder. */
-export function globalFlags(): string[] {
-  return [`--config-file=${SCRATCH}/repository.config`, `--log-dir=${SCRATCH}/logs`, '--file-log-level=error'];
+/** kopia's global flags: config and logs in the scratch folder (the mover's by default; expiry's own elsewhere). */
+export function globalFlags(scratch = SCRATCH): string[] {
+  return [`--config-file=${scratch}/repository.config`, `--log-dir=${scratch}/logs`, '--file-log-level=error'];
 }
 
 /** The S3 storage flags of `kopia repository create|connect s3`. */
@@ -49,8 +49,8 @@ export function storageFlags(location: RepositoryLocation): string[] {
  * user `ferry`, so that the next backup of the same claim finds its previous snapshot (incremental) whatever the
  * mover pod is called.
  */
-export function connectFlags(namespace: string): string[] {
-  return [`--cache-directory=${SCRATCH}/cache`, `--override-hostname=${namespace}`, '--override-username=ferry',
+export function connectFlags(namespace: string, scratch = SCRATCH): string[] {
+  return [`--cache-directory=${scratch}/cache`, `--override-hostname=${namespace}`, '--override-username=ferry',
     '--no-check-for-updates', '--no-persist-credentials'];
 }
 
