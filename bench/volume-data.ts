@@ -54,20 +54,24 @@ function words(seed: number): () => number {
 const VOCABULARY = ['GET', 'POST', 'PUT', '/api/v1/orders', '/api/v1/users', '/healthz', '/static/app.js', '200', '201', '304', '404', '500',
   'INFO', 'WARN', 'ERROR', 'request', 'completed', 'user', 'session', 'cache', 'hit', 'miss', 'upstream', 'latency_ms'];
 
-/** `bytes` of log-like text: timestamps, words from a small vocabulary and numbers (gzip shrinks it about 4 to 6 times). */
+/** Log lines: timestamps, words from a small vocabulary and numbers; made once, picked at random for each file. */
+const LINES = (() => {
+  const next = words(7);
+  let t = 1_700_000_000_000;
+  return Array.from({ length: 1 << 16 }, () => {
+    t += next() % 5000;
+    return `${new Date(t).toISOString()} ${VOCABULARY[next() % 12]} ${VOCABULARY[3 + (next() % 4)]} ${VOCABULARY[7 + (next() % 5)]} `
+      + `${VOCABULARY[12 + (next() % 3)]} ${VOCABULARY[15 + (next() % 9)]} id=${next().toString(16)} ${VOCABULARY[23]}=${next() % 2000}\n`;
+  });
+})();
+
+/** `bytes` of log-like text, a different sequence of lines for every seed (gzip shrinks it about 5 to 8 times). */
 function logText(bytes: number, seed: number): Buffer {
   const next = words(seed);
-  const lines: string[] = [];
+  const out = Buffer.allocUnsafe(bytes + 256);
   let size = 0;
-  let t = 1_700_000_000_000 + seed * 1000;
-  while (size < bytes) {
-    t += next() % 5000;
-    const line = `${new Date(t).toISOString()} ${VOCABULARY[next() % 12]} ${VOCABULARY[3 + (next() % 4)]} ${VOCABULARY[7 + (next() % 5)]} `
-      + `${VOCABULARY[12 + (next() % 3)]} ${VOCABULARY[15 + (next() % 9)]} id=${next().toString(16)} ${VOCABULARY[23]}=${next() % 2000}\n`;
-    lines.push(line);
-    size += line.length;
-  }
-  return Buffer.from(lines.join('')).subarray(0, bytes);
+  while (size < bytes) size += out.write(LINES[next() & 0xffff]!, size, 'latin1');
+  return out.subarray(0, bytes);
 }
 
 /** Writes the mixed tree; returns what it wrote. */

@@ -56,7 +56,7 @@ export class RepositorySession {
       ...(c.sessionToken ? { AWS_SESSION_TOKEN: c.sessionToken } : {}), HOME: dir,
     };
     const session = new RepositorySession(input, dir, env);
-    const run = await input.runner.run([...globalFlags(dir), 'repository', 'connect', 's3', ...storageFlags(input.location), ...connectFlags(input.namespace, dir)], env);
+    const run = await input.runner.run([...globalFlags(dir), 'repository', 'connect', 's3', ...storageFlags(input.location), ...connectFlags(input.namespace, dir), ...CACHE_LIMITS], env);
     if (run.code !== 0) {
       await rm(dir, { recursive: true, force: true });
       const kind = connectFailureKind(run.stderr);
@@ -105,6 +105,9 @@ export class RepositorySession {
     return run.stdout;
   }
 }
+
+/** kopia's caches stay well inside a Lambda's /tmp (512 MiB unless configured; kopia's own default is 5 GB of content). */
+const CACHE_LIMITS = ['--content-cache-size-mb=64', '--metadata-cache-size-mb=192'];
 
 const KIND_WORDS: Record<VolumeExpiryFailureKind, string> = {
   'wrong-password': 'refused the repository password (is volumeData.repositoryPassword the one it was created with?)',
