@@ -1,7 +1,7 @@
 /**
  * Volume data speed against `tar | gzip`, on the local stack with nodes (`bash scripts/stack/stack.sh up` first):
  *
- *   npx tsx bench/volume-data.ts [--mib 1024] [--keep]
+ *   npx tsx bench/volume-data.ts [--mib 1024] [--mover-cpu 1] [--keep]
  *
  * Writes a volume of about --mib MiB of mixed files into a claim of the source plane: many small files (half text,
  * half random bytes), a few large compressible text files (log lines), a few large random files and some of 1 MiB.
@@ -21,6 +21,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { runBackup } from '../lib/backup/run-backup.js';
+import type { Cluster } from '../lib/kube/cluster.js';
+import type { KubeObject } from '../lib/model/object.js';
 import { runRestore } from '../lib/restore/run-restore.js';
 import { parseBackupSpec } from '../lib/spec/backup-spec.js';
 import { parseRestoreSpec } from '../lib/spec/restore-spec.js';
@@ -34,13 +36,39 @@ const MIB = 1024 * 1024;
 const args = process.argv.slice(2);
 const totalMib = Number(args[args.indexOf('--mib') + 1] ?? 1024) || 1024;
 const keep = args.includes('--keep');
-const quiet = { info: () => undefined, warn: () => undefined };
+/** --mover-cpu N: mover pods request N CPUs (see withMoverCpu); by default they request none, as Ferry makes them. */
+const moverCpu = args.includes('--mover-cpu') ? args[args.indexOf('--mover-cpu') + 1] : undefined;
+/** The restore's log lines with the seconds since the bench started (where a restore spends its time). */
+const started = Date.now();
+const stamped = (m: string) => console.error(`[bench] +${((Date.now() - started) / 1000).toFixed(1)} s ${m}`);
+const restoreLog = { info: stamped, warn: stamped };
 const layout = new BucketLayout('ferry-bench-volume');
 const store = stackStore();
-const source = stackCluster('source');
-const target = stackCluster('target');
+const source = withMoverCpu(stackCluster('source'));
+const target = withMoverCpu(stackCluster('target'));
 const app = freshName('bench-vol');
 const into = freshName('bench-vol-restored');
+
+/**
+ * The cluster with every Job it creates given a CPU request (--mover-cpu). NOTE: a container without one is
+ * BestEffort, and with the local stack's cgroup v1 nodes that means cpu.shares 2 against 1024 for any process
+ * outside the pods (tar and gzip here): on a busy machine the mover gets a sliver of a core.
+ */
+function withMoverCpu<T extends Cluster>(cluster: T): T {
+  if (!moverCpu) return cluster;
+  return new Proxy(cluster, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (property !== 'create' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+      return (object: KubeObject) => {
+        if (object.kind !== 'Job') return target.create(object);
+        const job = structuredClone(object) as KubeObject & { spec: { template: { spec: { containers: Record<string, unknown>[] } } } };
+        for (const c of job.spec.template.spec.containers) c.resources = { requests: { cpu: moverCpu } };
+        return target.create(job);
+      };
+    },
+  });
+}
 
 /** A small deterministic generator (xorshift), so the text files differ everywhere without costing crypto time. */
 function words(seed: number): () => number {
@@ -116,7 +144,7 @@ async function timed<T>(what: string, run: () => Promise<T>): Promise<{ seconds:
   const start = process.hrtime.bigint();
   const value = await run();
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  console.error(`[bench] ${what}: ${seconds.toFixed(1)} s`);
+  stamped(`${what}: ${seconds.toFixed(1)} s`);
   return { seconds, value };
 }
 
@@ -146,7 +174,7 @@ async function main(): Promise<void> {
     const restoreName = freshName('bench-vol-restore');
     const restore = await timed('ferry restore', () => runRestore({ name: restoreName, spec: parseRestoreSpec({
       apiVersion: 'ferry.dev/v1', kind: 'ApplicationRestore', metadata: { name: restoreName }, spec: { backupName, namespaceMapping: { [app]: into } },
-    }, 'restore.yaml'), dryRun: false }, { store, layout, cluster: target, now: () => new Date(), log: quiet, volumeMover: stackMover(target, layout, undefined, 30 * 60_000) }));
+    }, 'restore.yaml'), dryRun: false }, { store, layout, cluster: target, now: () => new Date(), log: restoreLog, volumeMover: stackMover(target, layout, undefined, 30 * 60_000) }));
     if (Object.keys(restore.value.results.errors).length) throw new Error(`restore: ${JSON.stringify(restore.value.results.errors)}`);
     const key = `${layout.repositoryPrefix(app).replace(/kopia\/.*$/, '')}tar/${app}.tar.gz`;
     const tarBackup = await timed('tar | gzip backup', () => shell(`tar -C '${folder}' -cf - . | gzip -c`, { onStdout: (out) => store.upload(key, out as never) }));
@@ -160,6 +188,7 @@ async function main(): Promise<void> {
     const oneFile = await ferryBackup();
     const r = (a: number, b: number) => Number((a / b).toFixed(2));
     const result = {
+      moverCpuRequest: moverCpu ?? 'none (Ferry\'s default: BestEffort pods)',
       volume: { files: tree.files, bytes: tree.bytes },
       ferry: { backupSeconds: r(ferry.seconds, 1), restoreSeconds: r(restore.seconds, 1), storedBytes: ferry.added },
       tarGzip: { backupSeconds: r(tarBackup.seconds, 1), restoreSeconds: r(tarRestore.seconds, 1), storedBytes: tarBytes },
