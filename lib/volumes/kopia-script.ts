@@ -71,6 +71,9 @@ export function shellQuote(word: string): string {
 
 const words = (list: readonly string[]) => list.map(shellQuote).join(' ');
 
+/** Connection flags that turn kopia's content cache off (its metadata cache stays). */
+export const NO_CONTENT_CACHE = ['--content-cache-size-mb=0', '--content-cache-size-limit-mb=0'];
+
 /** The operation a mover script performs after connecting. */
 export type MoverOperation = { kind: 'backup'; claim: string; backup: string } | { kind: 'restore'; claim: string; snapshotId: string };
 
@@ -82,7 +85,9 @@ export type MoverOperation = { kind: 'backup'; claim: string; backup: string } |
 export function moverScript(location: RepositoryLocation, namespace: string, operation: MoverOperation): string {
   const k = `/kopia ${words(globalFlags())}`;
   const storage = words(storageFlags(location));
-  const connect = words(connectFlags(namespace));
+  // NOTE: a restore reads every pack once; kopia's content cache would write each into the scratch folder as well,
+  // which made a restore about 3 times slower (256 MiB: 16-21 s with a cold default cache, 6-7 s without one).
+  const connect = words([...connectFlags(namespace), ...(operation.kind === 'restore' ? NO_CONTENT_CACHE : [])]);
   const run = operation.kind === 'backup'
     ? words(snapshotCreateArgs(operation.claim, operation.backup))
     : words(snapshotRestoreArgs(operation.snapshotId, operation.claim));
