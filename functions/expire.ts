@@ -4,7 +4,7 @@
  * an EventBridge event's detail) only lists what would be deleted. Invoked with a delete request (ACK's
  * `DeleteRequest` or Velero's `DeleteBackupRequest`, as the event or as `{"deleteRequest": ...}`), it deletes that
  * one backup, as `ferry backups delete` does. A backup with volume data has its kopia snapshots deleted first, by the
- * kopia binary shipped beside the function (its layer; see lib/volumes/expire-volume-data.ts).
+ * kopia binary shipped in the function's artifact (see lib/volumes/expire-volume-data.ts).
  */
 import { deleteBackup, type RemoveOutcome } from '../lib/catalog/delete-backup.js';
 import { BackupInUseError, NoSuchBackupError } from '../lib/catalog/errors.js';
@@ -131,10 +131,10 @@ export function runtimeExpireLocations(runtime: Runtime, kopia: () => KopiaRunne
   }));
 }
 
-/** The process's kopia: FERRY_KOPIA, the layer's /opt/bin/kopia, or the local cache's build (FERRY_CACHE or ~/.cache/ferry). */
+/** The process's kopia: FERRY_KOPIA, the function's $LAMBDA_TASK_ROOT/bin/kopia, or the local cache's build (FERRY_CACHE or ~/.cache/ferry). */
 function processKopia(): KopiaRunner {
   const env = process.env;
-  return findKopia({ ...(env.FERRY_KOPIA ? { explicit: env.FERRY_KOPIA } : {}), ...(env.HOME ? { home: env.HOME } : {}), ...(env.FERRY_CACHE ? { cache: env.FERRY_CACHE } : {}) });
+  return findKopia({ ...(env.FERRY_KOPIA ? { explicit: env.FERRY_KOPIA } : {}), ...(env.LAMBDA_TASK_ROOT ? { taskRoot: env.LAMBDA_TASK_ROOT } : {}), ...(env.HOME ? { home: env.HOME } : {}), ...(env.FERRY_CACHE ? { cache: env.FERRY_CACHE } : {}) });
 }
 
 /** Expiry's metrics for an expiry run; a delete request counts its outcome as an expiry action would. */

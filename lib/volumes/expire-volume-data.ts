@@ -1,6 +1,6 @@
 /**
- * Expiry of volume data, run by the expire function itself with the kopia binary beside it (its Lambda layer; the
- * local cache's build elsewhere): the function reaches the bucket but no cluster, and the source cluster may be long
+ * Expiry of volume data, run by the expire function itself with the kopia binary in its artifact (the local
+ * cache's build elsewhere): the function reaches the bucket but no cluster, and the source cluster may be long
  * gone when its backups expire. A backup's snapshots are the ones its ferry-volume-data.json lists, checked against
  * kopia's own `ferry-backup` tag: a listed snapshot tagged with another backup is left (the record is untrusted), and
  * any other snapshot tagged with this backup goes too. Maintenance runs at kopia's full safety (see

@@ -1,6 +1,6 @@
 /**
- * Runs the kopia binary on the machine Ferry runs on (the expire function's Lambda layer at /opt/bin/kopia, or the
- * local stack's build in ~/.cache/ferry/bin): the port expiry uses to delete snapshots and run repository
+ * Runs the kopia binary on the machine Ferry runs on (in the expire function's artifact at $LAMBDA_TASK_ROOT/bin/kopia,
+ * or the local stack's build in ~/.cache/ferry/bin): the port expiry uses to delete snapshots and run repository
  * maintenance, since the expire function reaches the bucket but no cluster. Secrets reach kopia only through its
  * environment, never its arguments.
  */
@@ -23,19 +23,18 @@ export interface KopiaRunner {
 export interface KopiaSearch {
   /** FERRY_KOPIA: an explicit path. */
   explicit?: string;
+  /** LAMBDA_TASK_ROOT: the function's own files, kopia at bin/kopia (scripts/build/kopia-bundle.ts). */
+  taskRoot?: string;
   /** The home folder, for the local stack's cache (~/.cache/ferry/bin/kopia, or FERRY_CACHE/bin/kopia). */
   home?: string;
   cache?: string;
 }
 
-/** The Lambda layer's path (a layer's files are under /opt). */
-export const LAYER_KOPIA = '/opt/bin/kopia';
-
 /** Candidate paths of the kopia binary, in the order they are tried. */
 export function kopiaCandidates(search: KopiaSearch): string[] {
   if (search.explicit) return [search.explicit];
   const cache = search.cache ?? (search.home ? join(search.home, '.cache', 'ferry') : undefined);
-  return [LAYER_KOPIA, ...(cache ? [join(cache, 'bin', 'kopia')] : [])];
+  return [...(search.taskRoot ? [join(search.taskRoot, 'bin', 'kopia')] : []), ...(cache ? [join(cache, 'bin', 'kopia')] : [])];
 }
 
 /** Runs a kopia binary as a child process; output is capped (kopia's JSON listings of one repository are small). */

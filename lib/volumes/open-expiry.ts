@@ -1,6 +1,6 @@
 /**
  * Builds the volume-data expirer of a storage location from its `volumeData` settings: kopia runs where Ferry runs
- * (the expire function's layer, /opt/bin/kopia; FERRY_KOPIA; or the local cache's build) with the S3 credentials
+ * (the expire function's own copy, $LAMBDA_TASK_ROOT/bin/kopia; FERRY_KOPIA; or the local cache's build) with the S3 credentials
  * Ferry's own S3 client resolves and the location's endpoint as this process reaches it.
  */
 import { existsSync } from 'node:fs';
@@ -17,7 +17,7 @@ class NoKopia implements KopiaRunner {
   constructor(private readonly tried: string[]) {}
 
   async run(): Promise<KopiaRun> {
-    return { code: 127, stdout: '', stderr: `error: no kopia binary at ${this.tried.join(' or ')} (deploy the expire function with its kopia layer, or set FERRY_KOPIA)` };
+    return { code: 127, stdout: '', stderr: `error: no kopia binary at ${this.tried.join(' or ')} (build the expire function with scripts/build/functions.ts, which adds it, or set FERRY_KOPIA)` };
   }
 }
 

@@ -241,9 +241,9 @@ GO
   step "kubectl $KUBE_VERSION: built"
 }
 
-# build_kopia_lambda: the same kopia for the expire function's Lambda layer (linux/arm64, serverless.yml's
-# architecture): expiry deletes a backup's kopia snapshots and runs repository maintenance from the function itself.
-# Built only when asked: `scripts/stack/build.sh kopia-lambda` (scripts/build/kopia-layer.ts runs it).
+# build_kopia_lambda: the same kopia for the expire function (linux/arm64, serverless.yml's architecture): expiry
+# deletes a backup's kopia snapshots and runs repository maintenance from the function itself.
+# Built only when asked: `scripts/stack/build.sh kopia-lambda` (scripts/build/kopia-bundle.ts runs it).
 build_kopia_lambda() {
   local ver="${KOPIA_REPLACE#* }" out dir
   out="$bin/kopia-$ver-linux-arm64" dir="$cache/src/kopia-$ver"

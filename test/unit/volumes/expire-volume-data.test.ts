@@ -117,13 +117,13 @@ describe('kopia output and where kopia is', () => {
     expect(parseMaintenanceInfo('not json')).toEqual({});
   });
 
-  it('looks for kopia in the layer, then the local cache; FERRY_KOPIA alone when set', () => {
-    expect(kopiaCandidates({ home: '/home/u' })).toEqual(['/opt/bin/kopia', '/home/u/.cache/ferry/bin/kopia']);
+  it('looks for kopia in the function\'s own files, then the local cache; FERRY_KOPIA alone when set', () => {
+    expect(kopiaCandidates({ taskRoot: '/var/task', home: '/home/u' })).toEqual(['/var/task/bin/kopia', '/home/u/.cache/ferry/bin/kopia']);
     expect(kopiaCandidates({ explicit: '/x/kopia', home: '/home/u' })).toEqual(['/x/kopia']);
   });
 
   it('gives a kopia that fails with where it looked when there is none', async () => {
-    const run = await findKopia({ home: '/nowhere' }, () => false).run([], {});
-    expect(run).toEqual({ code: 127, stdout: '', stderr: 'error: no kopia binary at /opt/bin/kopia or /nowhere/.cache/ferry/bin/kopia (deploy the expire function with its kopia layer, or set FERRY_KOPIA)' });
+    const run = await findKopia({ taskRoot: '/var/task', home: '/nowhere' }, () => false).run([], {});
+    expect(run).toEqual({ code: 127, stdout: '', stderr: 'error: no kopia binary at /var/task/bin/kopia or /nowhere/.cache/ferry/bin/kopia (build the expire function with scripts/build/functions.ts, which adds it, or set FERRY_KOPIA)' });
   });
 });
