@@ -3,16 +3,20 @@
  * (or the ones the event names), then their catalog entries. `{"dryRun": true}` as the schedule's input (or in
  * an EventBridge event's detail) only lists what would be deleted. Invoked with a delete request (ACK's
  * `DeleteRequest` or Velero's `DeleteBackupRequest`, as the event or as `{"deleteRequest": ...}`), it deletes that
- * one backup, as `ferry backups delete` does.
+ * one backup, as `ferry backups delete` does. A backup with volume data has its kopia snapshots deleted first, by the
+ * kopia binary shipped in the function's artifact (see lib/volumes/expire-volume-data.ts).
  */
 import { deleteBackup, type RemoveOutcome } from '../lib/catalog/delete-backup.js';
 import { BackupInUseError, NoSuchBackupError } from '../lib/catalog/errors.js';
 import { expireBackups, type ExpireReport } from '../lib/catalog/expire.js';
 import { parseDeleteRequest, type DeleteRequest } from '../lib/spec/delete-request.js';
 import type { Log } from '../lib/catalog/types.js';
+import type { VolumeDataExpirer } from '../lib/catalog/volume-data-expiry.js';
 import { isRecord } from '../lib/model/object.js';
 import { BucketLayout } from '../lib/store/layout.js';
 import type { ObjectStore } from '../lib/store/object-store.js';
+import type { KopiaRunner } from '../lib/volumes/kopia-runner.js';
+import { findKopia, openVolumeDataExpiry } from '../lib/volumes/open-expiry.js';
 import type { Runtime } from './compose.js';
 import { expireMeasure, type FunctionMeasure } from './metrics.js';
 import { ferryHandler } from './middleware/index.js';
@@ -29,7 +33,7 @@ export interface ExpireLocation {
   name: string;
   /** Locations with the same bucket and prefix are one place: it is cleaned once. */
   place: string;
-  open(): { store: ObjectStore; layout: BucketLayout };
+  open(): { store: ObjectStore; layout: BucketLayout; volumeData?: VolumeDataExpirer };
 }
 
 /** What the core needs. */
@@ -72,8 +76,8 @@ export async function deleteHandlerCore(request: DeleteRequest, deps: ExpireHand
   const name = request.storageLocation ?? deps.defaultLocation;
   const location = deps.locations.find((l) => l.name === name);
   if (!location) throw new Error(`unknown storage location ${name} (known: ${deps.locations.map((l) => l.name).join(', ')})`);
-  const { store, layout } = location.open();
-  const outcome = await deleteBackup(request.backup, { store, layout, now: deps.now, log: deps.log }, { force: request.force }).catch((err: unknown) => {
+  const { store, layout, volumeData } = location.open();
+  const outcome = await deleteBackup(request.backup, { store, layout, now: deps.now, log: deps.log }, { force: request.force, ...(volumeData ? { volumeData } : {}) }).catch((err: unknown) => {
     if (err instanceof NoSuchBackupError) throw new NoSuchBackupError(err.backup, `storage location ${name}`, { cause: err });
     if (err instanceof BackupInUseError) throw new BackupInUseError(err.backup, err.why, { cause: err, force: '"force": true in the request\'s spec' });
     throw err;
@@ -104,8 +108,8 @@ export async function expireHandlerCore(request: ExpireRequest, deps: ExpireHand
   for (const location of chosen) {
     if (done.has(location.place)) continue;
     done.add(location.place);
-    const { store, layout } = location.open();
-    const report = await expireBackups({ store, layout, now: deps.now, log: deps.log }, { dryRun: request.dryRun });
+    const { store, layout, volumeData } = location.open();
+    const report = await expireBackups({ store, layout, now: deps.now, log: deps.log }, { dryRun: request.dryRun, ...(volumeData ? { volumeData } : {}) });
     for (const a of report.actions) {
       deps.log.info(`${location.name}/${a.backup}: ${a.action}${a.reason ? ` (${a.reason})` : ''}`, { keys: a.keys.length, protected: a.protected });
     }
@@ -115,15 +119,22 @@ export async function expireHandlerCore(request: ExpireRequest, deps: ExpireHand
   return response;
 }
 
-/** The locations of a runtime's config. */
-export function runtimeExpireLocations(runtime: Runtime): ExpireLocation[] {
+/** The locations of a runtime's config; `kopia` runs for those with volume data (looked for when first needed). */
+export function runtimeExpireLocations(runtime: Runtime, kopia: () => KopiaRunner = processKopia): ExpireLocation[] {
   return Object.entries(runtime.config.storageLocations).map(([name, l]) => ({
     name, place: `${l.endpoint ?? ''} ${l.bucket} ${new BucketLayout(l.prefix).backupsPrefix()}`,
     open: () => {
       const opened = runtime.openStore(name);
-      return { store: opened.store, layout: opened.layout };
+      const volumeData = l.volumeData ? openVolumeDataExpiry({ location: l, layout: opened.layout, store: opened.store, now: runtime.clock, kopia: kopia() }) : undefined;
+      return { store: opened.store, layout: opened.layout, ...(volumeData ? { volumeData } : {}) };
     },
   }));
+}
+
+/** The process's kopia: FERRY_KOPIA, the function's $LAMBDA_TASK_ROOT/bin/kopia, or the local cache's build (FERRY_CACHE or ~/.cache/ferry). */
+function processKopia(): KopiaRunner {
+  const env = process.env;
+  return findKopia({ ...(env.FERRY_KOPIA ? { explicit: env.FERRY_KOPIA } : {}), ...(env.LAMBDA_TASK_ROOT ? { taskRoot: env.LAMBDA_TASK_ROOT } : {}), ...(env.HOME ? { home: env.HOME } : {}), ...(env.FERRY_CACHE ? { cache: env.FERRY_CACHE } : {}) });
 }
 
 /** Expiry's metrics for an expiry run; a delete request counts its outcome as an expiry action would. */

@@ -13,6 +13,7 @@ import { readCatalogEntry, updateCatalogEntry, type CatalogEntry, type UpdateOpt
 import { BackupInUseError, DeleteDeniedError, NoSuchBackupError } from './errors.js';
 import { emptyCounts, limitsOf, type CatalogDeps } from './types.js';
 import { BACKUP_OBJECT_FILE, listBackupFiles, MANIFEST_FILE } from './validate.js';
+import { deleteVolumeSnapshots, type VolumeDataExpirer } from './volume-data-expiry.js';
 
 /** What removing a backup did. */
 export interface RemoveOutcome {
@@ -82,6 +83,8 @@ export async function removeBackup(name: string, files: ObjectInfo[], deps: Cata
 export interface DeleteOptions extends UpdateOptions {
   /** Delete a backup even though it says it is still being written (its writer crashed or was killed). */
   force?: boolean;
+  /** Deletes the backup's kopia snapshots first (the location's volumeData settings); without it they are left. */
+  volumeData?: VolumeDataExpirer;
 }
 
 /**
@@ -96,6 +99,10 @@ export async function deleteBackup(name: string, deps: CatalogDeps, options: Del
   const info = await readBackupInfo(deps, files.find((f) => f.key === prefix + BACKUP_OBJECT_FILE), name);
   const running = catalog?.phase === 'Deleting' ? undefined : inProgress(info, catalog, new Set(files.map((f) => f.key.slice(prefix.length))));
   if (running && !options.force) throw new BackupInUseError(name, running);
+  if (options.volumeData) {
+    const volume = await deleteVolumeSnapshots(name, files, deps, options.volumeData);
+    if (volume?.namespaces.length) await options.volumeData.maintain(volume.namespaces);
+  }
   return removeBackup(name, files, deps, {
     ...options, reason: `deleted by request at ${deps.now().toISOString()}: being deleted`, ...(info?.expires ? { expires: info.expires } : {}),
     mayDeleteEntry: (entry, deletedAny) => entry.phase === 'Deleting' || !deletedAny,

@@ -6,7 +6,9 @@
  * Deleting before the first delete (see delete-backup.ts), so
  * an interrupted expiry resumes on the next run even though the commit marker is already gone. A dry run lists
  * what would be deleted and changes nothing. Before expiring, each run records abandoned backups Failed and aborts
- * multipart uploads older than a day (lib/catalog/abandoned.ts).
+ * multipart uploads older than a day (lib/catalog/abandoned.ts). A backup with volume data has its kopia snapshots
+ * deleted before its files, and the run ends with maintenance of the repositories they were in
+ * (lib/catalog/volume-data-expiry.ts).
  */
 import type { ObjectInfo, OpenUpload } from '../store/object-store.js';
 import { abortUploads, isStaleUpload, settleAbandoned, type Settled } from './abandoned.js';
@@ -15,6 +17,7 @@ import { readCatalogEntry, type UpdateOptions } from './catalog-entry.js';
 import { inProgress, orderForDeletion, readBackupInfo, removeBackup } from './delete-backup.js';
 import { DeleteDeniedError } from './errors.js';
 import type { CatalogDeps } from './types.js';
+import { deleteVolumeSnapshots, type RepositoryMaintenance, type VolumeDataExpirer } from './volume-data-expiry.js';
 import { BACKUP_OBJECT_FILE } from './validate.js';
 
 export { deleteDenialOf, protectionOf } from './delete-backup.js';
@@ -30,6 +33,8 @@ export interface ExpireAction {
   /** Objects S3 refused to delete, with its answer. */
   protected: { key: string; reason: string }[];
   reason?: string;
+  /** kopia snapshots of the backup's volume data that were deleted. */
+  snapshots?: string[];
 }
 
 /** The report of one expiry run. */
@@ -43,11 +48,15 @@ export interface ExpireReport {
   settled: Settled[];
   /** Keys of multipart uploads older than a day that were aborted (in a dry run: that would be). */
   abortedUploads: string[];
+  /** Maintenance of the kopia repositories snapshots were deleted from (now or in earlier runs, still reclaiming). */
+  maintenance?: RepositoryMaintenance[];
 }
 
 /** Options of an expiry run. */
 export interface ExpireOptions extends UpdateOptions {
   dryRun?: boolean;
+  /** Deletes backups' kopia snapshots and maintains their repositories (the location's volumeData settings). */
+  volumeData?: VolumeDataExpirer;
 }
 
 /** Deletes expired backups of one location. */
@@ -65,9 +74,10 @@ export async function expireBackups(deps: CatalogDeps, options: ExpireOptions = 
     const name = o.key.slice(deps.layout.catalogPrefix().length).replace(/\.json$/, '');
     if (!name.includes('/')) names.add(name);
   }
+  const touched = new Set<string>();
   for (const name of [...names].sort()) {
     try {
-      const action = await expireOne(name, folders.get(name) ?? [], now, deps, options);
+      const action = await expireOne(name, folders.get(name) ?? [], now, deps, options, touched);
       if (action) report.actions.push(action);
       else report.kept++;
     } catch (err) {
@@ -77,7 +87,24 @@ export async function expireBackups(deps: CatalogDeps, options: ExpireOptions = 
       report.actions.push({ backup: name, action: 'failed', keys: [], protected: [], reason: (err as Error)?.message ?? String(err) });
     }
   }
+  if (!report.dryRun && options.volumeData) report.maintenance = await maintainRepositories(options.volumeData, touched, deps);
   return report;
+}
+
+/** Maintains the repositories; a failure is logged and reported, never fatal (nothing is lost by trying again later). */
+async function maintainRepositories(expirer: VolumeDataExpirer, touched: Set<string>, deps: CatalogDeps): Promise<RepositoryMaintenance[]> {
+  try {
+    const done = await expirer.maintain([...touched].sort());
+    for (const m of done) {
+      const line = `expire: kopia repository of namespace ${m.namespace}: maintenance ${m.action}${m.reason ? ` (${m.reason})` : ''}`;
+      if (m.action === 'failed') deps.log.warn(line, { namespace: m.namespace });
+      else deps.log.info(line, { namespace: m.namespace, ...(m.gc ? { gc: m.gc } : {}) });
+    }
+    return done;
+  } catch (err) {
+    deps.log.warn(`expire: repository maintenance failed: ${(err as Error).message}`, { error: err });
+    return [...touched].map((namespace) => ({ namespace, action: 'failed', reason: (err as Error).message }));
+  }
 }
 
 /** Records abandoned backups Failed and aborts multipart uploads older than a day, before anything is expired. */
@@ -102,7 +129,7 @@ async function cleanUpAfterWriters(folders: Map<string, ObjectInfo[]>, now: Date
   if (report.abortedUploads.length) deps.log.info(`expire: aborted ${report.abortedUploads.length} multipart uploads older than a day`, { keys: report.abortedUploads });
 }
 
-async function expireOne(name: string, files: ObjectInfo[], now: Date, deps: CatalogDeps, options: ExpireOptions): Promise<ExpireAction | undefined> {
+async function expireOne(name: string, files: ObjectInfo[], now: Date, deps: CatalogDeps, options: ExpireOptions, touched: Set<string>): Promise<ExpireAction | undefined> {
   const { store, layout } = deps;
   const prefix = layout.backupPrefix(name);
   const catalog = (await readCatalogEntry(store, layout, name)).entry;
@@ -127,13 +154,17 @@ async function expireOne(name: string, files: ObjectInfo[], now: Date, deps: Cat
   if (options.dryRun) {
     return { backup: name, ...(expires ? { expires } : {}), action: 'would-delete', keys: catalog ? [...keys, layout.catalogKey(name)] : keys, protected: [], ...(abandonment ? { reason: abandonment } : {}) };
   }
+  // The snapshots first: should that fail, the backup keeps its record of them and the next run tries again.
+  const volume = await deleteVolumeSnapshots(name, files, deps, options.volumeData);
+  for (const namespace of volume?.namespaces ?? []) touched.add(namespace);
   // A new backup of the same name may have been indexed meanwhile: only an entry that is Deleting goes (or, for a
   // backup whose files were already gone, one that is still expired).
   const removed = await removeBackup(name, files, deps, {
     ...options, reason: `expired at ${expires}: being deleted`, ...(expires ? { expires } : {}),
     mayDeleteEntry: (e, deletedAny) => e.phase === 'Deleting' || (!deletedAny && e.expires !== undefined && Date.parse(e.expires) <= now.getTime()),
   });
-  return { backup: name, ...(expires ? { expires } : {}), ...removed, ...(abandonment && removed.action === 'deleted' ? { reason: abandonment } : {}) };
+  return { backup: name, ...(expires ? { expires } : {}), ...removed, ...(abandonment && removed.action === 'deleted' ? { reason: abandonment } : {}),
+    ...(volume?.snapshots.length ? { snapshots: volume.snapshots } : {}) };
 }
 
 /** Hours without a write after which an expired Ferry backup still in progress is taken for abandoned. */

@@ -91,6 +91,17 @@ export class BucketLayout {
     return `${this.root}kopia/${namespace}/`;
   }
 
+  /** `<prefix>/catalog/repositories/`: expiry's notes of kopia repositories whose space is still being reclaimed. */
+  reclaimPrefix(): string {
+    return `${this.root}catalog/repositories/`;
+  }
+
+  /** `<prefix>/catalog/repositories/<namespace>.json` */
+  reclaimKey(namespace: string): string {
+    assertName(namespace);
+    return `${this.reclaimPrefix()}${namespace}.json`;
+  }
+
   /** `<prefix>/restores/` */
   restoresPrefix(): string {
     return `${this.root}restores/`;

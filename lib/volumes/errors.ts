@@ -27,3 +27,14 @@ export class MovePendingError extends Error {
     super(`mover Job ${namespace}/${job} is still running`);
   }
 }
+
+/** Why a backup's volume data could not be expired: the password, a repository that is not there, or anything else. */
+export type VolumeExpiryFailureKind = 'wrong-password' | 'missing-repository' | 'failed';
+
+/** Expiry could not delete a backup's kopia snapshots (or run maintenance on their repository); the message names the backup. */
+export class VolumeExpiryError extends Error {
+  override name = 'VolumeExpiryError';
+  constructor(message: string, readonly kind: VolumeExpiryFailureKind = 'failed', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

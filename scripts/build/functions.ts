@@ -1,6 +1,7 @@
 /**
  * Bundles each function with esbuild into dist/functions/<name>/index.mjs and zips it into dist/functions/<name>.zip, the
- * per-function artifact serverless.yml deploys (package.individually + artifact). Prints each bundle's size.
+ * per-function artifact serverless.yml deploys (package.individually + artifact). Prints each bundle's size. The expire
+ * artifact also holds kopia for linux/arm64 at bin/kopia (scripts/build/kopia-bundle.ts).
  *   npx tsx scripts/build/functions.ts [name ...]     (default: every function in FUNCTIONS)
  */
 import { execFileSync } from 'node:child_process';
@@ -8,6 +9,7 @@ import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { consoleWebPlugin } from './console-web.js';
+import { addKopia } from './kopia-bundle.js';
 
 /** The functions serverless.yml declares, each built from functions/<name>.ts. */
 export const FUNCTIONS = ['backup', 'index', 'restore', 'expire', 'console'] as const;
@@ -47,6 +49,7 @@ export async function buildFunction(name: string): Promise<BuiltFunction> {
   rmSync(artifact, { force: true });
   // -X: no extra file attributes, so the same bundle makes the same zip.
   execFileSync('zip', ['-q', '-X', '-j', artifact, bundle]);
+  if (name === 'expire') addKopia(artifact, dir);
   return {
     name, bundle, artifact, bundleBytes: statSync(bundle).size, artifactBytes: statSync(artifact).size,
     largestInputs: largest(result.metafile),

@@ -260,6 +260,23 @@ fetch_snapshot_crds() {
   step "snapshot CRDs $SNAPSHOT_CLIENT_VERSION: fetched"
 }
 
+# build_kopia_lambda: the same kopia for the expire function (linux/arm64, serverless.yml's architecture): expiry
+# deletes a backup's kopia snapshots and runs repository maintenance from the function itself.
+# Built only when asked: `scripts/stack/build.sh kopia-lambda` (scripts/build/kopia-bundle.ts runs it).
+build_kopia_lambda() {
+  local ver="${KOPIA_REPLACE#* }" out dir
+  out="$bin/kopia-$ver-linux-arm64" dir="$cache/src/kopia-$ver"
+  [[ -x "$out" ]] && { step "kopia $ver linux/arm64: cached"; return; }
+  [[ -f "$dir/go.mod" ]] || build_kopia
+  need_go
+  step "kopia $ver linux/arm64: building (several minutes on 2 cores the first time)"
+  (cd "$dir" && GOOS=linux GOARCH=arm64 go build -trimpath -ldflags "-s -w -X github.com/kopia/kopia/repo.BuildVersion=$ver -X github.com/kopia/kopia/repo.BuildGitHubRepo=project-velero/kopia" \
+      -o "$out.tmp" github.com/kopia/kopia && mv "$out.tmp" "$out")
+  step "kopia $ver linux/arm64: built ($out)"
+}
+
+if [[ "${1:-}" == kopia-lambda ]]; then build_kopia_lambda; exit 0; fi
+
 build_etcd
 build_versitygw
 build_kube kube-apiserver

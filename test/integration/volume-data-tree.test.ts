@@ -16,7 +16,8 @@ import { createAll } from '../support/seed.js';
 import { freshName, stackCluster, stackStore } from '../support/stack.js';
 import { deleteNamespaces, volumeFolderOf, waitFor } from '../support/workloads.js';
 
-const LARGE = 128 * 1024 * 1024;
+// The "file of several hundred MB": 384 MiB of random bytes (kopia cannot compress or deduplicate them).
+const LARGE = 384 * 1024 * 1024;
 const layout = new BucketLayout('it-volume-tree');
 const store = stackStore();
 const source = stackCluster('source');
@@ -46,7 +47,8 @@ async function restoreInto(namespace: string, password?: string) {
   });
 }
 
-describe('volume data: a file tree, and the ways a move fails', () => {
+// The large file and the stranded claim's 90 s mover deadline need more than the suite's 120 s per test.
+describe('volume data: a file tree, and the ways a move fails', { timeout: 300_000 }, () => {
   let sourceTree: Record<string, ReturnType<typeof describeTree>[string]>;
 
   beforeAll(async () => {
@@ -78,7 +80,7 @@ describe('volume data: a file tree, and the ways a move fails', () => {
       apiVersion: 'ferry.dev/v1', kind: 'ApplicationBackup', metadata: { name: backupName },
       spec: { backupType: 'AppAndPvBackup', includedNamespaces: [app] },
     }, 'backup.yaml');
-    const backup = await runBackup(spec, { store, layout, cluster: source, clock: () => new Date(), volumeMover: stackMover(source, layout, undefined, 45_000) });
+    const backup = await runBackup(spec, { store, layout, cluster: source, clock: () => new Date(), volumeMover: stackMover(source, layout, undefined, 90_000) });
     expect(backup.phase).toBe('PartiallyFailed');
     const errors = (backup.results.errors as { namespaces?: Record<string, string[]> }).namespaces?.[app] ?? [];
     expect(errors).toHaveLength(1);

@@ -37,6 +37,13 @@ describe('BucketLayout', () => {
     expect(() => new BucketLayout().backupKey('../etc', 'tarball')).toThrow(/not a valid backup or restore name/);
   });
 
+  it('keeps expiry\'s notes of repositories being reclaimed beside the catalog, outside its backups folder', () => {
+    const layout = new BucketLayout('team-a');
+    expect(layout.reclaimKey('app')).toBe('team-a/catalog/repositories/app.json');
+    expect(layout.reclaimKey('app').startsWith(layout.catalogPrefix())).toBe(false);
+    expect(() => layout.reclaimKey('../x')).toThrow(/not a valid backup or restore name/);
+  });
+
   it('names a scheduled backup after its schedule and the UTC time', () => {
     expect(scheduledBackupName('nightly', new Date('2026-11-26T03:04:05.678Z'))).toBe('nightly-20261126030405');
   });

@@ -86,7 +86,7 @@ describe('the mover script', () => {
     ['a backup creates the repository the first time and reports the snapshot JSON', { kind: 'backup' as const, claim: 'c', backup: 'b1' },
       [/repository create s3/, /policy set --global --compression=zstd-fastest/, /'snapshot' 'create' '\/claims\/c' '--json' '--tags=ferry-backup:b1'/, /report "ferry-mover: ok \$\(tail -c 3500/]],
     ['a restore only connects and restores the snapshot into the claim', { kind: 'restore' as const, claim: 'c', snapshotId: 'k123' },
-      [/'snapshot' 'restore' 'k123' '\/claims\/c'/, /report "ferry-mover: connect failed: \$\(err\)"; exit 3/]],
+      [/'snapshot' 'restore' 'k123' '\/claims\/c'/, /report "ferry-mover: connect failed: \$\(err\)"; exit 3/, /'--content-cache-size-mb=0' '--content-cache-size-limit-mb=0'/]],
   ])('%s', (_name, operation, patterns) => {
     const script = moverScript(location, 'app', operation);
     for (const p of patterns) expect(script).toMatch(p);
