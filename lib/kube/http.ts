@@ -21,6 +21,17 @@ export interface HttpLimits {
 /** Defaults sized for a shared API server: 50 QPS, burst 100, 16 connections, 60 s per request. */
 export const DEFAULT_LIMITS: HttpLimits = { qps: 50, burst: 100, maxSockets: 16, timeoutMs: 60_000, retry: DEFAULT_RETRY };
 
+/**
+ * The limits for a cluster whose ferry.yaml entry sets `qps` and/or `burst`: the one set alone takes the other at
+ * the defaults' ratio (burst twice qps), and neither set is DEFAULT_LIMITS.
+ */
+export function limitsWithRates(rates: { qps?: number; burst?: number }, base: HttpLimits = DEFAULT_LIMITS): HttpLimits {
+  const ratio = base.burst / base.qps;
+  const qps = rates.qps ?? (rates.burst !== undefined ? Math.min(base.qps, rates.burst) : base.qps);
+  const burst = rates.burst ?? (rates.qps !== undefined ? Math.max(1, Math.ceil(rates.qps * ratio)) : base.burst);
+  return { ...base, qps, burst };
+}
+
 /** One request to the API server. */
 export interface KubeRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
