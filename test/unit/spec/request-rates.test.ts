@@ -40,7 +40,7 @@ describe('limitsWithRates', () => {
     ['neither set: the defaults', {}, { qps: DEFAULT_LIMITS.qps, burst: DEFAULT_LIMITS.burst }],
     ['qps alone: burst at the defaults\' ratio', { qps: 300 }, { qps: 300, burst: 300 * (DEFAULT_LIMITS.burst / DEFAULT_LIMITS.qps) }],
     ['a small qps alone: a burst of at least one', { qps: 0.2 }, { qps: 0.2, burst: 1 }],
-    ['burst alone, above the default qps: the default qps', { burst: 1000 }, { qps: DEFAULT_LIMITS.qps, burst: 1000 }],
+    ['burst alone, above the default qps: the default qps', { burst: 5000 }, { qps: DEFAULT_LIMITS.qps, burst: 5000 }],
     ['burst alone, below the default qps: qps no higher than the burst', { burst: 3 }, { qps: 3, burst: 3 }],
     ['both: as set', { qps: 10, burst: 15 }, { qps: 10, burst: 15 }],
   ])('gives %s', (_case, rates, expected) => {
