@@ -21,8 +21,8 @@ export interface HttpLimits {
 /**
  * Defaults: 1000 QPS, burst 2000, 16 connections, 60 s per request. The API server's own flow control (priority and
  * fairness) is what protects a shared server: measured on the local stack as a non-exempt identity, 16 connections
- * of creates drew no 429 at any client rate, while 50 QPS held a create loop to 37-47 objects/s against 92-302
- * without it (README "Request rates"). The client limit is a ceiling; the 16 connections and the server's 429s with
+ * of creates drew no 429 at any client rate, while 50 QPS held a create loop to 37-48 objects/s against 52-302
+ * without it, the spread being the machine load (README "Request rates"). The client limit is a ceiling; the 16 connections and the server's 429s with
  * Retry-After (honoured by withRetry) set the pace. A cluster's `qps` and `burst` in ferry.yaml lower it.
  */
 export const DEFAULT_LIMITS: HttpLimits = { qps: 1000, burst: 2000, maxSockets: 16, timeoutMs: 60_000, retry: DEFAULT_RETRY };
