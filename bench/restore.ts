@@ -24,7 +24,8 @@ import { benchObjects, peakRssMb } from './objects.js';
 import { kubeconfigPath, stackDir, stackStore } from '../test/support/stack.js';
 import { runPool } from '../lib/pool.js';
 
-const LIMITS = { ...DEFAULT_LIMITS, qps: 5000, burst: 5000, maxSockets: 64 };
+// The client limits a user gets (README "Request rates"), for Ferry and the bare loop alike.
+const LIMITS = DEFAULT_LIMITS;
 const layout = new BucketLayout('bench');
 const quiet = { info: () => undefined, warn: () => undefined };
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Cluster } from './kube/cluster.js';
 import type { ClusterCredentials } from './kube/credentials/index.js';
-import { DEFAULT_LIMITS, type HttpLimits } from './kube/http.js';
+import { limitsWithRates, type HttpLimits } from './kube/http.js';
 import { parseConfigText, type FerryConfig, type StorageLocation } from './spec/config.js';
 import { BucketLayout } from './store/layout.js';
 import type { ObjectStore } from './store/object-store.js';
@@ -47,7 +47,10 @@ export function openStore(config: FerryConfig, name?: string, options: Pick<S3Lo
   return { name: locationName, location, store: new S3ObjectStore(createS3Client(s3), s3), layout: new BucketLayout(location.prefix) };
 }
 
-/** Options for opening a cluster: client limits, and the credential providers (one per process, so secrets are read once). */
+/**
+ * Options for opening a cluster: client limits (instead of the cluster's `qps`/`burst` in ferry.yaml and the
+ * defaults), and the credential providers (one per process, so secrets are read once).
+ */
 export interface OpenClusterOptions {
   limits?: HttpLimits;
   credentials?: ClusterCredentials;
@@ -64,5 +67,5 @@ export async function openCluster(config: FerryConfig, name: string, options: Op
   if (!source) throw new ConfigError(`cluster "${name}" is not in the config (known: ${Object.keys(config.clusters).join(', ') || 'none'})`);
   const [{ KubeCluster }, { ClusterCredentials: Credentials }] = await Promise.all([import('./kube/kube-cluster.js'), import('./kube/credentials/index.js')]);
   const credentials = options.credentials ?? (defaultCredentials ??= new Credentials());
-  return new KubeCluster(await credentials.kubeConfig(name, source), options.limits ?? DEFAULT_LIMITS);
+  return new KubeCluster(await credentials.kubeConfig(name, source), options.limits ?? limitsWithRates(source));
 }

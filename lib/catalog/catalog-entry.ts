@@ -1,5 +1,5 @@
 /**
- * The catalog: one `catalog/backups/<name>.json` per backup, written by the index. Every write is conditional
+ * The catalog: one `plugins/ferry/catalog/backups/<name>.json` per backup, written by the index. Every write is conditional
  * (If-None-Match for a new entry, If-Match on the ETag read for an existing one), so two writers at once can
  * never lose an update: the loser reads again and decides again.
  */
@@ -11,6 +11,7 @@ import { BucketDataError, NotFoundError, PreconditionFailedError } from '../stor
 import type { ObjectInfo, ObjectStore } from '../store/object-store.js';
 import type { BucketLayout } from '../store/layout.js';
 import { CatalogWriteError } from './errors.js';
+import { legacyEntryKeys } from './legacy-catalog.js';
 import { DEFAULT_VALIDATION_LIMITS, emptyCounts, type CatalogPhase, type ItemCounts } from './types.js';
 import type { Verdict } from './validate.js';
 
@@ -168,10 +169,15 @@ export async function updateCatalogEntry(
 /** Catalog entries read at once by listCatalog: one GET per entry, so a long catalog is not read one by one. */
 const LIST_READS = 16;
 
-/** Every catalog entry of a location, in name order; unreadable entries are reported by key. */
+/**
+ * Every catalog entry of a location, in name order; unreadable entries are reported by key. Entries still in the
+ * catalog's old folder (lib/catalog/legacy-catalog.ts) are listed too, unless the new folder has the same name.
+ */
 export async function listCatalog(store: ObjectStore, layout: BucketLayout): Promise<{ entries: CatalogEntry[]; unreadable: string[] }> {
   const keys: string[] = [];
   for await (const o of store.list(layout.catalogPrefix())) if (o.key.endsWith('.json')) keys.push(o.key);
+  const names = new Set(keys.map((k) => k.slice(layout.catalogPrefix().length)));
+  for (const key of await legacyEntryKeys(store, layout)) if (!names.has(key.slice(key.lastIndexOf('/') + 1))) keys.push(key);
   const read: (CatalogEntry | string | undefined)[] = new Array(keys.length);
   await runPool(keys, LIST_READS, async (key, i) => {
     try {
@@ -182,7 +188,7 @@ export async function listCatalog(store: ObjectStore, layout: BucketLayout): Pro
     }
   });
   return {
-    entries: read.filter((r): r is CatalogEntry => typeof r === 'object'),
+    entries: read.filter((r): r is CatalogEntry => typeof r === 'object').sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     unreadable: read.filter((r): r is string => typeof r === 'string'),
   };
 }

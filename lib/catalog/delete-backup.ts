@@ -10,6 +10,7 @@ import { StoreError } from '../store/errors.js';
 import type { ObjectInfo } from '../store/object-store.js';
 import { BackupObjectError, parseBackupObject, phaseState, type BackupInfo } from './backup-object.js';
 import { readCatalogEntry, updateCatalogEntry, type CatalogEntry, type UpdateOptions } from './catalog-entry.js';
+import { moveLegacyCatalog } from './legacy-catalog.js';
 import { BackupInUseError, DeleteDeniedError, NoSuchBackupError } from './errors.js';
 import { emptyCounts, limitsOf, type CatalogDeps } from './types.js';
 import { BACKUP_OBJECT_FILE, listBackupFiles, MANIFEST_FILE } from './validate.js';
@@ -92,6 +93,7 @@ export interface DeleteOptions extends UpdateOptions {
  * being written unless forced (BackupInUseError); otherwise removes it, protected objects reported.
  */
 export async function deleteBackup(name: string, deps: CatalogDeps, options: DeleteOptions = {}): Promise<RemoveOutcome> {
+  await moveLegacyCatalog(deps.store, deps.layout, deps.log);
   const files = await listBackupFiles(deps, name);
   const catalog = (await readCatalogEntry(deps.store, deps.layout, name)).entry;
   if (files.length === 0 && !catalog) throw new NoSuchBackupError(name);

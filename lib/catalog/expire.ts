@@ -16,6 +16,7 @@ import type { BackupInfo } from './backup-object.js';
 import { readCatalogEntry, type UpdateOptions } from './catalog-entry.js';
 import { inProgress, orderForDeletion, readBackupInfo, removeBackup } from './delete-backup.js';
 import { DeleteDeniedError } from './errors.js';
+import { moveLegacyCatalog } from './legacy-catalog.js';
 import type { CatalogDeps } from './types.js';
 import { deleteVolumeSnapshots, type RepositoryMaintenance, type VolumeDataExpirer } from './volume-data-expiry.js';
 import { BACKUP_OBJECT_FILE } from './validate.js';
@@ -69,6 +70,8 @@ export async function expireBackups(deps: CatalogDeps, options: ExpireOptions = 
     if (backup) folders.set(backup, [...(folders.get(backup) ?? []), o]);
   }
   await cleanUpAfterWriters(folders, now, deps, report);
+  // A dry run changes nothing: it does not move the catalog's old folder, and so does not see what only that lists.
+  if (!report.dryRun) await moveLegacyCatalog(deps.store, deps.layout, deps.log);
   const names = new Set(folders.keys());
   for await (const o of deps.store.list(deps.layout.catalogPrefix())) {
     const name = o.key.slice(deps.layout.catalogPrefix().length).replace(/\.json$/, '');

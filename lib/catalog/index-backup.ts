@@ -4,6 +4,7 @@
  * duplicate and late events cost one listing; out-of-order events converge on the judgement of the latest files.
  */
 import { settleAbandoned } from './abandoned.js';
+import { moveLegacyCatalog } from './legacy-catalog.js';
 import { readBackupKeys, type S3EventLike } from './s3-event.js';
 import { entryFromVerdict, fingerprintOf, updateCatalogEntry, type CatalogEntry, type EntryDecision, type UpdateOptions } from './catalog-entry.js';
 import { BackupChangedError, IndexRunError } from './errors.js';
@@ -28,6 +29,7 @@ export interface IndexOptions extends UpdateOptions {
 
 /** Judges the backup `name` and writes its catalog entry. */
 export async function indexBackup(name: string, deps: CatalogDeps, options: IndexOptions = {}): Promise<IndexOutcome> {
+  await moveLegacyCatalog(deps.store, deps.layout, deps.log);
   // A backup whose writer is gone is recorded Failed first, so that it is judged as such. Best effort: the deployed
   // index may not write backups (its role writes catalog/ only); expiry records it then.
   await settleAbandoned(name, deps).catch((err: Error) => deps.log.info(`index ${name}: could not check whether its writer is gone: ${err.message}`, { backup: name }));

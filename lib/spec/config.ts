@@ -1,6 +1,7 @@
 import { isRecord } from '../model/object.js';
 import { parseSingleDocument } from './documents.js';
 import { joinPath, ProblemCollector } from './problems.js';
+import { parseRequestRates, type RequestRates } from './request-rates.js';
 import { parseVolumeDataSettings, type VolumeDataSettings } from './volume-data-config.js';
 
 /** The functions that open clusters. */
@@ -11,12 +12,13 @@ export type ClusterFunction = typeof CLUSTER_FUNCTIONS[number];
 /**
  * How to reach one cluster. `usedBy` names the functions that may open it (`[backup]` for a source only, `[restore]`
  * for a target only); absent: both. The deployed functions' IAM roles read only the credentials of their clusters.
+ * `qps` and `burst`: the request rates Ferry keeps to with this cluster (lib/spec/request-rates.ts).
  */
 export type ClusterSource = (
   | { type: 'kubeconfig'; file: string; context?: string }
   | { type: 'secretsManager'; secretId: string; region?: string; context?: string }
   | { type: 'eks'; name: string; region: string }
-) & { usedBy?: ClusterFunction[] };
+) & { usedBy?: ClusterFunction[] } & RequestRates;
 
 /** True when the function `fn` may open the cluster. */
 export function clusterUsedBy(cluster: ClusterSource, fn: ClusterFunction): boolean {
@@ -109,14 +111,15 @@ function parseCluster(raw: unknown, path: string, p: ProblemCollector): ClusterS
     return undefined;
   }
   const sources = ['kubeconfig', 'secretsManager', 'eks'].filter((k) => raw[k] !== undefined);
-  for (const k of Object.keys(raw)) if (!['kubeconfig', 'secretsManager', 'eks', 'context', 'usedBy'].includes(k)) p.add(joinPath(path, k), 'unknown field (expected kubeconfig, secretsManager, eks, context or usedBy)');
+  for (const k of Object.keys(raw)) if (!['kubeconfig', 'secretsManager', 'eks', 'context', 'usedBy', 'qps', 'burst'].includes(k)) p.add(joinPath(path, k), 'unknown field (expected kubeconfig, secretsManager, eks, context, usedBy, qps or burst)');
   if (sources.length !== 1) {
     p.add(path, `expected exactly one of kubeconfig, secretsManager or eks, found ${sources.length}`);
     return undefined;
   }
   const usedBy = readUsedBy(raw.usedBy, joinPath(path, 'usedBy'), p);
+  const rates = parseRequestRates(raw, path, p);
   const source = parseSource(raw, path, p);
-  return source && usedBy ? { ...source, usedBy } : source;
+  return source ? { ...source, ...(usedBy ? { usedBy } : {}), ...rates } : source;
 }
 
 function readUsedBy(v: unknown, path: string, p: ProblemCollector): ClusterFunction[] | undefined {

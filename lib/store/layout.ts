@@ -1,5 +1,6 @@
 /**
- * The bucket layout, both directions (Velero's object-storage layout plus Ferry's manifest and catalog).
+ * The bucket layout, both directions (Velero's object-storage layout plus Ferry's manifest and catalog, the
+ * catalog under `plugins/ferry/`, a folder Velero's location validation accepts).
  * Every key Ferry reads or writes is built here, and every key an event names is parsed here.
  */
 
@@ -68,12 +69,26 @@ export class BucketLayout {
     return this.backupPrefix(name) + fileNames[file](name);
   }
 
-  /** `<prefix>/catalog/backups/` */
+  /**
+   * `<prefix>/plugins/ferry/catalog/backups/`. Velero marks a location Unavailable when a top-level folder under
+   * the prefix is not one of its own (backups, restores, kopia, restic, metadata, plugins); `plugins/` is the one it
+   * keeps for its plugins' data, so Ferry's catalog lives in `plugins/ferry/`.
+   */
   catalogPrefix(): string {
-    return `${this.root}catalog/backups/`;
+    return `${this.ferryPrefix()}catalog/backups/`;
   }
 
-  /** `<prefix>/catalog/backups/<name>.json` */
+  /** `<prefix>/plugins/ferry/`: everything Ferry keeps in a location outside Velero's own folders. */
+  ferryPrefix(): string {
+    return `${this.root}plugins/ferry/`;
+  }
+
+  /** `<prefix>/catalog/`: where the catalog was before it moved to plugins/ferry/ (lib/catalog/legacy-catalog.ts moves it). */
+  legacyCatalogRoot(): string {
+    return `${this.root}catalog/`;
+  }
+
+  /** `<prefix>/plugins/ferry/catalog/backups/<name>.json` */
   catalogKey(name: string): string {
     assertName(name);
     return `${this.catalogPrefix()}${name}.json`;
@@ -91,12 +106,12 @@ export class BucketLayout {
     return `${this.root}kopia/${namespace}/`;
   }
 
-  /** `<prefix>/catalog/repositories/`: expiry's notes of kopia repositories whose space is still being reclaimed. */
+  /** `<prefix>/plugins/ferry/catalog/repositories/`: expiry's notes of kopia repositories whose space is still being reclaimed. */
   reclaimPrefix(): string {
-    return `${this.root}catalog/repositories/`;
+    return `${this.ferryPrefix()}catalog/repositories/`;
   }
 
-  /** `<prefix>/catalog/repositories/<namespace>.json` */
+  /** `<prefix>/plugins/ferry/catalog/repositories/<namespace>.json` */
   reclaimKey(namespace: string): string {
     assertName(namespace);
     return `${this.reclaimPrefix()}${namespace}.json`;

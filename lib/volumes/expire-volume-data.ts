@@ -6,7 +6,7 @@
  * any other snapshot tagged with this backup goes too. Maintenance runs at kopia's full safety (see
  * repository-session.ts): data the remaining snapshots reference is never touched, and space comes back as kopia
  * schedules it (about two to three days after the snapshot's data was written), so expiry notes each repository it
- * deleted from under `<prefix>/catalog/repositories/` and maintains it again on later runs when kopia says full
+ * deleted from under `<prefix>/plugins/ferry/catalog/repositories/` and maintains it again on later runs when kopia says full
  * maintenance is due, until the reclaim window has passed.
  */
 import type { RepositoryMaintenance, SnapshotsDeleted, VolumeDataExpirer } from '../catalog/volume-data-expiry.js';

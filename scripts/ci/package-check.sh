@@ -67,7 +67,7 @@ for (const f of ['Backup', 'Index', 'Restore', 'Expire', 'Console']) {
 const want = {
   FerryBackupRole: { sids: ['Objectsdefaultbackups', 'ListUploadsdefault', 'ReadClusterSecrets'], not: ['DescribeEksClusters', 'Objectsdefault'] },
   FerryRestoreRole: { sids: ['Objectsdefault', 'Objectsdefaultrestores', 'DescribeEksClusters', 'ContinueItself'], not: ['ReadClusterSecrets'] },
-  FerryIndexRole: { sids: ['Objectsdefault', 'Objectsdefaultcatalog'], not: ['ReadClusterSecrets', 'DescribeEksClusters'] },
+  FerryIndexRole: { sids: ['Objectsdefault', 'Objectsdefaultpluginsferry', 'Objectsdefaultcatalog'], not: ['ReadClusterSecrets', 'DescribeEksClusters'] },
   FerryExpireRole: { sids: ['Objectsdefault', 'Objectsdefaultbackups', 'ListUploadsdefault'], not: ['ReadClusterSecrets', 'DescribeEksClusters'] },
 };
 for (const [id, { sids, not }] of Object.entries(want)) {
@@ -75,11 +75,14 @@ for (const [id, { sids, not }] of Object.entries(want)) {
   for (const sid of not) if (sidsOf(id).includes(sid)) problems.push(`${id} has a ${sid} statement it should not`);
 }
 const writes = (id) => statementsOf(id).filter((s) => s.Action.includes('s3:PutObject')).flatMap((s) => [].concat(s.Resource).map(sub));
-for (const [id, folder] of [['FerryIndexRole', 'catalog/*'], ['FerryRestoreRole', 'restores/*'], ['FerryBackupRole', 'backups/*']]) {
+for (const [id, folder] of [['FerryIndexRole', 'plugins/ferry/*'], ['FerryRestoreRole', 'restores/*'], ['FerryBackupRole', 'backups/*']]) {
   if (!writes(id).every((r) => r.endsWith(`clusters/idc/${folder}`))) problems.push(`${id} may write outside ${folder}: ${writes(id).join(', ')}`);
 }
 if (!statementsOf('FerryExpireRole').find((s) => s.Sid === 'Objectsdefault')?.Action.includes('s3:DeleteObject')) problems.push('expire cannot delete');
-for (const id of ['FerryBackupRole', 'FerryIndexRole', 'FerryRestoreRole']) if (statementsOf(id).some((s) => s.Action.includes('s3:DeleteObject'))) problems.push(`${id} may delete objects`);
+for (const id of ['FerryBackupRole', 'FerryRestoreRole']) if (statementsOf(id).some((s) => s.Action.includes('s3:DeleteObject'))) problems.push(`${id} may delete objects`);
+// The index deletes only the catalog's old folder, which it moves to plugins/ferry/ (lib/catalog/legacy-catalog.ts).
+const indexDeletes = statementsOf('FerryIndexRole').filter((s) => s.Action.includes('s3:DeleteObject')).flatMap((s) => [].concat(s.Resource).map(sub));
+if (!indexDeletes.every((r) => r.endsWith('clusters/idc/catalog/*'))) problems.push(`FerryIndexRole may delete outside catalog/: ${indexDeletes.join(', ')}`);
 const invokeConfig = of('AWS::Lambda::EventInvokeConfig').find(([id]) => id.startsWith('Backup'));
 if (invokeConfig?.[1].Properties.MaximumRetryAttempts !== 0) problems.push(`backup is retried by Lambda: ${JSON.stringify(invokeConfig?.[1].Properties)}`);
 

@@ -1,7 +1,7 @@
 /**
  * One IAM role per function, derived from the same config the functions use: S3 on each configured bucket and
- * prefix only, with only the actions that function takes, each on the keys it writes (index: catalog/, restore:
- * restores/, backup: backups/; only expire deletes); Secrets Manager read on the secrets and DescribeCluster on the
+ * prefix only, with only the actions that function takes, each on the keys it writes (index: plugins/ferry/,
+ * restore: restores/, backup: backups/; only expire deletes backups, index only the catalog's old folder); Secrets Manager read on the secrets and DescribeCluster on the
  * EKS clusters of the clusters that function uses (a cluster's `usedBy`); KMS on the named keys only; logs to the
  * function's own log group. No statement names `*` as its resource.
  */
@@ -24,7 +24,7 @@ export function keyPrefix(location: StorageLocation): string {
   return trimmed ? `${trimmed}/` : '';
 }
 
-/** Object actions on some keys of the prefix (`backups/`, `catalog/`, `restores/`, or `""` for all of it). */
+/** Object actions on some keys of the prefix (`backups/`, `plugins/ferry/`, `restores/`, or `""` for all of it). */
 interface ObjectGrant {
   keys: string;
   actions: readonly string[];
@@ -37,8 +37,9 @@ interface ObjectGrant {
 export const FUNCTION_ACCESS: Record<'backup' | 'index' | 'restore' | 'expire' | 'console', { objects: readonly ObjectGrant[]; uploads: boolean; clusters: boolean }> = {
   // Reads and writes only its backups' folders; reads velero-backup.json of a taken name (an abandoned run).
   backup: { objects: [{ keys: 'backups/', actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'] }], uploads: true, clusters: true },
-  // Reads backups and the catalog; writes catalog entries only.
-  index: { objects: [{ keys: '', actions: ['s3:GetObject'] }, { keys: 'catalog/', actions: ['s3:PutObject'] }], uploads: false, clusters: false },
+  // Reads backups and the catalog; writes catalog entries only (plugins/ferry/), and deletes only the catalog's old
+  // folder, catalog/, which it moves there (Velero refuses a location that has it: lib/catalog/legacy-catalog.ts).
+  index: { objects: [{ keys: '', actions: ['s3:GetObject'] }, { keys: 'plugins/ferry/', actions: ['s3:PutObject'] }, { keys: 'catalog/', actions: ['s3:DeleteObject'] }], uploads: false, clusters: false },
   // Reads backups, the catalog and its own results; writes results and checkpoints only.
   restore: { objects: [{ keys: '', actions: ['s3:GetObject'] }, { keys: 'restores/', actions: ['s3:PutObject'] }], uploads: false, clusters: true },
   // Deletes expired backups and their entries; records abandoned backups Failed and aborts their uploads.

@@ -22,9 +22,13 @@ need_go() {
   exit 1
 }
 
-# One build at a time per cache: several clones' stacks may start at once.
-exec 9> "$cache/build.lock"
-if ! flock -n 9; then step "another build is running in $cache: waiting for it"; flock 9; fi
+# One build at a time per cache: several clones' stacks may start at once. Velero (`build.sh velero`, only the
+# interop tests need it) has its own lock, so that its first build does not hold every stack's start; Go's module and
+# build caches are safe for concurrent go commands.
+lock="$cache/build.lock"
+[[ "${1:-}" == velero ]] && lock="$cache/build-velero.lock"
+exec 9> "$lock"
+if ! flock -n 9; then step "another build is running in $cache ($(basename "$lock")): waiting for it"; flock 9; fi
 
 # write_wrapper DIR MODULE: a wrapper module folder with go.mod and main.go from stdin.
 write_main() { mkdir -p "$1"; cat > "$1/main.go"; }
@@ -276,6 +280,53 @@ build_kopia_lambda() {
 }
 
 if [[ "${1:-}" == kopia-lambda ]]; then build_kopia_lambda; exit 0; fi
+
+# Velero and its AWS object store plugin, for the interop tests and bench/velero.ts (never for the stack itself).
+VELERO_VERSION=v1.18.1
+VELERO_AWS_VERSION=v1.14.3
+# NOTE: the proxy refuses k8s.io/cli-runtime and k8s.io/kube-aggregator at Velero's v0.33.11, so every k8s.io module
+# Velero requires is raised to this patch release in the same `go get`.
+VELERO_K8S_VERSION=v0.33.13
+
+# build_velero: `velero` and the plugin in one wrapper module (require both, Velero's kopia replace, k8s.io raised).
+# Prints "<velero binary> <plugin dir>" on stdout; the plugin dir holds only the plugin, as `velero server
+# --plugin-dir` wants (it runs every executable in it).
+build_velero() {
+  local out="$bin/velero-$VELERO_VERSION" plugins="$bin/velero-plugins-$VELERO_AWS_VERSION"
+  local plugin="$plugins/velero-plugin-for-aws" dir="$cache/src/velero-$VELERO_VERSION-aws-$VELERO_AWS_VERSION"
+  local pkg=github.com/vmware-tanzu/velero aws=github.com/vmware-tanzu/velero-plugin-for-aws k8s
+  if [[ -x "$out" && -x "$plugin" ]]; then
+    step "velero $VELERO_VERSION, plugin for aws $VELERO_AWS_VERSION: cached"
+  else
+    need_go
+    step "velero $VELERO_VERSION, plugin for aws $VELERO_AWS_VERSION: building (wrapper module $dir; minutes on 2 cores)"
+    mkdir -p "$dir/tools" "$plugins"
+    cat > "$dir/tools/tools.go" <<'GO'
+//go:build tools
+
+// Package tools pins the commands this wrapper module builds (scripts/stack/build.sh writes this file).
+package tools
+
+import (
+	_ "github.com/vmware-tanzu/velero-plugin-for-aws/velero-plugin-for-aws"
+	_ "github.com/vmware-tanzu/velero/cmd/velero"
+)
+GO
+    k8s="$(go mod download -json "$pkg@$VELERO_VERSION" | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p' \
+      | xargs grep -oE '^\s*k8s\.io/[a-z0-9-]+ v0\.[1-9][0-9]*\.[0-9]+(\s|$)' | awk -v v="$VELERO_K8S_VERSION" '{print $1 "@" v}')"
+    # shellcheck disable=SC2086 # one argument per k8s.io module
+    (cd "$dir" && rm -f go.mod go.sum && go mod init ferry.local/velero >/dev/null 2>&1 \
+      && go mod edit -replace "github.com/kopia/kopia=${KOPIA_REPLACE% *}@${KOPIA_REPLACE#* }" \
+      && go get "$pkg@$VELERO_VERSION" "$aws@$VELERO_AWS_VERSION" $k8s && go mod tidy \
+      && go build -trimpath -ldflags "-s -w -X $pkg/pkg/buildinfo.Version=$VELERO_VERSION -X $pkg/pkg/buildinfo.GitTreeState=clean" \
+        -o "$out.tmp" "$pkg/cmd/velero" && mv "$out.tmp" "$out" \
+      && go build -trimpath -ldflags '-s -w' -o "$plugin.tmp" "$aws/velero-plugin-for-aws" && mv "$plugin.tmp" "$plugin")
+    step "velero $VELERO_VERSION, plugin for aws $VELERO_AWS_VERSION: built"
+  fi
+  echo "$out $plugins"
+}
+
+if [[ "${1:-}" == velero ]]; then build_velero; exit 0; fi
 
 build_etcd
 build_versitygw

@@ -9,7 +9,7 @@ import {
   csrV1beta1ToV1, endpointSliceV1beta1ToV1, pdbV1beta1ToV1, priorityLevelRenameShares, priorityLevelV1beta3ToV1,
 } from './convert-misc.js';
 import { ingressV1beta1ToV1 } from './convert-networking.js';
-import { appsV1beta1ToV1, appsV1beta2ToV1, extensionsWorkloadToAppsV1 } from './convert-workloads.js';
+import { appsV1beta1ToV1, appsV1beta2ToV1, extensionsJobToBatchV1, extensionsWorkloadToAppsV1 } from './convert-workloads.js';
 
 const RBAC = ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'];
 const FLOW = ['FlowSchema', 'PriorityLevelConfiguration'];
@@ -17,6 +17,8 @@ const FLOW = ['FlowSchema', 'PriorityLevelConfiguration'];
 /** Every conversion Ferry knows: the removals of the Kubernetes deprecation guide, one edge per step. */
 export const CONVERSIONS: readonly Conversion[] = [
   { from: 'extensions/v1beta1', to: 'apps/v1', kinds: ['Deployment', 'DaemonSet', 'ReplicaSet'], convert: extensionsWorkloadToAppsV1 },
+  { from: 'extensions/v1beta1', to: 'batch/v1', kinds: ['Job'], convert: extensionsJobToBatchV1 },
+  { from: 'batch/v2alpha1', to: 'batch/v1', kinds: ['CronJob'] },
   { from: 'apps/v1beta1', to: 'apps/v1', kinds: ['Deployment', 'StatefulSet'], convert: appsV1beta1ToV1 },
   { from: 'apps/v1beta1', to: 'apps/v1', kinds: ['ControllerRevision'] },
   { from: 'apps/v1beta2', to: 'apps/v1', kinds: ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ControllerRevision'], convert: appsV1beta2ToV1 },
@@ -56,6 +58,9 @@ export const CONVERSIONS: readonly Conversion[] = [
 /** Kinds that Kubernetes removed with no replacement: skipped, with a warning, where the target lacks them. */
 export const REMOVED_KINDS: Readonly<Record<string, string>> = {
   PodSecurityPolicy: 'PodSecurityPolicy was removed in Kubernetes 1.25 (use Pod Security Admission)',
+  InitializerConfiguration: 'InitializerConfiguration was removed in Kubernetes 1.14 (initializers gave way to admission webhooks)',
+  PodPreset: 'PodPreset was removed in Kubernetes 1.20',
+  ThirdPartyResource: 'ThirdPartyResource was removed in Kubernetes 1.8 (use CustomResourceDefinition)',
 };
 
 /**

@@ -35,6 +35,18 @@ export const extensionsWorkloadToAppsV1: Converter = (copy) => {
   return { warnings, errors };
 };
 
+/**
+ * extensions/v1beta1 Job (Kubernetes 1.2 to 1.7) to batch/v1: the same spec but `autoSelector`, which batch/v1
+ * replaced with `manualSelector`. The selector then goes (lib/restore/actions/job.ts), and the target generates
+ * its own, as it does for every Job whose selector was not set by hand: the pods it selects are the template's.
+ */
+export const extensionsJobToBatchV1: Converter = (copy) => {
+  const spec = ensureRecord(copy, 'spec');
+  if (!spec || spec.autoSelector === undefined) return {};
+  delete spec.autoSelector;
+  return { warnings: ['spec.autoSelector was removed: batch/v1 generates the selector unless spec.manualSelector is set'] };
+};
+
 /** apps/v1beta1 Deployment or StatefulSet to apps/v1. */
 export const appsV1beta1ToV1: Converter = (copy) => {
   const errors = requireSelector(copy);

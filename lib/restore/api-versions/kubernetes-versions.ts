@@ -18,6 +18,11 @@ const FLOW = ['FlowSchema', 'PriorityLevelConfiguration'];
  */
 const API_HISTORY: readonly [string, readonly string[], number, number?][] = [
   ['extensions/v1beta1', ['Deployment', 'DaemonSet', 'ReplicaSet', 'NetworkPolicy', 'PodSecurityPolicy'], 0, 16],
+  // Removed long before the table's oldest minor: listed so that an old manifest is known as removed, not unknown.
+  ['extensions/v1beta1', ['Job', 'HorizontalPodAutoscaler', 'ThirdPartyResource'], 0, 16],
+  ['admissionregistration.k8s.io/v1alpha1', ['InitializerConfiguration'], 7, 14],
+  ['settings.k8s.io/v1alpha1', ['PodPreset'], 6, 20],
+  ['batch/v2alpha1', ['CronJob'], 5, 21],
   ['extensions/v1beta1', ['Ingress'], 0, 22],
   ['apps/v1beta1', ['Deployment', 'StatefulSet', 'ControllerRevision'], 0, 16],
   ['apps/v1beta2', APPS, 0, 16],
@@ -95,8 +100,10 @@ export function servedVersionsForMinor(minor: number): ServedVersions {
     const g = (groups[group] ??= { preferredVersion: '', versions: {} });
     g.versions[version] = [...(g.versions[version] ?? []), ...kinds];
   }
+  // A group the minor no longer serves at all is listed with no versions: its kinds are known to be gone.
+  for (const group of Object.keys(known)) groups[group] ??= { preferredVersion: '', versions: {} };
   for (const [group, g] of Object.entries(groups)) {
-    g.preferredVersion = Object.keys(g.versions).sort(compareVersions)[0]!;
+    g.preferredVersion = Object.keys(g.versions).sort(compareVersions)[0] ?? '';
     g.knownKinds = [...known[group]!].sort();
   }
   return { source: `Kubernetes 1.${minor}`, groups };

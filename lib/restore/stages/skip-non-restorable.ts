@@ -12,6 +12,9 @@ const FERRY_NEVER_RESTORES: Readonly<Record<string, string>> = {
   'subjectaccessreviews.authorization.k8s.io': 'access reviews are requests, not objects',
 };
 
+/** The annotation the kubelet puts on the mirror pods of its static pods. */
+export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
+
 /** The ConfigMap holding the cluster's CA that kube-controller-manager publishes into every namespace. */
 export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
 
@@ -31,6 +34,11 @@ export function neverRestoredReason(item: TransformItem): string | undefined {
   if (item.groupResource === 'configmaps' && item.object.metadata.name === ROOT_CA_CONFIGMAP) {
     return 'the target\'s root-CA publisher writes its own kube-root-ca.crt into every namespace';
   }
+  // NOTE: a mirror pod is the API server's copy of a static pod, which a node's kubelet runs from its own manifest
+  // folder; the API server refuses to create one for a node that does not run it.
+  if (item.groupResource === 'pods' && item.object.metadata.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) {
+    return 'a mirror pod is the kubelet\'s copy of a static pod from its node\'s manifest folder; put the manifest on a target node instead';
+  }
   // NOTE: with its owner reference gone, a copied controller-managed slice would keep routing to the source's pod IPs.
   if (item.groupResource === 'endpointslices.discovery.k8s.io'
     && item.object.metadata.labels?.['endpointslice.kubernetes.io/managed-by'] === 'endpointslice-controller.k8s.io') {
@@ -41,7 +49,7 @@ export function neverRestoredReason(item: TransformItem): string | undefined {
 
 /**
  * Skips nodes, events, Velero's own objects, request kinds, the API server's own objects, service-account token
- * secrets, managed endpoint slices and the published root CA.
+ * secrets, managed endpoint slices, mirror pods and the published root CA.
  */
 export function skipNonRestorable(item: TransformItem): StageResult {
   const reason = neverRestoredReason(item);

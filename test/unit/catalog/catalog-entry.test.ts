@@ -152,7 +152,7 @@ describe('listCatalog', () => {
     await store.put(layout.catalogKey('b3'), '{');
     const { entries, unreadable } = await listCatalog(store, layout);
     expect(entries.map((e) => `${e.name} ${e.phase}`)).toEqual(['b1 Corrupt', 'b2 Completed']);
-    expect(unreadable).toEqual(['p/catalog/backups/b3.json']);
+    expect(unreadable).toEqual(['p/plugins/ferry/catalog/backups/b3.json']);
   });
 });
 

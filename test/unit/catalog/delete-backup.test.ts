@@ -18,7 +18,7 @@ async function backup(store: MemoryStore, name: string, o: FixtureOptions & { sk
   return keys;
 }
 
-const keysOf = (store: MemoryStore, name: string) => [...store.objects.keys()].filter((k) => k.startsWith(`team/backups/${name}/`) || k === `team/catalog/backups/${name}.json`);
+const keysOf = (store: MemoryStore, name: string) => [...store.objects.keys()].filter((k) => k.startsWith(`team/backups/${name}/`) || k === `team/plugins/ferry/catalog/backups/${name}.json`);
 
 describe('deleteBackup', () => {
   it.each<[string, FixtureOptions & { skip?: string[] }]>([
@@ -31,7 +31,7 @@ describe('deleteBackup', () => {
     await backup(store, 'other');
     const outcome = await deleteBackup('b1', deps(store), noSleep);
     expect(outcome).toMatchObject({ action: 'deleted', protected: [] });
-    expect(outcome.keys.sort()).toEqual([...keys, 'team/catalog/backups/b1.json'].sort());
+    expect(outcome.keys.sort()).toEqual([...keys, 'team/plugins/ferry/catalog/backups/b1.json'].sort());
     expect(keysOf(store, 'b1')).toEqual([]);
     expect(keysOf(store, 'other').length).toBeGreaterThan(0);
     const deletes = store.calls.filter((c) => c.startsWith('delete team/backups/b1/'));
@@ -77,7 +77,7 @@ describe('deleteBackup', () => {
     const store = new MemoryStore();
     await backup(store, 'stale');
     for (const k of keysOf(store, 'stale')) if (k.startsWith('team/backups/')) store.objects.delete(k);
-    expect(await deleteBackup('stale', deps(store), noSleep)).toEqual({ action: 'deleted', keys: ['team/catalog/backups/stale.json'], protected: [] });
+    expect(await deleteBackup('stale', deps(store), noSleep)).toEqual({ action: 'deleted', keys: ['team/plugins/ferry/catalog/backups/stale.json'], protected: [] });
     expect(keysOf(store, 'stale')).toEqual([]);
   });
 });

@@ -38,7 +38,7 @@ describe('expireBackups', () => {
     expect(report.actions).toEqual([{
       backup: 'old', expires: PAST.toISOString(), action: 'deleted', protected: [],
       keys: ['backups/old/ferry-manifest.json', 'backups/old/velero-backup.json', 'backups/old/old-resource-list.json.gz',
-        'backups/old/old-results.gz', 'backups/old/old.tar.gz', 'catalog/backups/old.json'],
+        'backups/old/old-results.gz', 'backups/old/old.tar.gz', 'plugins/ferry/catalog/backups/old.json'],
     }]);
     expect(keysUnder(store, 'old')).toEqual([]);
     expect(await store.head(layout.catalogKey('old'))).toBeUndefined();
@@ -57,7 +57,7 @@ describe('expireBackups', () => {
     expect(report.dryRun).toBe(true);
     expect(report.actions).toEqual([expect.objectContaining({ backup: 'old', action: 'would-delete' })]);
     expect(report.actions[0]!.keys).toEqual(['backups/old/ferry-manifest.json', 'backups/old/velero-backup.json',
-      'backups/old/old-resource-list.json.gz', 'backups/old/old-results.gz', 'backups/old/old.tar.gz', 'catalog/backups/old.json']);
+      'backups/old/old-resource-list.json.gz', 'backups/old/old-results.gz', 'backups/old/old.tar.gz', 'plugins/ferry/catalog/backups/old.json']);
     expect(store.calls.filter((c) => c.startsWith('put') || c.startsWith('delete'))).toEqual([]);
     expect(store.objects).toEqual(before);
   });
@@ -136,7 +136,7 @@ describe('expireBackups', () => {
     expect((await indexBackup('half', deps(store), noSleep)).action).toBe('deleting');
     store.protectedKeys.clear();
     const second = await expireBackups(deps(store), noSleep);
-    expect(second.actions).toEqual([expect.objectContaining({ backup: 'half', action: 'deleted', keys: ['backups/half/half.tar.gz', 'catalog/backups/half.json'] })]);
+    expect(second.actions).toEqual([expect.objectContaining({ backup: 'half', action: 'deleted', keys: ['backups/half/half.tar.gz', 'plugins/ferry/catalog/backups/half.json'] })]);
     expect(await store.head(layout.catalogKey('half'))).toBeUndefined();
   });
 
@@ -152,7 +152,7 @@ describe('expireBackups', () => {
     await backup(store, 'ghost', { expires: PAST });
     for (const k of keysUnder(store, 'ghost')) await store.delete(k);
     const report = await expireBackups(deps(store), noSleep);
-    expect(report.actions).toEqual([expect.objectContaining({ backup: 'ghost', action: 'deleted', keys: ['catalog/backups/ghost.json'] })]);
+    expect(report.actions).toEqual([expect.objectContaining({ backup: 'ghost', action: 'deleted', keys: ['plugins/ferry/catalog/backups/ghost.json'] })]);
     expect(await store.head(layout.catalogKey('ghost'))).toBeUndefined();
   });
 

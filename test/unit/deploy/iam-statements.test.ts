@@ -23,7 +23,8 @@ describe('iamStatements', () => {
   it.each([
     ['backup reads and writes its backups\' folders only, streaming the tarball in parts, and deletes nothing', 'backup',
       [['backups/*', ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts']]]],
-    ['index reads backups and writes catalog entries only, and deletes nothing', 'index', [['*', ['s3:GetObject']], ['catalog/*', ['s3:PutObject']]]],
+    ['index reads backups, writes catalog entries only, and deletes only the catalog\'s old folder it moves', 'index',
+      [['*', ['s3:GetObject']], ['plugins/ferry/*', ['s3:PutObject']], ['catalog/*', ['s3:DeleteObject']]]],
     ['restore reads backups and writes its results and checkpoints only, and deletes nothing', 'restore', [['*', ['s3:GetObject']], ['restores/*', ['s3:PutObject']]]],
     ['expire is the only function that deletes, and aborts what backups left', 'expire',
       [['*', ['s3:GetObject', 's3:PutObject', 's3:DeleteObject']], ['backups/*', ['s3:AbortMultipartUpload']]]],

@@ -39,7 +39,7 @@ describe('BucketLayout', () => {
 
   it('keeps expiry\'s notes of repositories being reclaimed beside the catalog, outside its backups folder', () => {
     const layout = new BucketLayout('team-a');
-    expect(layout.reclaimKey('app')).toBe('team-a/catalog/repositories/app.json');
+    expect(layout.reclaimKey('app')).toBe('team-a/plugins/ferry/catalog/repositories/app.json');
     expect(layout.reclaimKey('app').startsWith(layout.catalogPrefix())).toBe(false);
     expect(() => layout.reclaimKey('../x')).toThrow(/not a valid backup or restore name/);
   });

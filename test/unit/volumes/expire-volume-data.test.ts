@@ -56,7 +56,7 @@ describe('KopiaVolumeDataExpiry.deleteSnapshots', () => {
     const out = await expiry(kopia, store).deleteSnapshots('old', record(['app', 's1'], ['app', 's2']));
     expect(out).toEqual({ namespaces: ['app'], snapshots: ['s1', 's3'], notes: ['snapshot s2 of namespace app is tagged with backup other, not old: left'] });
     expect(kopia.commands).toContain('app: snapshot delete s1 s3');
-    expect(JSON.parse(String(store.objects.get('p/catalog/repositories/app.json')?.bytes ?? '{}'))).toMatchObject({ namespace: 'app', deletedAt: NOW.toISOString() });
+    expect(JSON.parse(String(store.objects.get('p/plugins/ferry/catalog/repositories/app.json')?.bytes ?? '{}'))).toMatchObject({ namespace: 'app', deletedAt: NOW.toISOString() });
   });
 
   it('notes a repository that does not exist and deletes nothing', async () => {
@@ -82,8 +82,8 @@ describe('KopiaVolumeDataExpiry.deleteSnapshots', () => {
 describe('KopiaVolumeDataExpiry.maintain', () => {
   it('runs full maintenance where snapshots were deleted now, and on noted repositories only when kopia says it is due', async () => {
     const store = new MemoryStore();
-    await store.put('p/catalog/repositories/due.json', JSON.stringify({ namespace: 'due', deletedAt: NOW.toISOString() }));
-    await store.put('p/catalog/repositories/later.json', JSON.stringify({ namespace: 'later', deletedAt: NOW.toISOString() }));
+    await store.put('p/plugins/ferry/catalog/repositories/due.json', JSON.stringify({ namespace: 'due', deletedAt: NOW.toISOString() }));
+    await store.put('p/plugins/ferry/catalog/repositories/later.json', JSON.stringify({ namespace: 'later', deletedAt: NOW.toISOString() }));
     const kopia = new FakeKopia({ now: {}, due: { nextFull: '2026-02-28T00:00:00Z' }, later: { nextFull: '2026-03-01T05:00:00Z' } });
     const done = await expiry(kopia, store).maintain(['now']);
     expect(done.map((d) => [d.namespace, d.action])).toEqual([['due', 'ran'], ['later', 'not-due'], ['now', 'ran']]);
@@ -93,10 +93,10 @@ describe('KopiaVolumeDataExpiry.maintain', () => {
 
   it('stops watching a repository once the reclaim window after its last deletion has passed', async () => {
     const store = new MemoryStore();
-    await store.put('p/catalog/repositories/old.json', JSON.stringify({ namespace: 'old', deletedAt: new Date(NOW.getTime() - RECLAIM_WINDOW_MS - 1).toISOString() }));
+    await store.put('p/plugins/ferry/catalog/repositories/old.json', JSON.stringify({ namespace: 'old', deletedAt: new Date(NOW.getTime() - RECLAIM_WINDOW_MS - 1).toISOString() }));
     const done = await expiry(new FakeKopia({ old: { nextFull: '2026-02-01T00:00:00Z' } }), store).maintain([]);
     expect(done.map((d) => d.action)).toEqual(['finished']);
-    expect(store.objects.has('p/catalog/repositories/old.json')).toBe(false);
+    expect(store.objects.has('p/plugins/ferry/catalog/repositories/old.json')).toBe(false);
   });
 });
 

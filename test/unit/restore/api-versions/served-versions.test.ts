@@ -14,7 +14,7 @@ describe('servedVersionsForMinor', () => {
     [16, 'extensions/v1beta1', 'Deployment', false],
     [15, 'extensions/v1beta1', 'Deployment', 'error'],
     [21, 'extensions/v1beta1', 'Ingress', true],
-    [22, 'extensions/v1beta1', 'Ingress', undefined],
+    [22, 'extensions/v1beta1', 'Ingress', false],
     [22, 'networking.k8s.io/v1', 'Ingress', true],
     [24, 'policy/v1beta1', 'PodDisruptionBudget', true],
     [25, 'policy/v1beta1', 'PodDisruptionBudget', false],
