@@ -15,7 +15,7 @@ import { isValidName, type BucketLayout } from '../store/layout.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { VolumeExpiryError } from './errors.js';
 import type { KopiaRunner } from './kopia-runner.js';
-import type { MoverCredentials } from './kube-job-mover.js';
+import type { MoverCredentials } from './mover-credentials.js';
 import { repositoryLocation } from './kube-job-mover.js';
 import { RepositorySession } from './repository-session.js';
 import { parseVolumeData } from './volume-data-record.js';

@@ -12,7 +12,7 @@ import { VolumeExpiryError, type VolumeExpiryFailureKind } from './errors.js';
 import { lastErrorLines } from './kopia-output.js';
 import type { KopiaRunner } from './kopia-runner.js';
 import { connectFlags, globalFlags, storageFlags, type RepositoryLocation } from './kopia-script.js';
-import type { MoverCredentials } from './kube-job-mover.js';
+import type { MoverCredentials } from './mover-credentials.js';
 
 /** A snapshot in the repository: its ID and the backup its `ferry-backup` tag names. */
 export interface RepositorySnapshot {
