@@ -83,6 +83,8 @@ export function transformAll(items: Iterable<TransformItem>, context: TransformC
  */
 export class Transformer {
   readonly result: TransformResult = { items: [], skipped: [], warnings: {}, errors: {}, problems: [] };
+  /** Skipped items past `options.maxSkipped`: counted here, not listed in `result.skipped`. */
+  skippedOmitted = 0;
   private readonly seen = new Set<string>();
 
   constructor(readonly context: TransformContext, private readonly stages: readonly Stage[] = STAGES,
@@ -90,6 +92,17 @@ export class Transformer {
 
   /** The item as it is to be applied, or undefined when it was left out (skipped, malformed or a collision). */
   transform(input: TransformItem): TransformItem | undefined {
+    try {
+      return this.transformOne(input);
+    } finally {
+      while (this.result.skipped.length > (this.options.maxSkipped ?? Infinity)) {
+        this.result.skipped.pop();
+        this.skippedOmitted++;
+      }
+    }
+  }
+
+  private transformOne(input: TransformItem): TransformItem | undefined {
     const { result, context, options } = this;
     const skippedSoFar = result.skipped.length;
     const report = reporter(result, input, context);
@@ -128,6 +141,8 @@ export interface TransformOptions {
    * `ferry transform --diff` keeps them whole. Default true.
    */
   keepOriginals?: boolean;
+  /** Most skipped items listed (a restore lists 1,000: a filter can leave out most of a large backup); the rest are counted. */
+  maxSkipped?: number;
 }
 
 /** Replaces the items skipped since `from` by their identity alone. */

@@ -45,7 +45,9 @@ export interface RestorePlan {
   fingerprint: { entries: number; sha256: string };
   /** The namespaces the objects are in, and the Namespace objects among them. */
   namespaces: NamespaceUse;
+  /** The first MAX_SKIPPED_LISTED objects the transform left out, and how many more it did. */
   skipped: RestoreResult['skippedByTransform'];
+  skippedOmitted?: number;
   /** The transform's warnings and errors, and the run's own (unreadable entries, volume records). */
   results: RunResults;
   spill: SpillFile;
@@ -71,6 +73,8 @@ export interface PlanInput {
 }
 
 const CRDS = 'customresourcedefinitions.apiextensions.k8s.io';
+/** Objects left out by the transform that a restore lists by name (the rest are counted). */
+const MAX_SKIPPED_LISTED = 1000;
 const PVS = 'persistentvolumes';
 
 /** Streams the backup through the pipeline into a spill; the caller closes `plan.spill`. */
@@ -93,7 +97,7 @@ export async function planRestore(input: PlanInput, deps: { store: ObjectStore; 
   };
   const spill = await SpillFile.create({ limit: RESTORE_LIMITS.maxSpillBytes, ...input.spill });
   try {
-    const transformer = new Transformer(context, STAGES, { keepOriginals: false });
+    const transformer = new Transformer(context, STAGES, { keepOriginals: false, maxSkipped: MAX_SKIPPED_LISTED });
     const { byGroup, spilled, keys, fingerprint, namespaces } = await spillBackup(deps.store, input, transformer, spill, unreadable);
     mergeResult(runResults.warnings, transformer.result.warnings);
     mergeResult(runResults.errors, transformer.result.errors);
@@ -102,6 +106,7 @@ export async function planRestore(input: PlanInput, deps: { store: ObjectStore; 
       skipped: transformer.result.skipped.map((s) => ({
         kind: s.item.object.kind, namespace: s.item.backupNamespace, name: s.item.object.metadata.name ?? '', reason: `${s.stage}: ${s.reason}`,
       })),
+      ...(transformer.skippedOmitted > 0 ? { skippedOmitted: transformer.skippedOmitted } : {}),
       results: runResults, spill,
     };
   } catch (err) {

@@ -18,8 +18,10 @@ export interface RestoreResult {
   completedAt?: string;
   invocations: number;
   counts: Record<ItemStatus, number> & { total: number };
-  /** Skipped by the transform stages (filters, never-restored kinds), with the reason. */
+  /** Skipped by the transform stages (filters, never-restored kinds), with the reason: the first 1,000. */
   skippedByTransform: { kind: string; namespace: string; name: string; reason: string }[];
+  /** Objects left out by the transform past the first 1,000 (which `skippedByTransform` lists). */
+  skippedByTransformOmitted?: number;
   /**
    * Every object's outcome, in apply order, when the restore has at most 1,000 (result-items.ts INLINE_ITEMS); a
    * larger restore leaves this empty and stores them in `itemParts` parts beside the result (readItems reads both).

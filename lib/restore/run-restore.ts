@@ -168,7 +168,7 @@ async function applyPlan(request: RestoreRequest, deps: RestoreDeps, claim: Rest
     startedAt: checkpoint.startedAt, invocations: checkpoint.invocations,
     ...(finishedAll.finished ? { completedAt: deps.now().toISOString() } : {}),
     counts,
-    skippedByTransform: plan.skipped,
+    skippedByTransform: plan.skipped, ...(plan.skippedOmitted ? { skippedByTransformOmitted: plan.skippedOmitted } : {}),
     ...await storeItems({ ...deps, restore: request.name, dryRun: request.dryRun }, planOutcomes(plan, log), counts.total),
     results,
     ...optionalRequests(run.requests()),
