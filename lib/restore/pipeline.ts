@@ -18,6 +18,7 @@ import { stripMetadataStage } from './stages/strip-metadata.js';
 import { upgradeApiVersionStage } from './stages/upgrade-api-version.js';
 import { volumeSnapshotsStage } from './stages/volume-snapshots.js';
 import type { Stage, TransformContext, TransformItem } from './types.js';
+import { HashedKeySet } from './hashed-key-set.js';
 
 /** Stages 1 to 6 of the restore pipeline, in order; stage 7 (ordering) runs over the survivors. */
 export const STAGES: readonly Stage[] = [
@@ -85,7 +86,8 @@ export class Transformer {
   readonly result: TransformResult = { items: [], skipped: [], warnings: {}, errors: {}, problems: [] };
   /** Skipped items past `options.maxSkipped`: counted here, not listed in `result.skipped`. */
   skippedOmitted = 0;
-  private readonly seen = new Set<string>();
+  // The identities kept so far, by hash: a set of strings would cost a restore of 100,000 objects some 10 MB more.
+  private readonly seen = new HashedKeySet();
 
   constructor(readonly context: TransformContext, private readonly stages: readonly Stage[] = STAGES,
     private readonly options: TransformOptions = {}) {}
