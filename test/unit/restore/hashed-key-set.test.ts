@@ -4,9 +4,9 @@ import { HashedKeySet } from '../../../lib/restore/hashed-key-set.js';
 describe('the hashed key set', () => {
   it('knows every key added, through many growths, and no other', () => {
     const set = new HashedKeySet();
-    const keys = Array.from({ length: 50_000 }, (_, i) => `configmaps ns-${i % 20}/cm-${i}`);
+    const keys = Array.from({ length: 5_000 }, (_, i) => `configmaps ns-${i % 20}/cm-${i}`);
     expect(keys.every((k) => set.add(k))).toBe(true);
-    expect(set.size).toBe(50_000);
+    expect(set.size).toBe(5_000);
     expect(keys.every((k) => set.has(k))).toBe(true);
     expect(keys.some((k) => set.has(`${k}x`))).toBe(false);
   });
