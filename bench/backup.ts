@@ -1,7 +1,7 @@
 /**
  * Backup throughput against its limit, on the local stack (`bash scripts/stack/stack.sh up` first):
  *
- *   npx tsx bench/backup.ts [--sizes 1000,10000] [--runs 3] [--payload random|text] [--keep]
+ *   npx tsx bench/backup.ts [--sizes 1000,10000] [--runs 3] [--payload random|text] [--keep] [--source-run PREFIX]
  *
  * For each size N it creates N objects of about 2 KB (ConfigMaps, Secrets and Deployments, in equal parts) across
  * 20 namespaces of the source control plane, then, alternating, in fresh child processes (this script bundled by
@@ -12,6 +12,10 @@
  * and prints objects/s of both (median of the runs), their ratio, each process's peak RSS, and the CPU seconds
  * each spent and the stack's servers (API server, etcd, S3 server) spent meanwhile (medians): on a machine whose
  * cores the servers share, the client's CPU time is what the ratio turns on.
+ *
+ * --source-run PREFIX backs up, for each size, the objects bench/restore.ts left in the source plane (its run id
+ * PREFIX<size>: namespaces PREFIX<size>-src-0 to -19, about 2 KB of base-36 text each) instead of seeding its own,
+ * and deletes nothing afterwards: seeding 100,000 objects takes longer than the runs on a busy machine.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -50,7 +54,11 @@ interface ChildResult {
 /** Namespaces are named per run: deleted ones stay Terminating (the stack runs no namespace controller). */
 let runId = process.env.FERRY_BENCH_RUN ?? Date.now().toString(36);
 
+/** Set by --source-run (passed to the children in FERRY_BENCH_SOURCE): back up bench/restore.ts's objects. */
+const sourceRun = process.env.FERRY_BENCH_SOURCE ?? (process.argv.includes('--source-run') ? process.argv[process.argv.indexOf('--source-run') + 1] : undefined);
+
 function namespacesOf(size: number): string[] {
+  if (sourceRun) return Array.from({ length: NAMESPACES }, (_, i) => `${sourceRun}${size}-src-${i}`);
   return Array.from({ length: NAMESPACES }, (_, i) => `${PREFIX}-${runId}-${size}-${String(i).padStart(2, '0')}`);
 }
 
@@ -257,7 +265,7 @@ async function bundle(): Promise<string> {
 function runChild(script: string, mode: 'ferry' | 'limit', size: number, tag: string): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, '--child', mode, '--size', String(size), '--tag', tag],
-      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...credentialsEnv(), FERRY_STACK_DIR: stackDir(), FERRY_BENCH_RUN: runId } });
+      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...credentialsEnv(), FERRY_STACK_DIR: stackDir(), FERRY_BENCH_RUN: runId, ...(sourceRun ? { FERRY_BENCH_SOURCE: sourceRun } : {}) } });
     let out = '';
     child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as ChildResult) : reject(new Error(`${mode} child exited ${code}`))));
@@ -310,7 +318,7 @@ async function main(argv: string[]): Promise<void> {
   const rows: string[] = [];
   const script = await bundle();
   for (const size of sizes) {
-    await seed(size);
+    if (!sourceRun) await seed(size);
     const results: ChildResult[] = [];
     for (let r = 0; r < runs; r++) {
       // Alternate the order so that neither side always runs on a warmer server.
@@ -331,11 +339,11 @@ async function main(argv: string[]): Promise<void> {
     const limitRate = median(of('limit').map((x) => x.objects / x.seconds));
     const cpu = (mode: string) => `${median(of(mode).map((x) => x.cpuSeconds)).toFixed(2)} + ${median(of(mode).map((x) => x.serverCpuSeconds ?? 0)).toFixed(2)}`;
     rows.push(`| ${size.toLocaleString('en')} | ${ferryRate.toFixed(0)} | ${limitRate.toFixed(0)} | ${(ferryRate / limitRate).toFixed(2)} | ${Math.max(...of('ferry').map((x) => x.maxRssMiB)).toFixed(0)} MiB | ${Math.max(...of('limit').map((x) => x.maxRssMiB)).toFixed(0)} MiB | ${cpu('ferry')} | ${cpu('limit')} |`);
-    if (!argv.includes('--keep')) await cleanup(size);
+    if (!argv.includes('--keep') && !sourceRun) await cleanup(size);
   }
   await deletePrefix(`${PREFIX}/${tag}`);
   console.log(`| objects | Ferry objects/s | limit objects/s | ratio | Ferry peak RSS | limit peak RSS | Ferry CPU-s (own + servers) | limit CPU-s (own + servers) |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n${rows.join('\n')}`);
-  console.log(`\n(median of ${runs} runs each; ${payload} payload; ${describeMachine()})`);
+  console.log(`\n(median of ${runs} runs each; ${sourceRun ? `bench/restore.ts's objects (run ${sourceRun}<size>)` : `${payload} payload`}; ${describeMachine()})`);
 }
 
 async function deletePrefix(prefix: string): Promise<void> {

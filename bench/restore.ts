@@ -1,5 +1,5 @@
 // Restore benchmark on the local stack (run `npm run stack:up` first):
-//   npx tsx bench/restore.ts [--counts 1000,10000] [--concurrency 16]
+//   npx tsx bench/restore.ts [--counts 1000,10000] [--concurrency 16] [--passes 2] [--source-run PREFIX]
 // For each count: N objects (ConfigMaps, Secrets, Deployments of ~2 KB over 20 namespaces) are created in the
 // source plane, backed up and indexed; then, each in a child process so its peak RSS is its own, and each running
 // this file bundled by esbuild as the functions are (plain node, not tsx, whose loader holds ~200 MB),
@@ -7,7 +7,9 @@
 //   limit: the same objects created by a bare loop at the same concurrency, with no processing.
 // Both use the same client limits (QPS raised so the server, not the client, is the ceiling). The API server
 // gets slower as it fills, so the runs go ferry, bare, bare, ferry (each into fresh namespaces) and each side's
-// time is the mean of its two runs.
+// time is the mean of its two runs; --passes 1 runs ferry, bare once each (for sizes too slow to run twice).
+// --source-run PREFIX reuses the source objects an earlier run left for each count (run id PREFIX<count>, objects
+// as benchObjects(count, `PREFIX<count>-src`) makes them) instead of creating them again: creating is not measured.
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -40,14 +42,14 @@ async function createNamespaces(c: KubeCluster, names: Iterable<string>): Promis
   for (const name of new Set(names)) await c.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }).catch(() => undefined);
 }
 
-/** Child: restores the backup into namespaces `<run>-r-<n>` and prints timing and peak RSS. */
+/** Child: restores the backup into namespaces `<run>-<tag>r<pass>-<n>` and prints timing and peak RSS. */
 async function childFerry(backup: string, run: string, count: number, concurrency: number, pass: string): Promise<void> {
-  const mapping = Object.fromEntries(Array.from({ length: 20 }, (_, n) => [`${run}-src-${n}`, `${run}-r${pass}-${n}`]));
-  const spec = parseRestoreSpec({ apiVersion: 'ferry.dev/v1', kind: 'ApplicationRestore', metadata: { name: `${run}-restore${pass}` },
+  const mapping = Object.fromEntries(Array.from({ length: 20 }, (_, n) => [`${run}-src-${n}`, `${run}-${arg('tag', '')}r${pass}-${n}`]));
+  const spec = parseRestoreSpec({ apiVersion: 'ferry.dev/v1', kind: 'ApplicationRestore', metadata: { name: `${run}-${arg('tag', '')}restore${pass}` },
     spec: { backupName: backup, namespaceMapping: mapping, includedResources: ['configmaps', 'secrets', 'deployments'] } }, 'bench');
   const target = cluster('target');
   const started = performance.now();
-  const result = await runRestore({ name: `${run}-restore${pass}`, spec, dryRun: false }, {
+  const result = await runRestore({ name: `${run}-${arg('tag', '')}restore${pass}`, spec, dryRun: false }, {
     store: stackStore(), layout, cluster: target, now: () => new Date(), log: quiet, concurrency, reserveMs: 0,
   });
   const seconds = (performance.now() - started) / 1000;
@@ -57,9 +59,9 @@ async function childFerry(backup: string, run: string, count: number, concurrenc
   target.close();
 }
 
-/** Child: creates the same objects into namespaces `<run>-b-<n>` with a bare pool and prints timing and peak RSS. */
+/** Child: creates the same objects into namespaces `<run>-<tag>b<pass>-<n>` with a bare pool and prints timing and peak RSS. */
 async function childBare(run: string, count: number, concurrency: number, pass: string): Promise<void> {
-  const objects = benchObjects(count, `${run}-b${pass}`);
+  const objects = benchObjects(count, `${run}-${arg('tag', '')}b${pass}`);
   const target = cluster('target');
   // The namespaces are part of the work: a restore into new namespaces has to create them too.
   const started = performance.now();
@@ -98,13 +100,18 @@ async function main(): Promise<void> {
   await bundle();
   const rows: string[] = [];
   for (const count of arg('counts', '1000,10000').split(',').map(Number)) {
-    const run = `rb${Date.now().toString(36)}`;
+    const reuse = arg('source-run', '');
+    const run = reuse ? `${reuse}${count}` : `rb${Date.now().toString(36)}`;
     const source = cluster('source');
-    const objects = benchObjects(count, `${run}-src`);
-    await createNamespaces(source, objects.map((o) => o.metadata.namespace!));
-    process.stderr.write(`[bench] ${count}: creating the objects in the source plane\n`);
-    await runPool(objects, 32, async (o) => { await source.create(o); });
-    const backup = `${run}-backup`;
+    if (!reuse) {
+      const objects = benchObjects(count, `${run}-src`);
+      await createNamespaces(source, objects.map((o) => o.metadata.namespace!));
+      process.stderr.write(`[bench] ${count}: creating the objects in the source plane\n`);
+      await runPool(objects, 32, async (o) => { await source.create(o); });
+    }
+    // Names on the target side carry a tag of this run, so that a run over reused source objects starts fresh.
+    const tag = Date.now().toString(36);
+    const backup = `${run}-backup-${tag}`;
     const spec = parseBackupSpec({ apiVersion: 'ferry.dev/v1', kind: 'ApplicationBackup', metadata: { name: backup },
       spec: { includedNamespaces: [`${run}-src-*`], includedResources: ['configmaps', 'secrets', 'deployments'], includeClusterResources: false } }, 'bench');
     process.stderr.write(`[bench] ${count}: backing up\n`);
@@ -113,9 +120,10 @@ async function main(): Promise<void> {
     // As in a deployment, the index function judges the backup when it lands; the restore relies on its verdict.
     await indexBackup(backup, { store: stackStore(), layout, now: () => new Date(), log: quiet });
     source.close();
-    const common = ['--run', run, '--count', String(count), '--concurrency', String(concurrency)];
+    const common = ['--run', run, '--tag', tag, '--count', String(count), '--concurrency', String(concurrency)];
     const runs: Record<'ferry' | 'bare', { seconds: number; rssMb: number }[]> = { ferry: [], bare: [] };
-    for (const [side, pass] of [['ferry', '1'], ['bare', '1'], ['bare', '2'], ['ferry', '2']] as const) {
+    const order = arg('passes', '2') === '1' ? [['ferry', '1'], ['bare', '1']] as const : [['ferry', '1'], ['bare', '1'], ['bare', '2'], ['ferry', '2']] as const;
+    for (const [side, pass] of order) {
       process.stderr.write(`[bench] ${count}: ${side === 'ferry' ? 'restoring with Ferry' : 'creating with the bare loop'} (run ${pass})\n`);
       runs[side].push(child(['--phase', side, ...(side === 'ferry' ? ['--backup', backup] : []), '--pass', pass, ...common]));
     }
@@ -125,7 +133,8 @@ async function main(): Promise<void> {
     const b = rate('bare');
     rows.push(`| ${count} | ${f.toFixed(0)} | ${b.toFixed(0)} | ${(f / b).toFixed(2)} | ${rss('ferry')} | ${rss('bare')} |`);
   }
-  console.log(`restore, concurrency ${concurrency}, client QPS ${LIMITS.qps}, node ${process.version}, children run the esbuild bundle under plain node, runs ferry, bare, bare, ferry (rates: means; RSS: max)\n`);
+  const runs = arg('passes', '2') === '1' ? 'runs ferry, bare (one each)' : 'runs ferry, bare, bare, ferry (rates: means; RSS: max)';
+  console.log(`restore, concurrency ${concurrency}, client QPS ${LIMITS.qps}, node ${process.version}, children run the esbuild bundle under plain node, ${runs}\n`);
   console.log('| objects | Ferry restore objects/s | bare create loop objects/s | ratio | Ferry peak RSS MB | bare loop peak RSS MB |');
   console.log('|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);

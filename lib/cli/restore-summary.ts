@@ -9,7 +9,7 @@ export function formatSummary(r: RestoreResult): string {
   const lines = [
     `restore ${r.restore} of backup ${r.backup}: ${r.phase}${r.dryRun ? ' (dry run: nothing was written)' : ''}`,
     `  objects: ${c.total} (${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.skipped} skipped, ${c.failed} failed)`,
-    `  left out by the transform: ${r.skippedByTransform.length}`,
+    `  left out by the transform: ${r.skippedByTransform.length + (r.skippedByTransformOmitted ?? 0)}`,
     ...(r.apiRequests ? [`  API server: ${r.apiRequests.requests} requests, ${r.apiRequests.retries} retried, ${r.apiRequests.throttled} answered 429 (throttled; waited out)`] : []),
     ...(r.verified ? [] : ['  backup not verified: it has no Ferry manifest (a Velero backup)']),
     ...(r.phase === 'InProgress' ? ['  out of time: run the same restore again to continue from its checkpoint'] : []),

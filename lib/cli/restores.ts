@@ -3,6 +3,7 @@ import { formatOutcome } from '../restore/apply/outcome.js';
 import { readIdentity } from '../restore/identity.js';
 import type { RestoreResult } from '../restore/result.js';
 import { readResult } from '../restore/result-store.js';
+import { readItems } from '../restore/result-items.js';
 import { BucketDataError, NotFoundError } from '../store/errors.js';
 import { isValidName } from '../store/layout.js';
 import { flag, has, readCommandArgs } from './args.js';
@@ -41,7 +42,18 @@ export const run: Command = async (argv, io) => {
   if (verb === 'list') return list(location, io, format);
   try {
     const result = await readResult(location.store, location.layout, name!, { dryRun });
-    io.stdout(formatData(format, result) ?? describeText(result));
+    // A large restore's outcomes are stored in parts beside its result: read them in turn.
+    const items = readItems(location.store, location.layout, result);
+    if (format === 'json' || format === 'yaml') {
+      const all = [];
+      for await (const i of items) all.push(i);
+      const { itemParts: _parts, ...whole } = { ...result, items: all };
+      io.stdout(formatData(format, whole)!);
+      return EXIT.ok;
+    }
+    io.stdout(`${formatSummary(result)}  items:\n`);
+    for await (const i of items) io.stdout(`    ${oneLine(formatOutcome(i))}\n`);
+    io.stdout(describeSkipped(result));
     return EXIT.ok;
   } catch (err) {
     if (err instanceof NotFoundError) {
@@ -59,12 +71,10 @@ export const run: Command = async (argv, io) => {
 };
 
 /** A stored result as a person reads it: the summary, every object's outcome, and what the transform left out. */
-function describeText(result: RestoreResult): string {
-  const lines = [`  items:`, ...result.items.map((i) => `    ${oneLine(formatOutcome(i))}`)];
-  if (result.skippedByTransform.length) {
-    lines.push('  left out by the transform:', ...result.skippedByTransform.map((s) => `    ${oneLine(`${s.kind} ${s.namespace ? `${s.namespace}/` : ''}${s.name}: ${s.reason}`)}`));
-  }
-  return `${formatSummary(result)}${lines.join('\n')}\n`;
+function describeSkipped(result: RestoreResult): string {
+  if (!result.skippedByTransform.length) return '';
+  const lines = ['  left out by the transform:', ...result.skippedByTransform.map((s) => `    ${oneLine(`${s.kind} ${s.namespace ? `${s.namespace}/` : ''}${s.name}: ${s.reason}`)}`)];
+  return `${lines.join('\n')}\n`;
 }
 
 /** One row of `restores list`. */

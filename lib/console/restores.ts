@@ -1,7 +1,7 @@
 /** The restores pages' data: every restore, one restore's progress and outcome, and starting one. */
 import { readCatalogEntry } from '../catalog/catalog-entry.js';
 import { loadCheckpoint } from '../restore/apply/checkpoint.js';
-import { expandOutcome, type ItemOutcome } from '../restore/apply/outcome.js';
+import type { ItemOutcome } from '../restore/apply/outcome.js';
 import { readIdentity, type RestoreIdentity } from '../restore/identity.js';
 import type { RestoreResult } from '../restore/result.js';
 import { readResult } from '../restore/result-store.js';
@@ -91,7 +91,8 @@ async function progressOf(deps: Pick<ConsoleDeps, 'store' | 'layout'>, name: str
   if (result && result.phase !== 'InProgress') return { result, outcomes: result.items, invocations: result.invocations };
   const stored = await loadCheckpoint(deps.store, deps.layout, name, dryRun);
   if (stored.state === 'ok') {
-    return { ...(result ? { result } : {}), outcomes: Object.entries(stored.checkpoint.done).map(([key, record]) => expandOutcome(key, record)), invocations: stored.checkpoint.invocations };
+    // The checkpoint keeps a byte per object by plan entry, not the objects' names: the last invocation's result names them.
+    return { ...(result ? { result } : {}), outcomes: result?.items ?? [], invocations: stored.checkpoint.invocations };
   }
   return result ? { result, outcomes: result.items, invocations: result.invocations } : undefined;
 }

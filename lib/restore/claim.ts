@@ -37,6 +37,7 @@ export class RestoreClaim {
   private saving?: Promise<void>;
   private lastSave: number;
   private saveEveryMs = 5_000;
+  private progress?: () => Pick<Checkpoint, 'plan' | 'outcomes' | 'apiRequests'>;
 
   private constructor(readonly checkpoint: Checkpoint, private etag: string, private readonly deps: ClaimDeps, private readonly holder: string) {
     this.lastSave = deps.now().getTime();
@@ -51,7 +52,7 @@ export class RestoreClaim {
       const stored = await loadCheckpoint(deps.store, deps.layout, claimant.restore, claimant.dryRun);
       const lease = { holder: claimant.holder, expiresAt: new Date(deps.now().getTime() + LEASE_MS).toISOString() };
       const fresh: Checkpoint = {
-        restore: claimant.restore, backup: claimant.backup, dryRun: claimant.dryRun, startedAt: deps.now().toISOString(), done: {}, invocations: 1, lease,
+        restore: claimant.restore, backup: claimant.backup, dryRun: claimant.dryRun, startedAt: deps.now().toISOString(), invocations: 1, lease,
       };
       let next: Checkpoint = fresh;
       let condition: { ifMatch: string } | { ifNoneMatch: '*' } = { ifNoneMatch: '*' };
@@ -68,8 +69,8 @@ export class RestoreClaim {
         condition = { ifMatch: stored.etag };
       }
       try {
-        const etag = await saveCheckpoint(deps.store, deps.layout, next, condition);
-        if (stored.state === 'ok') deps.log.info('resuming restore from its checkpoint', { restore: claimant.restore, done: Object.keys(next.done).length });
+        const { etag } = await saveCheckpoint(deps.store, deps.layout, next, condition);
+        if (stored.state === 'ok') deps.log.info('resuming restore from its checkpoint', { restore: claimant.restore, invocation: next.invocations });
         return new RestoreClaim(next, etag, deps, claimant.holder);
       } catch (err) {
         // Another invocation wrote first: read again and judge again (most likely it is running now).
@@ -86,12 +87,16 @@ export class RestoreClaim {
 
   /**
    * save(), when enough time has passed since the last one and none is under way, so that a crash loses little: 5 s,
-   * or half a millisecond per object done when longer (a checkpoint of 100,000 objects is 6 MB: every 50 s).
+   * or a second per 100 KB written when longer (a checkpoint of 100,000 objects is about 140 KB, more with messages).
    */
   async saveIfDue(): Promise<void> {
     if (this.saving || this.deps.now().getTime() - this.lastSave < this.saveEveryMs) return;
     await this.save();
-    this.saveEveryMs = Math.max(5_000, Object.keys(this.checkpoint.done).length / 2);
+  }
+
+  /** Sets what each save takes from the run (its outcomes, plan and request counts) into the checkpoint. */
+  track(progress: () => Pick<Checkpoint, 'plan' | 'outcomes' | 'apiRequests'>): void {
+    this.progress = progress;
   }
 
   /**
@@ -112,9 +117,12 @@ export class RestoreClaim {
     if (this.lost) throw new LeaseLostError(this.checkpoint.restore);
     this.saving = (async () => {
       this.checkpoint.lease = lease;
+      Object.assign(this.checkpoint, this.progress?.());
       try {
-        this.etag = await saveCheckpoint(this.deps.store, this.deps.layout, this.checkpoint, { ifMatch: this.etag });
+        const { etag, bytes } = await saveCheckpoint(this.deps.store, this.deps.layout, this.checkpoint, { ifMatch: this.etag });
+        this.etag = etag;
         this.lastSave = this.deps.now().getTime();
+        this.saveEveryMs = Math.max(5_000, bytes / 100);
       } catch (err) {
         if (!(err instanceof PreconditionFailedError)) throw err;
         this.lost = true;

@@ -18,6 +18,7 @@ import { stripMetadataStage } from './stages/strip-metadata.js';
 import { upgradeApiVersionStage } from './stages/upgrade-api-version.js';
 import { volumeSnapshotsStage } from './stages/volume-snapshots.js';
 import type { Stage, TransformContext, TransformItem } from './types.js';
+import { HashedKeySet } from './hashed-key-set.js';
 import { MAX_OBJECT_DEPTH, nestsDeeperThan } from '../model/depth.js';
 
 export { MAX_OBJECT_DEPTH, nestsDeeperThan } from '../model/depth.js';
@@ -86,13 +87,27 @@ export function transformAll(items: Iterable<TransformItem>, context: TransformC
  */
 export class Transformer {
   readonly result: TransformResult = { items: [], skipped: [], warnings: {}, errors: {}, problems: [] };
-  private readonly seen = new Set<string>();
+  /** Skipped items past `options.maxSkipped`: counted here, not listed in `result.skipped`. */
+  skippedOmitted = 0;
+  // The identities kept so far, by hash: a set of strings would cost a restore of 100,000 objects some 10 MB more.
+  private readonly seen = new HashedKeySet();
 
   constructor(readonly context: TransformContext, private readonly stages: readonly Stage[] = STAGES,
     private readonly options: TransformOptions = {}) {}
 
   /** The item as it is to be applied, or undefined when it was left out (skipped, malformed or a collision). */
   transform(input: TransformItem): TransformItem | undefined {
+    try {
+      return this.transformOne(input);
+    } finally {
+      while (this.result.skipped.length > (this.options.maxSkipped ?? Infinity)) {
+        this.result.skipped.pop();
+        this.skippedOmitted++;
+      }
+    }
+  }
+
+  private transformOne(input: TransformItem): TransformItem | undefined {
     const { result, context, options } = this;
     const skippedSoFar = result.skipped.length;
     const report = reporter(result, input, context);
@@ -131,6 +146,8 @@ export interface TransformOptions {
    * `ferry transform --diff` keeps them whole. Default true.
    */
   keepOriginals?: boolean;
+  /** Most skipped items listed (a restore lists 1,000: a filter can leave out most of a large backup); the rest are counted. */
+  maxSkipped?: number;
 }
 
 /** Replaces the items skipped since `from` by their identity alone. */

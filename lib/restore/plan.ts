@@ -3,6 +3,7 @@
  * ephemeral storage as it is transformed, and only its place in the spill (16 bytes) kept in memory, in its
  * priority group. Inside a group objects keep the backup's order (they are written concurrently anyway). The tarball is read pinned and hashed: a mismatch refuses the restore before anything is applied.
  */
+import { createHash } from 'node:crypto';
 import type { ItemCounts, Log } from '../catalog/types.js';
 import type { Discovery } from '../kube/cluster.js';
 import type { KubeObject } from '../model/object.js';
@@ -14,6 +15,7 @@ import type { Cluster } from '../kube/cluster.js';
 import type { RestoreSpec } from '../spec/restore-spec.js';
 import type { ApplyGroup } from './apply/apply-all.js';
 import { addNamespaceUse, type NamespaceUse } from './apply/namespaces.js';
+import { itemKey } from './apply/outcome.js';
 import { RestoreRefusedError } from './errors.js';
 import { RESTORE_LIMITS } from './limits.js';
 import { crdListMapKeysFrom, type ResourceModifiers } from './modifiers/index.js';
@@ -37,9 +39,15 @@ export interface RestorePlan {
   groups: ApplyGroup<number>[];
   /** Where each entry's object is in the spill. */
   spilled: SpillRefs;
+  /** Where each entry's key (`apiVersion/kind/namespace/name`, apply/outcome.ts itemKey) is in the spill. */
+  keys: SpillRefs;
+  /** The entries' number and the sha256 of their keys in order: a checkpoint's outcomes belong to the plan of the same fingerprint. */
+  fingerprint: { entries: number; sha256: string };
   /** The namespaces the objects are in, and the Namespace objects among them. */
   namespaces: NamespaceUse;
+  /** The first MAX_SKIPPED_LISTED objects the transform left out, and how many more it did. */
   skipped: RestoreResult['skippedByTransform'];
+  skippedOmitted?: number;
   /** The transform's warnings and errors, and the run's own (unreadable entries, volume records). */
   results: RunResults;
   spill: SpillFile;
@@ -65,6 +73,8 @@ export interface PlanInput {
 }
 
 const CRDS = 'customresourcedefinitions.apiextensions.k8s.io';
+/** Objects left out by the transform that a restore lists by name (the rest are counted). */
+const MAX_SKIPPED_LISTED = 1000;
 const PVS = 'persistentvolumes';
 
 /** Streams the backup through the pipeline into a spill; the caller closes `plan.spill`. */
@@ -87,15 +97,16 @@ export async function planRestore(input: PlanInput, deps: { store: ObjectStore; 
   };
   const spill = await SpillFile.create({ limit: RESTORE_LIMITS.maxSpillBytes, ...input.spill });
   try {
-    const transformer = new Transformer(context, STAGES, { keepOriginals: false });
-    const { byGroup, spilled, namespaces } = await spillBackup(deps.store, input, transformer, spill, unreadable);
+    const transformer = new Transformer(context, STAGES, { keepOriginals: false, maxSkipped: MAX_SKIPPED_LISTED });
+    const { byGroup, spilled, keys, fingerprint, namespaces } = await spillBackup(deps.store, input, transformer, spill, unreadable);
     mergeResult(runResults.warnings, transformer.result.warnings);
     mergeResult(runResults.errors, transformer.result.errors);
     return {
-      groups: orderGroupResources(byGroup.keys()).map((name) => ({ name, items: byGroup.get(name)! })), spilled, namespaces,
+      groups: orderGroupResources(byGroup.keys()).map((name) => ({ name, items: byGroup.get(name)! })), spilled, keys, fingerprint, namespaces,
       skipped: transformer.result.skipped.map((s) => ({
         kind: s.item.object.kind, namespace: s.item.backupNamespace, name: s.item.object.metadata.name ?? '', reason: `${s.stage}: ${s.reason}`,
       })),
+      ...(transformer.skippedOmitted > 0 ? { skippedOmitted: transformer.skippedOmitted } : {}),
       results: runResults, spill,
     };
   } catch (err) {
@@ -109,6 +120,11 @@ export async function planRestore(input: PlanInput, deps: { store: ObjectStore; 
 export class SpillRefs {
   private data = new Float64Array(2048);
   private count = 0;
+
+  /** Refs pushed so far. */
+  get length(): number {
+    return this.count;
+  }
 
   /** Adds a ref; returns its entry number. */
   push(ref: SpillRef): number {
@@ -129,11 +145,16 @@ export class SpillRefs {
 }
 
 async function spillBackup(store: ObjectStore, input: PlanInput, transformer: Transformer, spill: SpillFile,
-  unreadable: (e: { path: string; reason: string }) => void): Promise<{ byGroup: Map<string, number[]>; spilled: SpillRefs; namespaces: NamespaceUse }> {
+  unreadable: (e: { path: string; reason: string }) => void): Promise<Pick<RestorePlan, 'spilled' | 'keys' | 'fingerprint' | 'namespaces'> & { byGroup: Map<string, number[]> }> {
   const byGroup = new Map<string, number[]>();
   const spilled = new SpillRefs();
+  const keys = new SpillRefs();
+  const hash = createHash('sha256');
   const namespaces: NamespaceUse = { wanted: new Set(), brought: new Set() };
   const add = async (item: TransformItem) => {
+    const key = itemKey(item.object);
+    hash.update(`${key}\n`);
+    keys.push(await spill.append(Buffer.from(key)));
     const n = spilled.push(await spill.append(Buffer.from(JSON.stringify(item.object))));
     addNamespaceUse(namespaces, item.object);
     let group = byGroup.get(item.groupResource);
@@ -162,7 +183,7 @@ async function spillBackup(store: ObjectStore, input: PlanInput, transformer: Tr
     await add(extra);
   }
   await spill.flush();
-  return { byGroup, spilled, namespaces };
+  return { byGroup, spilled, keys, fingerprint: { entries: spilled.length, sha256: hash.digest('hex') }, namespaces };
 }
 
 /**

@@ -11,7 +11,10 @@ import type { RestoreResult } from './result.js';
 const gzipAsync = promisify(gzip);
 const PHASES = new Set(['InProgress', 'Completed', 'PartiallyFailed', 'Failed']);
 
-/** Stores a restore's result: Ferry's full record, and Velero's `restore-<name>-results.gz` (a dry run's under dry-run/). */
+/**
+ * Stores a restore's result: Ferry's record (its outcomes inline or already in parts, result-items.ts), and Velero's
+ * `restore-<name>-results.gz` (a dry run's under dry-run/).
+ */
 export async function storeResult(store: ObjectStore, layout: BucketLayout, result: RestoreResult): Promise<void> {
   const keyOptions = { dryRun: result.dryRun };
   await store.put(layout.restoreKey(result.restore, 'results', keyOptions), await gzipAsync(JSON.stringify(result.results)), { contentType: 'application/gzip' });
@@ -37,5 +40,8 @@ function resultProblem(value: unknown, name: string, dryRun: boolean): string | 
   if (typeof value.phase !== 'string' || !PHASES.has(value.phase)) return `phase ${JSON.stringify(value.phase)} is not one of ${[...PHASES].join(', ')}`;
   if (typeof value.backup !== 'string') return 'backup is not a string';
   if (!isRecord(value.counts) || !Array.isArray(value.items) || !isRecord(value.results)) return 'counts, items or results is missing';
+  if (value.itemParts !== undefined && (!Number.isSafeInteger(value.itemParts) || (value.itemParts as number) < 0 || (value.itemParts as number) > 1000)) {
+    return `itemParts ${JSON.stringify(value.itemParts)} is not a number of parts`;
+  }
   return undefined;
 }

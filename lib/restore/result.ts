@@ -1,4 +1,4 @@
-import { addMessage, emptyResults, mergeResult, type RunResults } from '../model/results.js';
+import type { RunResults } from '../model/results.js';
 import type { RequestStats } from '../kube/cluster.js';
 import type { ItemOutcome, ItemStatus } from './apply/outcome.js';
 
@@ -18,15 +18,23 @@ export interface RestoreResult {
   completedAt?: string;
   invocations: number;
   counts: Record<ItemStatus, number> & { total: number };
-  /** Skipped by the transform stages (filters, never-restored kinds), with the reason. */
+  /** Skipped by the transform stages (filters, never-restored kinds), with the reason: the first 1,000. */
   skippedByTransform: { kind: string; namespace: string; name: string; reason: string }[];
+  /** Objects left out by the transform past the first 1,000 (which `skippedByTransform` lists). */
+  skippedByTransformOmitted?: number;
+  /**
+   * Every object's outcome, in apply order, when the restore has at most 1,000 (result-items.ts INLINE_ITEMS); a
+   * larger restore leaves this empty and stores them in `itemParts` parts beside the result (readItems reads both).
+   */
   items: ItemOutcome[];
+  /** How many parts hold the outcomes (restores/<name>/ferry-items-NNNNN.json.gz); absent or 0 when `items` holds them. */
+  itemParts?: number;
   results: RunResults;
   /** Set when the run itself failed (Failed phase). */
   failure?: string;
   /**
-   * This invocation's requests to the target's API server: how many were retried, and how many answers were 429
-   * (throttling, waited out as Retry-After asked). Absent for a cluster adapter that does not count.
+   * The restore's requests to the target's API server, over every invocation so far: how many were retried, and how
+   * many answers were 429 (throttling, waited out as Retry-After asked). Absent for a cluster adapter that does not count.
    */
   apiRequests?: RequestStats;
 }
@@ -37,27 +45,13 @@ export function requestsSince(before: RequestStats | undefined, after: RequestSt
   return { requests: after.requests - before.requests, retries: after.retries - before.retries, throttled: after.throttled - before.throttled };
 }
 
-/** Counts outcomes by status. */
-export function countOutcomes(items: readonly ItemOutcome[]): RestoreResult['counts'] {
-  const counts = { created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0, total: items.length };
-  for (const i of items) counts[i.status]++;
-  return counts;
-}
-
-/** Velero-shaped warnings and errors from the outcomes, merged into the transform's own. */
-export function resultsFrom(items: readonly ItemOutcome[], transform: RunResults): RunResults {
-  const results = emptyResults();
-  mergeResult(results.warnings, transform.warnings);
-  mergeResult(results.errors, transform.errors);
-  for (const i of items) {
-    const line = `${i.kind} ${i.name}: ${i.message ?? i.status}`;
-    if (i.status === 'failed') addMessage(results.errors, i.namespace, line);
-    else if (i.warning) addMessage(results.warnings, i.namespace, line);
-  }
-  return results;
+/** The sum of two counts of requests (either may be absent: an adapter that does not count, or no earlier invocation). */
+export function addRequests(a: RequestStats | undefined, b: RequestStats | undefined): RequestStats | undefined {
+  if (!a || !b) return a ?? b;
+  return { requests: a.requests + b.requests, retries: a.retries + b.retries, throttled: a.throttled + b.throttled };
 }
 
 /** Completed when nothing failed; PartiallyFailed when some objects (or transform errors) failed. */
-export function phaseOf(items: readonly ItemOutcome[], transformErrors: number): RestorePhase {
-  return items.some((i) => i.status === 'failed') || transformErrors > 0 ? 'PartiallyFailed' : 'Completed';
+export function phaseOf(counts: RestoreResult['counts'], transformErrors: number): RestorePhase {
+  return counts.failed > 0 || transformErrors > 0 ? 'PartiallyFailed' : 'Completed';
 }

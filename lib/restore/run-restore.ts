@@ -7,14 +7,17 @@ import type { BucketLayout } from '../store/layout.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { Verdict } from '../catalog/validate.js';
 import { applyAll } from './apply/apply-all.js';
-import { expandOutcome, type ItemOutcome } from './apply/outcome.js';
+import type { ItemOutcome } from './apply/outcome.js';
+import { OutcomeLog } from './apply/outcome-log.js';
+import type { Checkpoint } from './apply/checkpoint.js';
 import { RestoreClaim } from './claim.js';
 import { LeaseLostError, RestoreRefusedError } from './errors.js';
 import { RESTORE_LIMITS } from './limits.js';
 import { claimRestoreIdentity } from './identity.js';
 import { loadModifiers } from './modifier-source.js';
 import { planRestore, type RestorePlan } from './plan.js';
-import { countOutcomes, phaseOf, requestsSince, resultsFrom, type RestoreResult } from './result.js';
+import { addRequests, phaseOf, requestsSince, type RestoreResult } from './result.js';
+import { planOutcomes, resultsOf, storeItems } from './result-items.js';
 import { storeResult, readResult } from './result-store.js';
 import { targetFromDiscovery } from './target.js';
 import { checkBackup } from './verify-backup.js';
@@ -87,8 +90,12 @@ export async function runRestore(request: RestoreRequest, deps: RestoreDeps): Pr
     restore: request.name, backup, dryRun: request.dryRun, holder: (deps.holderId ?? randomUUID)(),
     ...(request.claimToken ? { token: request.claimToken } : {}),
   }, deps);
+  // The requests of earlier invocations, as their last save counted them, and this one's so far.
+  const earlier = claim.checkpoint.apiRequests;
+  const requests = () => addRequests(earlier, requestsSince(requestsBefore, deps.cluster.stats));
+  claim.track(() => ({ apiRequests: requests() }));
   try {
-    const result = await restoreClaimed(request, deps, claim, notes, requestsBefore);
+    const result = await restoreClaimed(request, deps, claim, notes, requests);
     await claim.release(result.phase === 'InProgress' ? request.continuationToken : undefined);
     return result;
   } catch (err) {
@@ -99,7 +106,7 @@ export async function runRestore(request: RestoreRequest, deps: RestoreDeps): Pr
 }
 
 async function restoreClaimed(request: RestoreRequest, deps: RestoreDeps, claim: RestoreClaim, notes: string[],
-  requestsBefore: RequestStats | undefined): Promise<RestoreResult> {
+  requests: () => RequestStats | undefined): Promise<RestoreResult> {
   const backup = request.spec.backupName!;
   const checked = await checkBackup(backup, deps);
   refuseUnusable(checked.verdict);
@@ -119,18 +126,20 @@ async function restoreClaimed(request: RestoreRequest, deps: RestoreDeps, claim:
   try {
     if (!checked.verdict.verified) addMessage(plan.results.warnings, undefined, `backup ${backup} has no Ferry manifest (a Velero backup): its contents are not verified`);
     for (const note of notes) addMessage(plan.results.warnings, undefined, note);
-    return await applyPlan(request, deps, claim, plan, { verified: checked.verdict.verified, requestsBefore });
+    return await applyPlan(request, deps, claim, plan, { verified: checked.verdict.verified, requests });
   } finally {
     await plan.spill.close();
   }
 }
 
 async function applyPlan(request: RestoreRequest, deps: RestoreDeps, claim: RestoreClaim, plan: RestorePlan,
-  run: { verified: boolean; requestsBefore: RequestStats | undefined }): Promise<RestoreResult> {
+  run: { verified: boolean; requests: () => RequestStats | undefined }): Promise<RestoreResult> {
   const backup = request.spec.backupName!;
   const checkpoint = claim.checkpoint;
   const reserve = deps.reserveMs ?? 15_000;
   const shouldStop = () => claim.lost || (deps.remainingMs !== undefined && deps.remainingMs() < reserve);
+  const log = outcomeLogOf(checkpoint, plan, deps.log);
+  claim.track(() => ({ plan: plan.fingerprint, outcomes: log.save(), apiRequests: run.requests() }));
   const filler = await prepareFills({
     backup, restore: request.name, namespaceMapping: request.spec.namespaceMapping, dryRun: request.dryRun,
     ...(request.spec.restorePVs !== undefined ? { restorePVs: request.spec.restorePVs } : {}),
@@ -139,7 +148,7 @@ async function applyPlan(request: RestoreRequest, deps: RestoreDeps, claim: Rest
     policy: request.spec.existingResourcePolicy, dryRun: request.dryRun, concurrency: deps.concurrency ?? 16,
     namespaceLabels: { 'velero.io/backup-name': backup, 'velero.io/restore-name': request.name },
     crdWait: { timeoutMs: 60_000, intervalMs: 250, sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))), now: () => deps.now().getTime() },
-    done: checkpoint.done,
+    progress: log,
     shouldStop,
     load: async (entry) => JSON.parse((await plan.spill.read(plan.spilled.at(entry))).toString('utf8')),
     namespaces: plan.namespaces,
@@ -150,17 +159,19 @@ async function applyPlan(request: RestoreRequest, deps: RestoreDeps, claim: Rest
       await claim.saveIfDue();
     },
   });
-  const outcomes = Object.entries(checkpoint.done).map(([key, record]) => expandOutcome(key, record));
+  const counts = log.counts();
+  const results = await resultsOf(plan, log, plan.results);
   const result: RestoreResult = {
     restore: request.name, backup, dryRun: request.dryRun, verified: run.verified,
     ...(request.targetCluster ? { targetCluster: request.targetCluster } : {}),
-    phase: finishedAll.finished ? phaseOf(outcomes, countMessages(plan.results.errors)) : 'InProgress',
+    phase: finishedAll.finished ? phaseOf(counts, countMessages(plan.results.errors)) : 'InProgress',
     startedAt: checkpoint.startedAt, invocations: checkpoint.invocations,
     ...(finishedAll.finished ? { completedAt: deps.now().toISOString() } : {}),
-    counts: countOutcomes(outcomes),
-    skippedByTransform: plan.skipped,
-    items: outcomes, results: resultsFrom(outcomes, plan.results),
-    ...optionalRequests(requestsSince(run.requestsBefore, deps.cluster.stats)),
+    counts,
+    skippedByTransform: plan.skipped, ...(plan.skippedOmitted ? { skippedByTransformOmitted: plan.skippedOmitted } : {}),
+    ...await storeItems({ ...deps, restore: request.name, dryRun: request.dryRun }, planOutcomes(plan, log), counts.total),
+    results,
+    ...optionalRequests(run.requests()),
   };
   // Progress first (the claim still ours), then the result: a second invocation that sees it finished stops there.
   await claim.save();
@@ -173,6 +184,24 @@ async function applyPlan(request: RestoreRequest, deps: RestoreDeps, claim: Rest
 
 function optionalRequests(apiRequests: RequestStats | undefined): { apiRequests?: RequestStats } {
   return apiRequests ? { apiRequests } : {};
+}
+
+/** Maximum bytes of messages about objects a restore keeps (in its checkpoint and result); past them, statuses alone. */
+const MAX_NOTE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The outcomes the checkpoint holds, when they are numbered by this same plan; else (none yet, another plan: the
+ * target's discovery changed what the transform makes of the backup) a fresh log, and objects an earlier invocation
+ * wrote are found unchanged.
+ */
+function outcomeLogOf(checkpoint: Checkpoint, plan: RestorePlan, log: RestoreDeps['log']): OutcomeLog {
+  const fresh = () => new OutcomeLog(plan.fingerprint.entries, MAX_NOTE_BYTES);
+  if (!checkpoint.outcomes || !checkpoint.plan) return fresh();
+  const samePlan = checkpoint.plan.entries === plan.fingerprint.entries && checkpoint.plan.sha256 === plan.fingerprint.sha256;
+  const restored = samePlan ? OutcomeLog.restore(checkpoint.outcomes, plan.fingerprint.entries, MAX_NOTE_BYTES) : 'it was made for another plan of the backup';
+  if (typeof restored !== 'string') return restored;
+  log.warn(`the checkpoint's outcomes are not used (${restored}); objects written before are found unchanged`, { restore: checkpoint.restore });
+  return fresh();
 }
 
 /** The stored result of this restore, if there is a readable one; an unreadable one is noted and will be replaced. */

@@ -135,6 +135,11 @@ export class BucketLayout {
     return this.restorePrefix(name) + (options.dryRun ? 'dry-run/' : '') + files[file];
   }
 
+  /** Part `part` (from 1) of a large restore's per-object outcomes, beside its `ferry-result.json`: `ferry-items-00001.json.gz`. */
+  restoreItemsKey(name: string, part: number, options: { dryRun?: boolean } = {}): string {
+    return `${this.restorePrefix(name)}${options.dryRun ? 'dry-run/' : ''}ferry-items-${String(part).padStart(5, '0')}.json.gz`;
+  }
+
   /** Names a backup file key: its backup and role, or undefined for keys that are not backup files. */
   parseBackupKey(key: string): { backup: string; file: BackupFile } | undefined {
     const prefix = this.backupsPrefix();

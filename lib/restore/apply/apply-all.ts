@@ -4,7 +4,7 @@ import { applyItem, type ExistingResourcePolicy } from './apply-item.js';
 import { waitForCrds, type CrdWaitOptions } from './crds.js';
 import { serviceAccountKey } from './dry-run.js';
 import { createNamespace, namespaceUseOf, planNamespaces, type NamespaceUse } from './namespaces.js';
-import { compactOutcome, itemKey, outcomeFor, type DoneRecord, type ItemOutcome } from './outcome.js';
+import { outcomeFor, type ItemOutcome } from './outcome.js';
 import { runPool } from '../../pool.js';
 
 /** Objects of one priority group; groups are applied in order, the objects of one group concurrently. */
@@ -13,6 +13,16 @@ export interface ApplyGroup<T = KubeObject> {
   name: string;
   /** The objects, or entries that `load` turns into them when their turn comes. */
   items: readonly T[];
+}
+
+/** Where apply records outcomes, and asks which entries an earlier invocation applied already. */
+export interface ApplyProgress<T> {
+  has(entry: T): boolean;
+  record(entry: T, outcome: ItemOutcome): void;
+  /** Entries with an outcome so far. */
+  readonly done: number;
+  /** True when the entry's outcome is `failed`. */
+  failed(entry: T): boolean;
 }
 
 /** Everything an apply run needs besides the cluster and the groups. */
@@ -24,8 +34,8 @@ export interface ApplyAllOptions<T = KubeObject> {
   /** Labels put on namespaces the restore creates (the restore labels). */
   namespaceLabels: Record<string, string>;
   crdWait: CrdWaitOptions;
-  /** Outcomes already recorded (a resumed restore); these objects are not applied again. Updated in place. */
-  done: Record<string, DoneRecord>;
+  /** Outcomes already recorded (a resumed restore): these entries are not applied again. Each new outcome is recorded here. */
+  progress: ApplyProgress<T>;
   /** Asked before each object: true stops the run (out of invocation time); it can be resumed. */
   shouldStop: () => boolean;
   /** Called after each object with its outcome and the progress of its group and of the run. */
@@ -55,45 +65,49 @@ export async function applyAll<T = KubeObject>(cluster: Cluster, groups: readonl
     const create = [...plan.missing].filter((ns) => !plan.brought.has(ns)).sort();
     await runPool(create, options.concurrency, (ns) => createNamespace(cluster, ns, options.namespaceLabels));
   }
-  let done = Object.keys(options.done).length;
+  const progress = options.progress;
+  let done = progress.done;
   const load = options.load ?? (async (entry: T) => entry as unknown as KubeObject);
   const budget = options.budget ? new ByteBudget(options.budget.maxBytes) : undefined;
   // A dry run's ServiceAccounts, which the real run would have created before the pods that use them.
   const serviceAccounts = new Set<string>();
-  const noteServiceAccount = (obj: KubeObject, record: DoneRecord | undefined) => {
-    if (options.dryRun && obj.apiVersion === 'v1' && obj.kind === 'ServiceAccount' && record && !isFailed(record)) {
+  const noteServiceAccount = (obj: KubeObject, failed: boolean) => {
+    if (options.dryRun && obj.apiVersion === 'v1' && obj.kind === 'ServiceAccount' && !failed) {
       serviceAccounts.add(serviceAccountKey(obj.metadata.namespace ?? '', obj.metadata.name ?? ''));
     }
   };
   for (const group of groups) {
     let groupDone = 0;
     // The group's CRDs, applied now or before, to wait for until Established.
-    const crds: KubeObject[] = [];
-    const noteCrd = (obj: KubeObject) => {
-      if (group.name === CRD_GROUP) crds.push({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name } });
+    const crds: { entry: T; crd: KubeObject }[] = [];
+    const noteCrd = (entry: T, obj: KubeObject) => {
+      if (group.name === CRD_GROUP) crds.push({ entry, crd: { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name } } });
     };
     const started = await runPool(group.items, options.concurrency, async (entry) => {
+      // Applied by an earlier invocation of this restore: not again (a CRD is still waited for).
+      if (progress.has(entry)) {
+        if (group.name === CRD_GROUP || options.dryRun) {
+          const obj = await load(entry);
+          noteCrd(entry, obj);
+          noteServiceAccount(obj, progress.failed(entry));
+        }
+        groupDone++;
+        return;
+      }
       const bytes = options.budget?.sizeOf(entry) ?? 0;
       await budget?.take(bytes);
-      let outcome: ItemOutcome | undefined;
+      let outcome: ItemOutcome;
       try {
         const obj = await load(entry);
-        // Applied by an earlier invocation of this restore: not again.
-        if (options.done[itemKey(obj)]) {
-          noteCrd(obj);
-          noteServiceAccount(obj, options.done[itemKey(obj)]);
-          groupDone++;
-          return;
-        }
         outcome = await applyItem(cluster, obj, {
           policy: options.policy, dryRun: options.dryRun, missingNamespaces: options.dryRun ? plan.missing : undefined, dryRunServiceAccounts: serviceAccounts,
         });
-        noteCrd(obj);
-        noteServiceAccount(obj, outcome);
+        noteCrd(entry, obj);
+        noteServiceAccount(obj, outcome.status === 'failed');
       } finally {
         budget?.give(bytes);
       }
-      options.done[itemKey(outcomeIdentity(outcome))] = compactOutcome(outcome);
+      progress.record(entry, outcome);
       await options.onOutcome?.(outcome, { group: group.name, groupDone: ++groupDone, groupTotal: group.items.length, done: ++done, total });
     }, options.shouldStop);
     if (started < group.items.length) return { finished: false };
@@ -103,21 +117,12 @@ export async function applyAll<T = KubeObject>(cluster: Cluster, groups: readonl
   return { finished: true };
 }
 
-function outcomeIdentity(o: ItemOutcome): Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'> {
-  return { apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.name, ...(o.namespace ? { namespace: o.namespace } : {}) } };
-}
-
-async function waitForEstablished<T>(cluster: Cluster, crds: readonly KubeObject[], options: ApplyAllOptions<T>): Promise<void> {
-  const names = crds.filter((o) => !isFailed(options.done[itemKey(o)])).map((o) => o.metadata.name ?? '');
-  const late = await waitForCrds(cluster, names, options.crdWait);
-  for (const name of late) {
-    const crd = crds.find((o) => o.metadata.name === name)!;
-    options.done[itemKey(crd)] = outcomeFor(crd, 'failed', `not Established within ${Math.round(options.crdWait.timeoutMs / 1000)} s; its custom resources cannot be restored`);
+async function waitForEstablished<T>(cluster: Cluster, crds: readonly { entry: T; crd: KubeObject }[], options: ApplyAllOptions<T>): Promise<void> {
+  const names = crds.filter((c) => !options.progress.failed(c.entry)).map((c) => c.crd.metadata.name ?? '');
+  const late = new Set(await waitForCrds(cluster, names, options.crdWait));
+  for (const { entry, crd } of crds.filter((c) => late.has(c.crd.metadata.name ?? ''))) {
+    options.progress.record(entry, outcomeFor(crd, 'failed', `not Established within ${Math.round(options.crdWait.timeoutMs / 1000)} s; its custom resources cannot be restored`));
   }
-}
-
-function isFailed(record: DoneRecord | undefined): boolean {
-  return typeof record === 'object' && record.status === 'failed';
 }
 
 /** Bytes of objects loaded at once: take waits while the budget is spent (an entry larger than it waits for all of it). */

@@ -4,7 +4,8 @@ import { BucketDataError, NotFoundError } from '../../store/errors.js';
 import type { BucketLayout } from '../../store/layout.js';
 import type { ObjectStore } from '../../store/object-store.js';
 import { RESTORE_LIMITS } from '../limits.js';
-import type { DoneRecord } from './outcome.js';
+import type { RequestStats } from '../../kube/cluster.js';
+import type { SavedOutcomes } from './outcome-log.js';
 
 /** Who may write a restore's checkpoint, until when. A holder of `""` (or a past time) is a released claim. */
 export interface Lease {
@@ -21,8 +22,12 @@ export interface Checkpoint {
   dryRun: boolean;
   /** RFC 3339 time the restore started (kept across invocations). */
   startedAt: string;
-  /** Outcomes by item key (lib/restore/apply/outcome.ts itemKey): the status alone where it says everything. */
-  done: Record<string, DoneRecord>;
+  /** The plan the outcomes are numbered by (plan.ts fingerprint); absent before the first object is applied. */
+  plan?: { entries: number; sha256: string };
+  /** Outcomes by the plan's entry numbers: a byte each, and their messages up to a bound (outcome-log.ts). */
+  outcomes?: SavedOutcomes;
+  /** Requests to the target's API server of every invocation so far (as of its last save). */
+  apiRequests?: RequestStats;
   invocations: number;
   lease?: Lease;
 }
@@ -50,12 +55,13 @@ export async function loadCheckpoint(store: ObjectStore, layout: BucketLayout, r
   }
 }
 
-/** Writes a restore's checkpoint on a condition (create only, or replace the version read); returns the new ETag. */
+/** Writes a restore's checkpoint on a condition (create only, or replace the version read); returns the new ETag and its size. */
 export async function saveCheckpoint(store: ObjectStore, layout: BucketLayout, checkpoint: Checkpoint,
-  condition: { ifMatch: string } | { ifNoneMatch: '*' }): Promise<string> {
+  condition: { ifMatch: string } | { ifNoneMatch: '*' }): Promise<{ etag: string; bytes: number }> {
   const key = layout.restoreKey(checkpoint.restore, 'checkpoint', { dryRun: checkpoint.dryRun });
-  const { etag } = await store.put(key, JSON.stringify(checkpoint), { contentType: 'application/json', ...condition });
-  return etag;
+  const body = JSON.stringify(checkpoint);
+  const { etag } = await store.put(key, body, { contentType: 'application/json', ...condition });
+  return { etag, bytes: body.length };
 }
 
 function checkpointProblem(value: unknown, restore: string, dryRun: boolean): string | undefined {
@@ -64,11 +70,12 @@ function checkpointProblem(value: unknown, restore: string, dryRun: boolean): st
   if (value.dryRun !== dryRun) return `dryRun is ${JSON.stringify(value.dryRun)}, expected ${dryRun}`;
   if (typeof value.backup !== 'string' || typeof value.startedAt !== 'string') return 'backup or startedAt is not a string';
   if (!Number.isSafeInteger(value.invocations) || (value.invocations as number) < 1) return `invocations is ${JSON.stringify(value.invocations)}`;
-  if (!isRecord(value.done)) return 'done is not an object';
-  for (const [key, outcome] of Object.entries(value.done)) {
-    const plain = outcome === 'created' || outcome === 'unchanged';
-    if (!plain && (!isRecord(outcome) || typeof outcome.status !== 'string' || typeof outcome.kind !== 'string')) return `done["${key}"] is not an outcome`;
-    if (key.split('/').length < 4) return `done has a key "${key}" that is not apiVersion/kind/namespace/name`;
+  const plan = value.plan;
+  if (plan !== undefined && (!isRecord(plan) || !Number.isSafeInteger(plan.entries) || typeof plan.sha256 !== 'string')) return 'plan needs entries and a sha256';
+  if (value.outcomes !== undefined && (!isRecord(value.outcomes) || plan === undefined)) return 'outcomes need a plan';
+  const requests = value.apiRequests;
+  if (requests !== undefined && (!isRecord(requests) || !['requests', 'retries', 'throttled'].every((k) => Number.isSafeInteger(requests[k])))) {
+    return 'apiRequests needs whole numbers of requests, retries and throttled';
   }
   const lease = value.lease;
   if (lease !== undefined && (!isRecord(lease) || typeof lease.holder !== 'string' || typeof lease.expiresAt !== 'string' || Number.isNaN(Date.parse(lease.expiresAt)))) {

@@ -16,26 +16,14 @@ export interface ItemOutcome {
   warning?: boolean;
 }
 
-/**
- * What a checkpoint keeps of one outcome: the status alone when that says everything (created or unchanged, no
- * message), else the outcome. The object's identity is its key.
- */
-export type DoneRecord = ItemOutcome | ItemStatus;
-
-/** The record of an outcome in a checkpoint. */
-export function compactOutcome(o: ItemOutcome): DoneRecord {
-  return (o.status === 'created' || o.status === 'unchanged') && !o.message && !o.warning ? o.status : o;
-}
-
-/** The outcome a checkpoint record stands for. */
-export function expandOutcome(key: string, record: DoneRecord): ItemOutcome {
-  if (typeof record !== 'string') return record;
+/** The outcome of the object whose key (itemKey) is `key`. */
+export function outcomeOfKey(key: string, outcome: Pick<ItemOutcome, 'status' | 'message' | 'warning'>): ItemOutcome {
   // apiVersion/kind/namespace/name: names and namespaces hold no "/", an apiVersion may.
   const parts = key.split('/');
   const name = parts.pop()!;
   const namespace = parts.pop()!;
   const kind = parts.pop()!;
-  return { apiVersion: parts.join('/'), kind, namespace, name, status: record };
+  return { apiVersion: parts.join('/'), kind, namespace, name, ...outcome };
 }
 
 /** The key of an object in checkpoints and results: `apiVersion/kind/namespace/name`. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../lib/model/object.js';
 import { parseResourceModifiers } from '../../../lib/restore/modifiers/index.js';
 import { ItemTransformError } from '../../../lib/restore/errors.js';
-import { MAX_OBJECT_DEPTH, nestsDeeperThan, transformAll } from '../../../lib/restore/pipeline.js';
+import { MAX_OBJECT_DEPTH, nestsDeeperThan, STAGES, transformAll, Transformer } from '../../../lib/restore/pipeline.js';
 import type { Stage } from '../../../lib/restore/types.js';
 import { contextWith, frozen, itemOf, obj } from './fixtures.js';
 
@@ -128,5 +128,16 @@ describe('objects nested too deep', () => {
     ['an array in an object, limit 2', { a: [1] }, 2, false],
   ])('nestsDeeperThan: %s', (_case, value, limit, expected) => {
     expect(nestsDeeperThan(value, limit)).toBe(expected);
+  });
+});
+
+describe('Transformer with a bound on the skipped items it lists', () => {
+  it('lists the first ones left out and counts the rest, so that a filter over a large backup keeps a number, not a list', () => {
+    const transformer = new Transformer(contextWith({ includedNamespaces: ['keep'] }), STAGES, { keepOriginals: false, maxSkipped: 2 });
+    const kept = ['a', 'b', 'c', 'd', 'e'].map((name) => transformer.transform(itemOf(obj('v1', 'ConfigMap', name, 'other'))));
+    expect(transformer.transform(itemOf(obj('v1', 'ConfigMap', 'kept', 'keep')))).toBeDefined();
+    expect(kept.every((k) => k === undefined)).toBe(true);
+    expect(transformer.result.skipped.map((s) => s.item.object.metadata.name)).toEqual(['a', 'b']);
+    expect(transformer.skippedOmitted).toBe(3);
   });
 });

@@ -3,7 +3,6 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expandOutcome, compactOutcome } from '../../../lib/restore/apply/outcome.js';
 import { SpillRefs } from '../../../lib/restore/plan.js';
 import { SpillFile, SpillLimitError } from '../../../lib/restore/spill.js';
 
@@ -25,17 +24,5 @@ describe('the restore spill', () => {
     await spill.append(Buffer.from('12345'));
     await expect(spill.append(Buffer.from('123456'))).rejects.toBeInstanceOf(SpillLimitError);
     await spill.close();
-  });
-});
-
-describe('checkpoint records', () => {
-  it.each([
-    ['a created object is kept as its status and comes back whole', { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'ns', name: 'web', status: 'created' }, 'created'],
-    ['a cluster-scoped unchanged object too', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', namespace: '', name: 'view', status: 'unchanged' }, 'unchanged'],
-    ['an outcome with a message is kept whole', { apiVersion: 'v1', kind: 'Secret', namespace: 'ns', name: 's', status: 'failed', message: '422 Invalid' }, undefined],
-  ] as const)('%s', (_name, outcome, compact) => {
-    const record = compactOutcome(outcome);
-    expect(record).toEqual(compact ?? outcome);
-    expect(expandOutcome(`${outcome.apiVersion}/${outcome.kind}/${outcome.namespace}/${outcome.name}`, record)).toEqual(outcome);
   });
 });

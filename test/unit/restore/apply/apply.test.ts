@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ClusterError } from '../../../../lib/kube/errors.js';
 import type { KubeObject } from '../../../../lib/model/object.js';
-import { applyAll, type ApplyAllOptions, type ApplyGroup } from '../../../../lib/restore/apply/apply-all.js';
+import { applyAll, type ApplyAllOptions, type ApplyGroup, type ApplyProgress } from '../../../../lib/restore/apply/apply-all.js';
+import { itemKey, type ItemOutcome } from '../../../../lib/restore/apply/outcome.js';
 import { applyItem } from '../../../../lib/restore/apply/apply-item.js';
 import { firstDifference } from '../../../../lib/restore/apply/compare.js';
 import { FakeCluster } from '../../../support/fake-cluster.js';
@@ -11,9 +12,17 @@ const ns = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace',
 const cm = (name: string, data: Record<string, string>, namespace = 'app'): KubeObject =>
   ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, labels: { 'velero.io/restore-name': 'r1' } }, data });
 
+/** Progress keyed by the objects' keys, for entries that are objects. */
+function keyedProgress(done = new Map<string, ItemOutcome>()): ApplyProgress<KubeObject> & { outcomes: Map<string, ItemOutcome> } {
+  return {
+    outcomes: done, get done() { return done.size; },
+    has: (o) => done.has(itemKey(o)), record: (o, outcome) => { done.set(itemKey(o), outcome); }, failed: (o) => done.get(itemKey(o))?.status === 'failed',
+  };
+}
+
 function options(overrides: Partial<ApplyAllOptions> = {}): ApplyAllOptions {
   return {
-    policy: 'none', dryRun: false, concurrency: 4, namespaceLabels: { 'velero.io/restore-name': 'r1' }, done: {},
+    policy: 'none', dryRun: false, concurrency: 4, namespaceLabels: { 'velero.io/restore-name': 'r1' }, progress: keyedProgress(),
     shouldStop: () => false, crdWait: { timeoutMs: 1000, intervalMs: 10, sleep: async () => undefined, now: () => 0 },
     ...overrides,
   };
@@ -83,12 +92,12 @@ describe('applyAll', () => {
   it('a stop request ends the run early, and a second run with the recorded outcomes finishes without repeating work', async () => {
     const cluster = new FakeCluster();
     const groups: ApplyGroup[] = [{ name: 'configmaps', items: [cm('a', {}), cm('b', {}), cm('c', {})] }];
-    const done = {};
+    const progress = keyedProgress();
     let budget = 2;
-    const first = await applyAll(cluster, groups, options({ concurrency: 1, done, shouldStop: () => budget-- <= 0 }));
+    const first = await applyAll(cluster, groups, options({ concurrency: 1, progress, shouldStop: () => budget-- <= 0 }));
     expect(first.finished).toBe(false);
-    expect(Object.keys(done)).toHaveLength(2);
-    const second = await applyAll(cluster, groups, options({ concurrency: 1, done }));
+    expect([...progress.outcomes.keys()]).toEqual(['v1/ConfigMap/app/a', 'v1/ConfigMap/app/b']);
+    const second = await applyAll(cluster, groups, options({ concurrency: 1, progress }));
     expect(second.finished).toBe(true);
     expect(cluster.keys('create').filter((k) => k.includes('ConfigMap'))).toEqual(['v1/ConfigMap/app/a', 'v1/ConfigMap/app/b', 'v1/ConfigMap/app/c']);
   });
