@@ -4,7 +4,7 @@
 // the middlewares). Then the `ferry` command's start: the wall time of `ferry --help` (bin/ferry.js on its bundle,
 // as a user's shell starts it) and its peak RSS. Medians over fresh processes.
 //   npx tsx bench/cold-start.ts [--runs 7]          (builds dist/functions and the CLI bundle first)
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cliBundle } from '../bin/cli-bundle.js';
@@ -59,10 +59,10 @@ for (const name of FUNCTIONS) {
 /** One `ferry --help` in a fresh process: its wall time from the parent's side and its peak RSS. */
 function probeHelp(): { wallMs: number; maxRssMiB: number } {
   const started = performance.now();
-  const out = execFileSync(process.execPath, ['--import', RSS_PROBE, join(repo, 'bin', 'ferry.js'), '--help'], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  const run = spawnSync(process.execPath, ['--import', RSS_PROBE, join(repo, 'bin', 'ferry.js'), '--help'], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
   const wallMs = performance.now() - started;
-  const line = /\{"maxRssKiB":(\d+)\}/.exec(out);
-  if (!line) throw new Error(`no peak RSS from ferry --help: ${out.slice(0, 500)}`);
+  const line = /\{"maxRssKiB":(\d+)\}/.exec(run.stderr);
+  if (run.status !== 0 || !line) throw new Error(`ferry --help exited ${run.status}: ${run.stderr.slice(0, 500)}`);
   return { wallMs, maxRssMiB: Number(line[1]) / 1024 };
 }
 
