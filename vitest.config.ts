@@ -20,6 +20,8 @@ export default defineConfig({
           environment: 'node',
           globalSetup: ['test/integration/global-setup.ts'],
           setupFiles: ['test/integration/setup-logs.ts'],
+          // The CLI's bundle (test/support/cli-io.ts) is loaded by Node as the user's shell loads it, untransformed.
+          server: { deps: { external: [/\/dist\/cli\//] } },
           testTimeout: 120_000,
           hookTimeout: 300_000,
           fileParallelism: false,

@@ -256,7 +256,7 @@ async function get(kc: KubeConfig, server: URL, agent: http.Agent, path: string)
 async function bundle(): Promise<string> {
   const outfile = join(mkdtempSync(join(tmpdir(), 'ferry-bench-')), 'backup.mjs');
   await build({
-    entryPoints: [fileURLToPath(import.meta.url)], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, logLevel: 'warning',
+    entryPoints: [fileURLToPath(import.meta.url)], bundle: true, platform: 'node', format: 'esm', target: 'node24', outfile, logLevel: 'warning',
     banner: { js: "import { createRequire as __ferryRequire } from 'node:module'; const require = __ferryRequire(import.meta.url);" },
   });
   return outfile;
@@ -283,7 +283,6 @@ function credentialsEnv(): Record<string, string> {
   const env = stackEnv();
   return {
     AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID!, AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY!, NODE_NO_WARNINGS: '1',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 }
 

@@ -77,7 +77,7 @@ const BUNDLE = resolve(import.meta.dirname, '../dist/bench/restore.mjs');
 /** Bundles this file as scripts/build/functions.ts bundles a function, for the children to run under plain node. */
 async function bundle(): Promise<void> {
   await build({
-    entryPoints: [resolve(import.meta.dirname, 'restore.ts')], outfile: BUNDLE, bundle: true, platform: 'node', target: 'node20', format: 'esm',
+    entryPoints: [resolve(import.meta.dirname, 'restore.ts')], outfile: BUNDLE, bundle: true, platform: 'node', target: 'node24', format: 'esm',
     minify: true, keepNames: true, legalComments: 'none', logLevel: 'warning', external: ['esbuild'],
     banner: { js: "import { createRequire as __ferryRequire } from 'node:module'; const require = __ferryRequire(import.meta.url);" },
   });
@@ -86,7 +86,7 @@ async function bundle(): Promise<void> {
 function child(args: string[]): { seconds: number; objects: number; rssMb: number } {
   const out = execFileSync(process.execPath, [BUNDLE, ...args], {
     encoding: 'utf8', maxBuffer: 1 << 24,
-    env: { ...process.env, FERRY_STACK_DIR: stackDir(), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: { ...process.env, FERRY_STACK_DIR: stackDir() },
   });
   return JSON.parse(out.trim().split('\n').at(-1)!);
 }

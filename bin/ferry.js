@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// The `ferry` command: runs the TypeScript CLI through tsx, so a clone works after `npm ci` with no build step.
-import { register } from 'tsx/esm/api';
+// The `ferry` command: runs the esbuild bundle of lib/cli (dist/cli, built by the same step as the functions, on
+// first use and again after a change) on plain node, with no TypeScript loader.
+import { pathToFileURL } from 'node:url';
 
-// The SDK warns on every command that its releases after January 2027 need Node 22. Ferry runs on Node 20 with its
-// SDK pinned in package-lock.json, so the warning is not the user's to act on; set the variable to see it anyway.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-register();
-const { main } = await import('../lib/cli/main.ts');
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 24) {
+  process.stderr.write(`ferry: needs Node.js 24 or later, and this is ${process.version}. In the clone, \`npx ferry\` runs it on the Node 24 that \`npm ci\` installed in node_modules/.bin.\n`);
+  process.exit(1);
+}
+const { cliBundle } = await import('./cli-bundle.js');
+const { main } = await import(pathToFileURL(await cliBundle()).href);
 process.exitCode = await main(process.argv.slice(2));

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import pkg from '../../package.json' with { type: 'json' };
 import { readCommandArgs } from './args.js';
 import type { Command } from './io.js';
 import { formatData, outputFormat } from './output.js';
@@ -9,10 +8,9 @@ const USAGE = `usage: ferry version [-o text|json|yaml]   (also: ferry --version
 Prints Ferry's version, the Node.js it runs on, and the format of the backups it writes.
 `;
 
-/** Ferry's version, from its package.json. */
+/** Ferry's version, from its package.json (inlined by the CLI bundle, which runs from dist/cli). */
 export function ferryVersion(): string {
-  const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version?: string };
-  return pkg.version ?? 'unknown';
+  return (pkg as { version?: string }).version ?? 'unknown';
 }
 
 /** `ferry version`. */

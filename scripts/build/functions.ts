@@ -1,13 +1,15 @@
 /**
  * Bundles each function with esbuild into dist/functions/<name>/index.mjs and zips it into dist/functions/<name>.zip, the
- * per-function artifact serverless.yml deploys (package.individually + artifact). Prints each bundle's size. The expire
- * artifact also holds kopia for linux/arm64 at bin/kopia (scripts/build/kopia-bundle.ts).
+ * per-function artifact serverless.yml deploys (package.individually + artifact), with the options every bundle shares
+ * (scripts/build/bundle.ts, which also builds the `ferry` command). Prints each bundle's size. The expire artifact
+ * also holds kopia for linux/arm64 at bin/kopia (scripts/build/kopia-bundle.ts).
  *   npx tsx scripts/build/functions.ts [name ...]     (default: every function in FUNCTIONS)
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build, type Metafile } from 'esbuild';
+import { ESM_BUNDLE } from './bundle.js';
 import { consoleWebPlugin } from './console-web.js';
 import { addKopia } from './kopia-bundle.js';
 
@@ -37,14 +39,8 @@ export async function buildFunction(name: string): Promise<BuiltFunction> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const bundle = join(dir, 'index.mjs');
-  const result = await build({
-    entryPoints: [entry], outfile: bundle, bundle: true, platform: 'node', target: 'node20', format: 'esm',
-    minify: true, keepNames: true, legalComments: 'none', metafile: true, logLevel: 'warning',
-    // The console's web app, inlined (scripts/build/console-web.ts).
-    plugins: [consoleWebPlugin],
-    // Some dependencies are CommonJS and call require(); give the ESM bundle one.
-    banner: { js: "import { createRequire as __ferryRequire } from 'node:module'; const require = __ferryRequire(import.meta.url);" },
-  });
+  // The console's web app, inlined (scripts/build/console-web.ts).
+  const result = await build({ ...ESM_BUNDLE, entryPoints: [entry], outfile: bundle, plugins: [consoleWebPlugin] });
   const artifact = join(OUT_DIR, `${name}.zip`);
   rmSync(artifact, { force: true });
   // -X: no extra file attributes, so the same bundle makes the same zip.

@@ -229,7 +229,7 @@ storageLocations:
     region: us-east-1
     forcePathStyle: true
 CFG
-  (cd "$repo" && export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true && set -a && source "$state/env" && set +a && npx tsx scripts/stack/ensure-bucket.ts)
+  (cd "$repo" && set -a && source "$state/env" && set +a && npx tsx scripts/stack/ensure-bucket.ts)
   say "up: env in $state/env, config in $state/ferry.yaml, kubeconfigs $state/source.kubeconfig and $state/target.kubeconfig, kubectl in $state/bin, logs in $state/logs"
 }
 

@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../lib/cli/io.js';
-import { main } from '../../lib/cli/main.js';
 import { BucketLayout } from '../../lib/store/layout.js';
 import { parseManifest } from '../../lib/store/manifest.js';
-import { stackCliIo } from '../support/cli-io.js';
+import { bundledMain, stackCliIo } from '../support/cli-io.js';
 import { freshName, stackCluster, stackEnv, stackStore } from '../support/stack.js';
 import { waitForNamespaceDefaults } from '../support/workloads.js';
 
 /** `ferry backup ...` as the command runs it (errors mapped to exit codes by main). */
+const main = await bundledMain();
 const run = (argv: string[], io: CliIo) => main(['backup', ...argv], io);
 
 describe('ferry backup', () => {

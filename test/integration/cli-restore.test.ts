@@ -4,10 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main, processIo } from '../../lib/cli/main.js';
+import { processIo } from '../../lib/cli/main.js';
 import type { CliIo } from '../../lib/cli/io.js';
+import { bundledMain } from '../support/cli-io.js';
 import { createAll } from '../support/seed.js';
 import { freshName, stackCluster, stackDir, stackEnv } from '../support/stack.js';
+
+const main = await bundledMain();
 
 /** The process io with stdout and stderr recorded, and the stack's environment. */
 function recordingIo(): CliIo & { out: string; err: string } {

@@ -15,7 +15,6 @@ const source = stackCluster('source');
 const target = stackCluster('target');
 
 beforeAll(async () => {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   offline = await startOffline({ stackDir: stackDir(), log: () => undefined });
 }, 300_000);
 
