@@ -5,6 +5,8 @@ import type { ConsoleAuth } from '../../../lib/console/auth.js';
 import type { ConsoleDeps, FunctionInvoker } from '../../../lib/console/deps.js';
 import type { ConsoleRequest } from '../../../lib/console/http.js';
 import { route } from '../../../lib/console/routes.js';
+import type { RestoreResult } from '../../../lib/restore/result.js';
+import { storeResult } from '../../../lib/restore/result-store.js';
 import { BucketLayout } from '../../../lib/store/layout.js';
 import type { ObjectStore } from '../../../lib/store/object-store.js';
 import { buildBackup, putBackup } from '../../support/backup-fixture.js';
@@ -161,15 +163,21 @@ describe('console routes', () => {
     expect((await answer(request('POST', '/api/schedules/none/backups', { body: '{}' }), deps)).status).toBe(404);
   });
 
-  it('follows a restore from its checkpoint to its result, by priority group, with every failed object', async () => {
+  it('follows a restore from its last invocation\'s result while it is InProgress, by priority group, with every failed object', async () => {
     const store = await bucket();
     const deps = depsOf(store);
     expect((await answer(request('GET', '/api/restores/nothing-here'), deps)).status).toBe(404);
     await store.put(layout.restoreKey('r1', 'identity'), JSON.stringify({ restore: 'r1', backup: 'nightly-1', targetCluster: 'target' }));
-    await store.put(layout.restoreKey('r1', 'checkpoint'), JSON.stringify({
-      restore: 'r1', backup: 'nightly-1', dryRun: false, startedAt: NOW.toISOString(), invocations: 1,
-      done: { 'v1/Namespace//default1': 'created', 'v1/ConfigMap/default1/settings': { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default1', name: 'settings', status: 'failed', message: 'admission webhook said no' } },
-    }));
+    // The checkpoint keeps a byte per object, not names: an InProgress restore's objects come from its last stored result.
+    await storeResult(store, layout, {
+      restore: 'r1', backup: 'nightly-1', phase: 'InProgress', dryRun: false, verified: true, targetCluster: 'target', startedAt: NOW.toISOString(),
+      invocations: 1, counts: { created: 1, updated: 0, unchanged: 0, skipped: 0, failed: 1, total: 2 }, skippedByTransform: [],
+      items: [
+        { apiVersion: 'v1', kind: 'Namespace', name: 'default1', status: 'created' },
+        { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default1', name: 'settings', status: 'failed', message: 'admission webhook said no' },
+      ],
+      results: { errors: {}, warnings: {} },
+    } as RestoreResult);
     const running = await answer(request('GET', '/api/restores/r1'), deps);
     expect(running.body).toMatchObject({ phase: 'InProgress', invocations: 1, failed: [{ kind: 'ConfigMap', name: 'settings', message: 'admission webhook said no' }] });
     const groups = running.body.groups as { groupResource: string; done: number }[];
