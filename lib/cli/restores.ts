@@ -1,7 +1,7 @@
 import { runPool } from '../pool.js';
 import { formatOutcome } from '../restore/apply/outcome.js';
 import { readIdentity } from '../restore/identity.js';
-import type { RestoreResult } from '../restore/result.js';
+import type { RestoreResult, RestoreRow } from '../restore/result.js';
 import { readResult } from '../restore/result-store.js';
 import { readItems } from '../restore/result-items.js';
 import { BucketDataError, NotFoundError } from '../store/errors.js';
@@ -77,17 +77,6 @@ function describeSkipped(result: RestoreResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** One row of `restores list`. */
-interface RestoreRow {
-  name: string;
-  backup?: string;
-  targetCluster?: string;
-  phase: string;
-  dryRun?: boolean;
-  startedAt?: string;
-  completedAt?: string;
-  counts?: RestoreResult['counts'];
-}
 
 /** One restore's row: its result, else its dry run's, else what its identity says. */
 async function listRow(location: ReturnType<typeof openLocation>, name: string): Promise<RestoreRow> {

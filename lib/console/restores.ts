@@ -3,7 +3,7 @@ import { readCatalogEntry } from '../catalog/catalog-entry.js';
 import { loadCheckpoint } from '../restore/apply/checkpoint.js';
 import type { ItemOutcome } from '../restore/apply/outcome.js';
 import { readIdentity, type RestoreIdentity } from '../restore/identity.js';
-import type { RestoreResult } from '../restore/result.js';
+import type { RestoreResult, RestoreRow } from '../restore/result.js';
 import { readResult } from '../restore/result-store.js';
 import { BucketDataError, NotFoundError } from '../store/errors.js';
 import { isValidName } from '../store/layout.js';
@@ -14,16 +14,7 @@ import { progressByGroup, type GroupProgress } from './progress.js';
 import type { RestoreRequestForm } from './restore-form.js';
 
 /** One restore in the list. */
-export interface RestoreRow {
-  name: string;
-  backup?: string;
-  targetCluster?: string;
-  phase: string;
-  dryRun?: boolean;
-  startedAt?: string;
-  completedAt?: string;
-  counts?: RestoreResult['counts'];
-}
+export type { RestoreRow };
 
 /** Every restore of the location (real runs; previews' dry runs are listed as dry runs). */
 export async function listRestores(deps: Pick<ConsoleDeps, 'store' | 'layout'>): Promise<RestoreRow[]> {

@@ -55,3 +55,15 @@ export function addRequests(a: RequestStats | undefined, b: RequestStats | undef
 export function phaseOf(counts: RestoreResult['counts'], transformErrors: number): RestorePhase {
   return counts.failed > 0 || transformErrors > 0 ? 'PartiallyFailed' : 'Completed';
 }
+
+/** One restore as a list shows it (`ferry restores list`, the console's restores page). */
+export interface RestoreRow {
+  name: string;
+  backup?: string;
+  targetCluster?: string;
+  phase: string;
+  dryRun?: boolean;
+  startedAt?: string;
+  completedAt?: string;
+  counts?: RestoreResult['counts'];
+}
