@@ -17,7 +17,7 @@ else
   say "building function artifacts"
   npx tsx scripts/build/functions.ts
 fi
-unzip -l dist/functions/expire.zip | grep -q ' bin/kopia$' || { say "dist/functions/expire.zip has no bin/kopia (expiry runs it)"; exit 1; }
+unzip -l dist/functions/expire.zip | grep ' bin/kopia$' >/dev/null || { say "dist/functions/expire.zip has no bin/kopia (expiry runs it)"; exit 1; }
 
 say "osls package (stage ci)"
 FERRY_CONFIG=deploy/examples/ferry.yaml FERRY_SCHEDULES=deploy/examples/schedules.yaml \

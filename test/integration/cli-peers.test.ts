@@ -48,7 +48,7 @@ describe('ferry and peers that stop answering', () => {
   it('names a bucket that does not exist, and its endpoint (exit 3)', async () => {
     const run = await ferry(['backups', 'list'], { env: { FERRY_S3_BUCKET: 'no-such-bucket-here' } });
     expect(run.code).toBe(3);
-    expect(run.err).toBe(`ferry backups: object store list catalog/backups/ failed: bucket no-such-bucket-here at ${stackEnv().FERRY_S3_ENDPOINT} does not exist\n`);
+    expect(run.err).toBe(`ferry backups: object store list plugins/ferry/catalog/backups/ failed: bucket no-such-bucket-here at ${stackEnv().FERRY_S3_ENDPOINT} does not exist\n`);
   });
 
   it('says which cluster it is connecting to, and where, while the cluster does not answer', async () => {
