@@ -4,15 +4,14 @@
  * still running and starts those not started, then either hands it over again or commits it as runBackup would:
  * ferry-volume-data.json, the results, the log and velero-backup.json, and ferry-manifest.json last.
  */
-import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { ClusterError } from '../kube/errors.js';
 import { isRecord, type KubeObject } from '../model/object.js';
 import { countMessages, type RunResults } from '../model/results.js';
 import { readJsonObject } from '../store/bounded-read.js';
 import { BucketDataError, NotFoundError, PreconditionFailedError, StoreError } from '../store/errors.js';
-import type { BackupFile } from '../store/layout.js';
-import { buildManifest } from '../store/manifest.js';
+import { backupFileName, type BackupFile } from '../store/layout.js';
+import { buildManifest, manifestEntry } from '../store/manifest.js';
 import { moveVolumeData } from '../volumes/backup-volume-data.js';
 import { serializeVolumeData } from '../volumes/volume-data-record.js';
 import { BackupLogFile } from './backup-log.js';
@@ -118,7 +117,7 @@ class Continuation {
   private async commit(done: BackupHandOff, logFile: BackupLogFile): Promise<BackupOutcome> {
     const files = { ...done.files };
     const hashed = (file: BackupFile, body: Uint8Array) => {
-      files[this.fileName(file)] = { size: body.length, sha256: createHash('sha256').update(body).digest('hex') };
+      files[backupFileName(this.name, file)] = manifestEntry(body);
       return body;
     };
     const put = async (file: BackupFile, body: Uint8Array, contentType: string) => {
@@ -172,9 +171,6 @@ class Continuation {
     return this.deps.layout.backupKey(this.name, file);
   }
 
-  private fileName(file: BackupFile): string {
-    return this.key(file).slice(this.deps.layout.backupPrefix(this.name).length);
-  }
 }
 
 function emptyHandOff(name: string): BackupHandOff {

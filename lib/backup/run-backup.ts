@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { Discovery } from '../kube/cluster.js';
 import { ClusterError } from '../kube/errors.js';
@@ -9,8 +8,8 @@ import { silentLog } from '../catalog/types.js';
 import { ArchiveWriteError, ArchiveWriter } from '../store/archive-writer.js';
 import { ARCHIVE_FORMAT_VERSION, VERSION_ENTRY } from '../store/archive-paths.js';
 import { NotFoundError, PreconditionFailedError, StoreError } from '../store/errors.js';
-import type { BackupFile } from '../store/layout.js';
-import { buildManifest, type ManifestEntry } from '../store/manifest.js';
+import { backupFileName, type BackupFile } from '../store/layout.js';
+import { buildManifest, manifestEntry, type ManifestEntry } from '../store/manifest.js';
 import { BackupLogFile } from './backup-log.js';
 import { BackupContents } from './contents.js';
 import { BackupExistsError, BackupFailedError } from './errors.js';
@@ -278,7 +277,7 @@ class BackupRun {
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     const { etag } = await this.deps.store.put(this.key(file), bytes, { contentType, ...(ifMatch ? { ifMatch } : {}) });
     if (file === 'backup') this.claimEtag = etag || undefined;
-    this.files[this.fileName(file)] = { size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+    this.files[this.fileName(file)] = manifestEntry(bytes);
   }
 
   private veleroBackupJson(phase: BackupPhase, completedAt?: Date, failureReason?: string): string {
@@ -378,6 +377,6 @@ class BackupRun {
   }
 
   private fileName(file: BackupFile): string {
-    return this.key(file).slice(this.deps.layout.backupPrefix(this.spec.name).length);
+    return backupFileName(this.spec.name, file);
   }
 }

@@ -28,6 +28,11 @@ const fileNames: Record<BackupFile, (name: string) => string> = {
   handOff: () => 'ferry-backup-progress.json',
 };
 
+/** A backup file's name inside the backup's folder (`<name>.tar.gz`, `velero-backup.json`, ...), as the manifest lists it. */
+export function backupFileName(name: string, file: BackupFile): string {
+  return fileNames[file](name);
+}
+
 /** Kubernetes object names: DNS-1123 subdomain, at most 253 characters. Backup and restore names must be one. */
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 

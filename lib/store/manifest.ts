@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isRecord } from '../model/object.js';
 
 /** Size and SHA-256 of one backup file. */
@@ -17,6 +18,11 @@ export interface BackupManifest {
   /** RFC 3339 time the manifest was written. */
   completedAt: string;
   files: Record<string, ManifestEntry>;
+}
+
+/** The manifest's entry for one file's bytes. */
+export function manifestEntry(bytes: Uint8Array): ManifestEntry {
+  return { size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
 /** Builds a manifest for a backup's files. */
