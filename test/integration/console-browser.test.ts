@@ -11,7 +11,8 @@ import { readCatalogEntry } from '../../lib/catalog/catalog-entry.js';
 import type { KubeObject } from '../../lib/model/object.js';
 import { BucketLayout } from '../../lib/store/layout.js';
 import { startOffline, type Offline } from '../../scripts/offline/offline.js';
-import { freePort, launchChromium } from '../support/browser.js';
+import { launchChromium } from '../support/browser.js';
+import { freePort } from '../support/ports.js';
 import { createAll, seedDocuments } from '../support/seed.js';
 import { freshName, stackCluster, stackDir, stackEnv, stackStore } from '../support/stack.js';
 

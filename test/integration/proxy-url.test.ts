@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterError } from '../../lib/kube/errors.js';
 import { DEFAULT_LIMITS } from '../../lib/kube/http.js';
 import { KubeCluster, loadKubeConfig } from '../../lib/kube/kube-cluster.js';
-import { freePort } from '../support/catalog-stack.js';
+import { freePort } from '../support/ports.js';
 import { kubeconfigPath } from '../support/stack.js';
 
 /** A minimal HTTP CONNECT proxy: it records every tunnel asked for and pipes bytes both ways. */

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCatalogEntry } from '../../lib/catalog/catalog-entry.js';
 import { BucketLayout } from '../../lib/store/layout.js';
 import { localSchedules, startOffline, type Offline } from '../../scripts/offline/offline.js';
+import { freePort } from '../support/ports.js';
 import { freshName, stackCluster, stackDir, stackStore } from '../support/stack.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,8 @@ const source = stackCluster('source');
 const target = stackCluster('target');
 
 beforeAll(async () => {
-  offline = await startOffline({ stackDir: stackDir(), log: () => undefined });
+  // Ports of its own, so that suites of other clones on this machine can run at the same time.
+  offline = await startOffline({ stackDir: stackDir(), lambdaPort: await freePort(), httpPort: await freePort(), log: () => undefined });
 }, 300_000);
 
 afterAll(async () => {
