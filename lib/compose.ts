@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Cluster } from './kube/cluster.js';
 import type { ClusterCredentials } from './kube/credentials/index.js';
-import { limitsWithRates, type HttpLimits } from './kube/http.js';
+import { limitsWithRates, type HttpLimits } from './kube/limits.js';
 import { parseConfigText, type FerryConfig, type StorageLocation } from './spec/config.js';
 import { BucketLayout } from './store/layout.js';
 import type { ObjectStore } from './store/object-store.js';
