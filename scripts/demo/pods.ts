@@ -9,34 +9,37 @@ import { fetchFromPod, volumeFolderOf, waitForAffinityVerdict, waitForRunning } 
 
 export const SEED_PODS = ['web-0', 'web-1'];
 
+/** A page a pod served: its HTTP status and body. */
+export interface Served { status: number; body: string }
+
 /**
- * Waits for the seed's pods of the StatefulSet `ownerUid` to run; one line per pod: name, phase, node, image, and
- * the page it serves.
+ * Waits for the seed's pods of the StatefulSet `ownerUid` to run, and fetches the page each serves. `lines` has one
+ * line per pod: name, phase, node, image, and the page; `served` the page by pod name.
  */
-export async function runningPods(cluster: Cluster, namespace: string, ownerUid: string): Promise<string[]> {
+export async function runningPods(cluster: Cluster, namespace: string, ownerUid: string): Promise<{ lines: string[]; served: Map<string, Served> }> {
   const running = await waitForRunning(cluster, namespace, SEED_PODS, 240, ownerUid);
-  const pods = SEED_PODS.map((n) => running.get(n)!);
   const lines: string[] = [];
-  for (const pod of pods) {
+  const served = new Map<string, Served>();
+  for (const name of SEED_PODS) {
+    const pod = running.get(name)!;
     const page = await fetchFromPod(pod.podIP!, '/index.html');
+    served.set(name, page);
     const serves = page.status === 200 ? JSON.stringify(page.body.trim()) : `HTTP ${page.status} (an empty volume)`;
     lines.push(`${pod.name} ${pod.phase} on ${pod.nodeName} (${pod.podIP}), image ${pod.images.join(', ')}, serves ${serves}`);
   }
-  return lines;
+  return { lines, served };
 }
 
 /**
- * What each seed pod of `namespace` serves, against the pages written in the source: one line per pod that does not
- * serve its page (none when the volume data came across).
+ * The pages the seed pods of `namespace` served, against the pages written in the source: one line per pod that did
+ * not serve its page (none when the volume data came across).
  */
-export async function pageProblems(cluster: Cluster, namespace: string, written: ReadonlyMap<string, string>): Promise<string[]> {
+export function pageProblems(namespace: string, served: ReadonlyMap<string, Served>, written: ReadonlyMap<string, string>): string[] {
   const problems: string[] = [];
   for (const name of SEED_PODS) {
-    const pod = await cluster.read('v1', 'Pod', name, namespace);
-    const ip = (pod?.status as { podIP?: string } | undefined)?.podIP;
-    const page = ip ? await fetchFromPod(ip, '/index.html') : undefined;
+    const page = served.get(name);
     if (page?.status !== 200 || page.body !== written.get(name)) {
-      problems.push(`${namespace}/${name} serves ${page ? `HTTP ${page.status} ${JSON.stringify(page.body.trim().slice(0, 80))}` : 'nothing (no pod IP)'}, not the page written in the source`);
+      problems.push(`${namespace}/${name} serves ${page ? `HTTP ${page.status} ${JSON.stringify(page.body.trim().slice(0, 80))}` : 'nothing'}, not the page written in the source`);
     }
   }
   return problems;

@@ -122,7 +122,7 @@ async function main(): Promise<number> {
       const stamp = new Date().toISOString();
       for (const pod of SEED_PODS) pages.set(pod, `${pod}: written in the data centre at ${stamp}\n`);
       for (const w of await writePages(source, 'default', (pod) => pages.get(pod)!)) note(`page ${w}`);
-      podsBefore = await runningPods(source, 'default', String(loaded.metadata.uid));
+      podsBefore = (await runningPods(source, 'default', String(loaded.metadata.uid))).lines;
       for (const l of podsBefore) note(l);
     });
 
@@ -176,10 +176,11 @@ async function main(): Promise<number> {
       const [from, to] = Object.entries(restoreSpec.imageRegistryMapping)[0]!;
       const found = checkRestored(after, { namespace: targetNamespace, image: before!.image.replace(from, to), backup: backupName, restore: restoreName });
       note(found.length ? `${found.length} difference(s) from what the seed expects` : 'namespace, image and affinity are what the seed expects');
-      podsAfter = await runningPods(target, targetNamespace, String(restored.metadata.uid));
+      const running = await runningPods(target, targetNamespace, String(restored.metadata.uid));
+      podsAfter = running.lines;
       for (const l of podsAfter) note(l);
       if (configFile.endsWith('ferry-demo.yaml')) {
-        const wrong = await pageProblems(target, targetNamespace, pages);
+        const wrong = pageProblems(targetNamespace, running.served, pages);
         pagesMatch = wrong.length === 0;
         found.push(...wrong);
       }
