@@ -4,6 +4,7 @@
  * give how many of each are done. Pure: the readers pass the records in.
  */
 import type { ItemCounts } from '../catalog/types.js';
+import type { GroupOutcomes } from '../restore/apply/checkpoint.js';
 import { groupResourceOf, offlineResolver } from '../model/resources.js';
 import type { ItemOutcome, ItemStatus } from '../restore/apply/outcome.js';
 import { orderGroupResources } from '../restore/ordering.js';
@@ -33,4 +34,12 @@ export function progressByGroup(counts: ItemCounts | undefined, outcomes: readon
     g.byStatus[o.status] = (g.byStatus[o.status] ?? 0) + 1;
   }
   return orderGroupResources(groups.keys()).map((gr) => groups.get(gr)!);
+}
+
+/** Progress by priority group from a checkpoint's groups: each group's size is its number of entries in the plan. */
+export function progressOfPlanGroups(groups: readonly GroupOutcomes[]): GroupProgress[] {
+  return groups.map((g) => ({
+    groupResource: g.name, total: g.entries, byStatus: { ...g.byStatus },
+    done: Object.values(g.byStatus).reduce((n, c) => n + c, 0),
+  }));
 }

@@ -1,6 +1,6 @@
 /** The restores pages' data: every restore, one restore's progress and outcome, and starting one. */
 import { readCatalogEntry } from '../catalog/catalog-entry.js';
-import { loadCheckpoint } from '../restore/apply/checkpoint.js';
+import { loadCheckpoint, type GroupOutcomes } from '../restore/apply/checkpoint.js';
 import type { ItemOutcome } from '../restore/apply/outcome.js';
 import { readIdentity, type RestoreIdentity } from '../restore/identity.js';
 import type { RestoreResult, RestoreRow } from '../restore/result.js';
@@ -10,7 +10,7 @@ import { isValidName } from '../store/layout.js';
 import { checkName } from './backups.js';
 import type { ConsoleDeps } from './deps.js';
 import { ConsoleError } from './errors.js';
-import { progressByGroup, type GroupProgress } from './progress.js';
+import { progressByGroup, progressOfPlanGroups, type GroupProgress } from './progress.js';
 import type { RestoreRequestForm } from './restore-form.js';
 
 /** One restore in the list. */
@@ -71,6 +71,8 @@ interface Found {
   result?: RestoreResult;
   outcomes: ItemOutcome[];
   invocations: number;
+  /** A running restore's progress by group, from its checkpoint. */
+  groups?: GroupOutcomes[];
 }
 
 /** The result, or while there is none (or it says InProgress) the checkpoint's outcomes; undefined when neither exists. */
@@ -82,20 +84,24 @@ async function progressOf(deps: Pick<ConsoleDeps, 'store' | 'layout'>, name: str
   if (result && result.phase !== 'InProgress') return { result, outcomes: result.items, invocations: result.invocations };
   const stored = await loadCheckpoint(deps.store, deps.layout, name, dryRun);
   if (stored.state === 'ok') {
-    // The checkpoint keeps a byte per object by plan entry, not the objects' names: the last invocation's result names them.
-    return { ...(result ? { result } : {}), outcomes: result?.items ?? [], invocations: stored.checkpoint.invocations };
+    // The checkpoint keeps a byte per object by plan entry and counts by group, not the objects' names: the last
+    // invocation's result names its objects (and the failed ones).
+    const { groups, invocations } = stored.checkpoint;
+    return { ...(result ? { result } : {}), outcomes: result?.items ?? [], invocations, ...(groups ? { groups } : {}) };
   }
   return result ? { result, outcomes: result.items, invocations: result.invocations } : undefined;
 }
 
 async function withGroups(deps: Pick<ConsoleDeps, 'store' | 'layout'>, name: string, identity: RestoreIdentity | undefined, dryRun: boolean,
-  { result, outcomes, invocations }: Found): Promise<RestoreStatus> {
+  { result, outcomes, invocations, groups }: Found): Promise<RestoreStatus> {
   const backup = identity?.backup ?? result?.backup;
-  const counts = backup ? (await readCatalogEntry(deps.store, deps.layout, backup).catch(() => ({ entry: undefined }))).entry?.counts : undefined;
+  const counts = groups || !backup ? undefined : (await readCatalogEntry(deps.store, deps.layout, backup).catch(() => ({ entry: undefined }))).entry?.counts;
+  const progress = groups ? progressOfPlanGroups(groups) : progressByGroup(counts, outcomes);
+  const started = progress.some((g) => g.done > 0);
   const { items: _items, skippedByTransform: _skipped, ...summary } = result ?? ({} as Partial<RestoreResult>);
   return {
-    name, dryRun, invocations, groups: progressByGroup(counts, outcomes),
-    phase: result?.phase ?? (outcomes.length ? 'InProgress' : 'Pending'),
+    name, dryRun, invocations, groups: progress,
+    phase: result?.phase ?? (started ? 'InProgress' : 'Pending'),
     failed: outcomes.filter((o) => o.status === 'failed'),
     ...(identity ? { identity } : {}), ...(result ? { result: summary as RestoreStatus['result'] } : {}),
   };

@@ -37,7 +37,7 @@ export class RestoreClaim {
   private saving?: Promise<void>;
   private lastSave: number;
   private saveEveryMs = 5_000;
-  private progress?: () => Pick<Checkpoint, 'plan' | 'outcomes' | 'apiRequests'>;
+  private progress?: () => Pick<Checkpoint, 'plan' | 'outcomes' | 'apiRequests' | 'groups'>;
 
   private constructor(readonly checkpoint: Checkpoint, private etag: string, private readonly deps: ClaimDeps, private readonly holder: string) {
     this.lastSave = deps.now().getTime();
@@ -95,7 +95,7 @@ export class RestoreClaim {
   }
 
   /** Sets what each save takes from the run (its outcomes, plan and request counts) into the checkpoint. */
-  track(progress: () => Pick<Checkpoint, 'plan' | 'outcomes' | 'apiRequests'>): void {
+  track(progress: () => Pick<Checkpoint, 'plan' | 'outcomes' | 'apiRequests' | 'groups'>): void {
     this.progress = progress;
   }
 

@@ -139,7 +139,10 @@ async function applyPlan(request: RestoreRequest, deps: RestoreDeps, claim: Rest
   const reserve = deps.reserveMs ?? 15_000;
   const shouldStop = () => claim.lost || (deps.remainingMs !== undefined && deps.remainingMs() < reserve);
   const log = outcomeLogOf(checkpoint, plan, deps.log);
-  claim.track(() => ({ plan: plan.fingerprint, outcomes: log.save(), apiRequests: run.requests() }));
+  claim.track(() => ({
+    plan: plan.fingerprint, outcomes: log.save(), apiRequests: run.requests(),
+    groups: plan.groups.map((g) => ({ name: g.name, entries: g.items.length, byStatus: log.byStatus(g.items) })),
+  }));
   const filler = await prepareFills({
     backup, restore: request.name, namespaceMapping: request.spec.namespaceMapping, dryRun: request.dryRun,
     ...(request.spec.restorePVs !== undefined ? { restorePVs: request.spec.restorePVs } : {}),

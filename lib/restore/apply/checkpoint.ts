@@ -5,6 +5,7 @@ import type { BucketLayout } from '../../store/layout.js';
 import type { ObjectStore } from '../../store/object-store.js';
 import { RESTORE_LIMITS } from '../limits.js';
 import type { RequestStats } from '../../kube/cluster.js';
+import type { ItemStatus } from './outcome.js';
 import type { SavedOutcomes } from './outcome-log.js';
 
 /** Who may write a restore's checkpoint, until when. A holder of `""` (or a past time) is a released claim. */
@@ -28,8 +29,17 @@ export interface Checkpoint {
   outcomes?: SavedOutcomes;
   /** Requests to the target's API server of every invocation so far (as of its last save). */
   apiRequests?: RequestStats;
+  /** The plan's priority groups in apply order, with their outcomes so far by status (for progress pages). */
+  groups?: GroupOutcomes[];
   invocations: number;
   lease?: Lease;
+}
+
+/** One priority group of a plan: its name (a groupResource), its number of entries, and their outcomes so far by status. */
+export interface GroupOutcomes {
+  name: string;
+  entries: number;
+  byStatus: Partial<Record<ItemStatus, number>>;
 }
 
 /** What is stored under a restore's checkpoint key: nothing, a checkpoint, or something unreadable (with why). */
@@ -77,9 +87,16 @@ function checkpointProblem(value: unknown, restore: string, dryRun: boolean): st
   if (requests !== undefined && (!isRecord(requests) || !['requests', 'retries', 'throttled'].every((k) => Number.isSafeInteger(requests[k])))) {
     return 'apiRequests needs whole numbers of requests, retries and throttled';
   }
+  const groups = value.groups;
+  if (groups !== undefined && (!Array.isArray(groups) || !groups.every(isGroupOutcomes))) return 'groups needs a name, entries and byStatus for each group';
   const lease = value.lease;
   if (lease !== undefined && (!isRecord(lease) || typeof lease.holder !== 'string' || typeof lease.expiresAt !== 'string' || Number.isNaN(Date.parse(lease.expiresAt)))) {
     return 'lease needs a holder and an RFC 3339 expiresAt';
   }
   return undefined;
+}
+
+function isGroupOutcomes(value: unknown): boolean {
+  return isRecord(value) && typeof value.name === 'string' && Number.isSafeInteger(value.entries) && isRecord(value.byStatus)
+    && Object.values(value.byStatus).every((n) => Number.isSafeInteger(n));
 }

@@ -113,6 +113,18 @@ export class OutcomeLog implements ApplyProgress<number> {
     return counts;
   }
 
+  /** Outcomes of the given entries by status (entries without one are not counted). */
+  byStatus(entries: readonly number[]): Partial<Record<ItemStatus, number>> {
+    const counts: Partial<Record<ItemStatus, number>> = {};
+    for (const entry of entries) {
+      const code = this.codes[entry]!;
+      if (code === 0) continue;
+      const status = STATUSES[(code & ~WARNING) - 1]!;
+      counts[status] = (counts[status] ?? 0) + 1;
+    }
+    return counts;
+  }
+
   /** What a checkpoint keeps. */
   save(): SavedOutcomes {
     return { codes: Buffer.from(this.codes.buffer, this.codes.byteOffset, this.codes.length).toString('base64'), notes: Object.fromEntries(this.notes), notesOmitted: this.omitted };

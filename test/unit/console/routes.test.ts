@@ -5,6 +5,7 @@ import type { ConsoleAuth } from '../../../lib/console/auth.js';
 import type { ConsoleDeps, FunctionInvoker } from '../../../lib/console/deps.js';
 import type { ConsoleRequest } from '../../../lib/console/http.js';
 import { route } from '../../../lib/console/routes.js';
+import { saveCheckpoint } from '../../../lib/restore/apply/checkpoint.js';
 import type { RestoreResult } from '../../../lib/restore/result.js';
 import { storeResult } from '../../../lib/restore/result-store.js';
 import { BucketLayout } from '../../../lib/store/layout.js';
@@ -183,5 +184,24 @@ describe('console routes', () => {
     const groups = running.body.groups as { groupResource: string; done: number }[];
     expect(groups.map((g) => g.groupResource).indexOf('namespaces')).toBeLessThan(groups.map((g) => g.groupResource).indexOf('configmaps'));
     expect(groups.find((g) => g.groupResource === 'configmaps')).toMatchObject({ done: 1, byStatus: { failed: 1 } });
+  });
+
+  it('follows a running restore of any size by priority group from its checkpoint, before any result is stored', async () => {
+    const store = await bucket();
+    const deps = depsOf(store);
+    await store.put(layout.restoreKey('big', 'identity'), JSON.stringify({ restore: 'big', backup: 'nightly-1', targetCluster: 'target' }));
+    await saveCheckpoint(store, layout, {
+      restore: 'big', backup: 'nightly-1', dryRun: false, startedAt: NOW.toISOString(), invocations: 2,
+      plan: { entries: 120_001, sha256: 'f'.repeat(64) },
+      groups: [{ name: 'namespaces', entries: 1, byStatus: { created: 1 } }, { name: 'configmaps', entries: 120_000, byStatus: { created: 70_000, failed: 3 } }],
+    }, { ifNoneMatch: '*' });
+    const running = await answer(request('GET', '/api/restores/big'), deps);
+    expect(running.body).toMatchObject({
+      phase: 'InProgress', invocations: 2,
+      groups: [
+        { groupResource: 'namespaces', total: 1, done: 1, byStatus: { created: 1 } },
+        { groupResource: 'configmaps', total: 120_000, done: 70_003, byStatus: { created: 70_000, failed: 3 } },
+      ],
+    });
   });
 });

@@ -18,6 +18,16 @@ describe('the outcome log', () => {
     expect(back.failed(4)).toBe(true);
   });
 
+  it('counts the outcomes of a set of entries by status, leaving out entries without one', () => {
+    const log = new OutcomeLog(6, 1024);
+    log.record(0, { status: 'created' });
+    log.record(2, { status: 'created', warning: true });
+    log.record(3, { status: 'failed', message: 'no' });
+    log.record(5, { status: 'created' });
+    expect(log.byStatus([0, 1, 2, 3])).toEqual({ created: 2, failed: 1 });
+    expect(log.byStatus([1, 4])).toEqual({});
+  });
+
   it('an entry recorded again (a CRD that never became Established) keeps its last outcome and message only', () => {
     const log = new OutcomeLog(1, 1024);
     log.record(0, { status: 'created' });
