@@ -16,7 +16,7 @@ import { isRecord } from '../lib/model/object.js';
 import { BucketLayout } from '../lib/store/layout.js';
 import type { ObjectStore } from '../lib/store/object-store.js';
 import type { KopiaRunner } from '../lib/volumes/kopia-runner.js';
-import { findKopia, openVolumeDataExpiry } from '../lib/volumes/open-expiry.js';
+import { kopiaFromEnv, openVolumeDataExpiry } from '../lib/volumes/open-expiry.js';
 import type { Runtime } from './compose.js';
 import { expireMeasure, type FunctionMeasure } from './metrics.js';
 import { ferryHandler } from './middleware/index.js';
@@ -131,10 +131,9 @@ export function runtimeExpireLocations(runtime: Runtime, kopia: () => KopiaRunne
   }));
 }
 
-/** The process's kopia: FERRY_KOPIA, the function's $LAMBDA_TASK_ROOT/bin/kopia, or the local cache's build (FERRY_CACHE or ~/.cache/ferry). */
+/** The process's kopia (see kopiaFromEnv). */
 function processKopia(): KopiaRunner {
-  const env = process.env;
-  return findKopia({ ...(env.FERRY_KOPIA ? { explicit: env.FERRY_KOPIA } : {}), ...(env.LAMBDA_TASK_ROOT ? { taskRoot: env.LAMBDA_TASK_ROOT } : {}), ...(env.HOME ? { home: env.HOME } : {}), ...(env.FERRY_CACHE ? { cache: env.FERRY_CACHE } : {}) });
+  return kopiaFromEnv(process.env);
 }
 
 /** Expiry's metrics for an expiry run; a delete request counts its outcome as an expiry action would. */

@@ -14,7 +14,7 @@ import { moveLegacyCatalog } from './legacy-catalog.js';
 import { BackupInUseError, DeleteDeniedError, NoSuchBackupError } from './errors.js';
 import { emptyCounts, limitsOf, type CatalogDeps } from './types.js';
 import { BACKUP_OBJECT_FILE, listBackupFiles, MANIFEST_FILE } from './validate.js';
-import { deleteVolumeSnapshots, type VolumeDataExpirer } from './volume-data-expiry.js';
+import { deleteVolumeSnapshots, VolumeDataKeptError, type VolumeDataExpirer } from './volume-data-expiry.js';
 
 /** What removing a backup did. */
 export interface RemoveOutcome {
@@ -24,6 +24,8 @@ export interface RemoveOutcome {
   keys: string[];
   /** Objects S3 refused to delete, with its answer. */
   protected: { key: string; reason: string }[];
+  /** kopia snapshots of the backup's volume data that were deleted (a user's delete). */
+  snapshots?: string[];
 }
 
 /** How one removal records itself. */
@@ -84,13 +86,15 @@ export async function removeBackup(name: string, files: ObjectInfo[], deps: Cata
 export interface DeleteOptions extends UpdateOptions {
   /** Delete a backup even though it says it is still being written (its writer crashed or was killed). */
   force?: boolean;
-  /** Deletes the backup's kopia snapshots first (the location's volumeData settings); without it they are left. */
+  /** Deletes the backup's kopia snapshots first (the location's volumeData settings); without it, a backup with volume data is kept. */
   volumeData?: VolumeDataExpirer;
 }
 
 /**
  * Deletes the backup `name` as a user asks: refuses a backup that does not exist (NoSuchBackupError) and one still
- * being written unless forced (BackupInUseError); otherwise removes it, protected objects reported.
+ * being written unless forced (BackupInUseError); deletes its kopia snapshots as expiry does, and keeps every file
+ * when they cannot be (VolumeDataKeptError: a wrong password, kopia that cannot run, no volumeData settings), so
+ * that nothing is orphaned; otherwise removes it, protected objects reported.
  */
 export async function deleteBackup(name: string, deps: CatalogDeps, options: DeleteOptions = {}): Promise<RemoveOutcome> {
   await moveLegacyCatalog(deps.store, deps.layout, deps.log);
@@ -101,14 +105,16 @@ export async function deleteBackup(name: string, deps: CatalogDeps, options: Del
   const info = await readBackupInfo(deps, files.find((f) => f.key === prefix + BACKUP_OBJECT_FILE), name);
   const running = catalog?.phase === 'Deleting' ? undefined : inProgress(info, catalog, new Set(files.map((f) => f.key.slice(prefix.length))));
   if (running && !options.force) throw new BackupInUseError(name, running);
-  if (options.volumeData) {
-    const volume = await deleteVolumeSnapshots(name, files, deps, options.volumeData);
-    if (volume?.namespaces.length) await options.volumeData.maintain(volume.namespaces);
-  }
-  return removeBackup(name, files, deps, {
+  const volume = await deleteVolumeSnapshots(name, files, deps, options.volumeData).catch((err: unknown) => {
+    if (err instanceof VolumeDataKeptError) throw err;
+    throw new VolumeDataKeptError(`${(err as Error)?.message ?? String(err)}: the backup is kept whole`, { cause: err });
+  });
+  if (volume?.namespaces.length) await options.volumeData?.maintain(volume.namespaces);
+  const removed = await removeBackup(name, files, deps, {
     ...options, reason: `deleted by request at ${deps.now().toISOString()}: being deleted`, ...(info?.expires ? { expires: info.expires } : {}),
     mayDeleteEntry: (entry, deletedAny) => entry.phase === 'Deleting' || !deletedAny,
   });
+  return volume?.snapshots.length ? { ...removed, snapshots: volume.snapshots } : removed;
 }
 
 /** Why a backup counts as still being written, or undefined. */

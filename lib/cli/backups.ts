@@ -6,11 +6,13 @@ import { BackupInUseError, NoSuchBackupError } from '../catalog/errors.js';
 import { indexBackup } from '../catalog/index-backup.js';
 import { silentLog } from '../catalog/types.js';
 import { validateBackup } from '../catalog/validate.js';
+import { VolumeDataKeptError, type VolumeDataExpirer } from '../catalog/volume-data-expiry.js';
 import { ConfigError } from '../compose.js';
 import { SpecError } from '../spec/problems.js';
 import { NotFoundError } from '../store/errors.js';
 import { isValidName, type BucketLayout } from '../store/layout.js';
 import type { ObjectStore } from '../store/object-store.js';
+import { kopiaFromEnv, openVolumeDataExpiry } from '../volumes/open-expiry.js';
 import { didYouMean, flag, has, parseArgs, UsageError, type ParsedArgs } from './args.js';
 import { describeEntry, describeVerdict, expiresIn, parseLogLines, verdictJson } from './backups-text.js';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
@@ -36,7 +38,8 @@ options: [--location <name>] [--config <ferry.yaml>]
   logs       the backup's log (<name>-logs.gz, as Velero keeps it); -o json|yaml gives each line's fields
   delete     delete the backups' files and catalog entries, so their names can be used again; objects under S3
              retention or legal hold are left and reported; --force deletes a backup that says it is still being
-             written (its writer crashed or was killed)
+             written (its writer crashed or was killed); a backup's kopia snapshots (volume data) go first, and a
+             backup whose snapshots cannot be deleted (wrong password, no kopia, no volumeData settings) is kept
   --location the storage location (default: the config's default)
   --config   Ferry's config (default: $FERRY_CONFIG, else ./ferry.yaml)
 
@@ -52,6 +55,8 @@ export interface BackupsLocation {
   name: string;
   store: ObjectStore;
   layout: BucketLayout;
+  /** The location's volume-data expirer (its volumeData settings), opened when a delete needs it; none without settings. */
+  volumeData?: () => VolumeDataExpirer | undefined;
 }
 
 /** What `ferry backups` needs besides its io: a way to open a location, and a clock. */
@@ -63,7 +68,8 @@ export interface BackupsDeps {
 /** Opens the location named on the command line from Ferry's config file. */
 export const configDeps: BackupsDeps = {
   async open(args, io) {
-    return openLocation(await readConfig(args.config, io), args.location, io);
+    const opened = openLocation(await readConfig(args.config, io), args.location, io);
+    return { ...opened, volumeData: () => openVolumeDataExpiry({ ...opened, now: () => new Date(), kopia: kopiaFromEnv(io.env) }) };
   },
   now: () => new Date(),
 };
@@ -205,13 +211,20 @@ async function remove(location: BackupsLocation, names: string[], io: CliIo, dep
   let code: number = EXIT.ok;
   for (const name of names) {
     try {
-      const outcome = await deleteBackup(name, core, { force });
+      const volumeData = location.volumeData?.();
+      const outcome = await deleteBackup(name, core, { force, ...(volumeData ? { volumeData } : {}) });
       const left = outcome.protected.map((p) => `\n  left ${p.key}: ${p.reason}`).join('');
-      if (outcome.action === 'deleted') io.stdout(`backup ${name} deleted (${plural(outcome.keys.length, 'object')}, its catalog entry included)\n`);
+      const snapshots = outcome.snapshots?.length ? `; kopia ${plural(outcome.snapshots.length, 'snapshot')} of its volume data deleted` : '';
+      if (outcome.action === 'deleted') io.stdout(`backup ${name} deleted (${plural(outcome.keys.length, 'object')}, its catalog entry included${snapshots})\n`);
       else if (outcome.action === 'protected') io.stdout(`backup ${name} not deleted: its objects are under S3 retention or legal hold${left}\n`);
       else io.stdout(`backup ${name} partly deleted (${plural(outcome.keys.length, 'object')}); ${plural(outcome.protected.length, 'object is', 'objects are')} under S3 retention or legal hold${left}\n`);
       if (outcome.action !== 'deleted') code = EXIT.failed;
     } catch (err) {
+      if (err instanceof VolumeDataKeptError) {
+        io.stderr(`ferry backups: backup ${name} not deleted: ${err.message}\n`);
+        code = EXIT.failed;
+        continue;
+      }
       if (!(err instanceof NoSuchBackupError || err instanceof BackupInUseError)) throw err;
       io.stderr(`ferry backups: ${err.message}${err instanceof NoSuchBackupError ? ` in ${location.name}` : ''}\n`);
       if (code === EXIT.ok) code = EXIT.usage;

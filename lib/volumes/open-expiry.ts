@@ -28,6 +28,12 @@ export function findKopia(search: KopiaSearch, exists: (path: string) => boolean
   return found ? new LocalKopia(found) : new NoKopia(candidates);
 }
 
+/** The kopia of an environment: FERRY_KOPIA, the function's $LAMBDA_TASK_ROOT/bin/kopia, or the local cache's build (FERRY_CACHE or ~/.cache/ferry). */
+export function kopiaFromEnv(env: Record<string, string | undefined>): KopiaRunner {
+  return findKopia({ ...(env.FERRY_KOPIA ? { explicit: env.FERRY_KOPIA } : {}), ...(env.LAMBDA_TASK_ROOT ? { taskRoot: env.LAMBDA_TASK_ROOT } : {}),
+    ...(env.HOME ? { home: env.HOME } : {}), ...(env.FERRY_CACHE ? { cache: env.FERRY_CACHE } : {}) });
+}
+
 /** The location's expirer, or undefined when the location moves no volume data. */
 export function openVolumeDataExpiry(input: { location: StorageLocation; layout: BucketLayout; store: ObjectStore; now: () => Date; kopia: KopiaRunner }): VolumeDataExpirer | undefined {
   const { location } = input;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { expireBackups } from '../../../lib/catalog/expire.js';
 import { deleteBackup } from '../../../lib/catalog/delete-backup.js';
 import { silentLog, type CatalogDeps } from '../../../lib/catalog/types.js';
-import type { RepositoryMaintenance, SnapshotsDeleted, VolumeDataExpirer } from '../../../lib/catalog/volume-data-expiry.js';
+import { VolumeDataKeptError, type RepositoryMaintenance, type SnapshotsDeleted, type VolumeDataExpirer } from '../../../lib/catalog/volume-data-expiry.js';
 import { BucketLayout } from '../../../lib/store/layout.js';
 import { VolumeExpiryError } from '../../../lib/volumes/errors.js';
 import { buildBackup, putBackup } from '../../support/backup-fixture.js';
@@ -82,12 +82,41 @@ describe('expiry of a backup with volume data', () => {
     expect(expirer.calls).toEqual([]);
   });
 
-  it('deletes the snapshots of a backup a user deletes, when given the expirer', async () => {
+  it('deletes the snapshots of a backup a user deletes, when given the expirer, and says which', async () => {
     const store = new MemoryStore();
     await backupWithVolumeData(store, 'gone');
     const expirer = new RecordingExpirer();
     const outcome = await deleteBackup('gone', deps(store), { volumeData: expirer });
-    expect(outcome.action).toBe('deleted');
+    expect(outcome).toMatchObject({ action: 'deleted', snapshots: ['abc123'] });
     expect(expirer.calls).toEqual(['delete gone abc123', 'maintain app']);
+    expect(filesOf(store, 'gone')).toEqual([]);
+  });
+
+  it.each([
+    ['the repository refuses the password', new VolumeExpiryError('backup gone: the kopia repository of namespace app refused the repository password', 'wrong-password')],
+    ['kopia cannot be run', new VolumeExpiryError('backup gone: the kopia repository of namespace app could not be opened: no kopia binary', 'failed')],
+  ])('keeps every file and the catalog entry of a backup a user deletes when %s, naming the backup (VolumeDataKeptError)', async (_, error) => {
+    const store = new MemoryStore();
+    await backupWithVolumeData(store, 'gone');
+    const before = [...store.objects.keys()].sort();
+    const expirer = new RecordingExpirer(error);
+    await expect(deleteBackup('gone', deps(store), { volumeData: expirer })).rejects.toThrow(new VolumeDataKeptError(`${error.message}: the backup is kept whole`));
+    expect([...store.objects.keys()].sort()).toEqual(before);
+    expect(expirer.calls).toEqual(['delete gone abc123']);
+  });
+
+  it('keeps a backup with volume data that a user deletes in a location without volumeData settings, saying so', async () => {
+    const store = new MemoryStore();
+    await backupWithVolumeData(store, 'gone');
+    await expect(deleteBackup('gone', deps(store))).rejects.toThrow(/^backup gone holds volume data .* the backup is kept$/);
+    expect(filesOf(store, 'gone')).toContain('backups/gone/ferry-volume-data.json');
+  });
+
+  it('deletes a backup without volume data whatever the location\'s settings', async () => {
+    const store = new MemoryStore();
+    await putBackup(store, layout, 'plain', await buildBackup('plain'));
+    const outcome = await deleteBackup('plain', deps(store));
+    expect(outcome.action).toBe('deleted');
+    expect(outcome.snapshots).toBeUndefined();
   });
 });

@@ -200,6 +200,38 @@ describe('ferry backups delete', () => {
     expect(await runBackups(['delete', 'nightly-1'], io, deps(store))).toBe(1);
     expect(io.out).toMatch(/^backup nightly-1 not deleted: its objects are under S3 retention or legal hold\n  left backups\/nightly-1\/ferry-manifest.json: AccessDenied/);
   });
+
+  it.each([
+    ['deletes the kopia snapshots of a backup with volume data before its files, and says how many', 'ok', 0,
+      /^backup nightly-1 deleted \(\d+ objects, its catalog entry included; kopia 1 snapshot of its volume data deleted\)\n$/, ''],
+    ['keeps every file of a backup whose snapshots cannot be deleted, exits 1 and says why', 'refuse', 1,
+      /^$/, 'ferry backups: backup nightly-1 not deleted: backup nightly-1: wrong password: the backup is kept whole\n'],
+    ['keeps a backup with volume data in a location without volumeData settings, exits 1 and says why', 'none', 1,
+      /^$/, /^ferry backups: backup nightly-1 not deleted: backup nightly-1 holds volume data .* the backup is kept\n$/],
+  ] as const)('%s', async (_, expirer, code, out, err) => {
+    const store = await bucket();
+    await store.put(layout.backupKey('nightly-1', 'volumeData'), '{"version":1}');
+    const calls: string[] = [];
+    const volumeData = {
+      async deleteSnapshots(backup: string) {
+        calls.push(`delete ${backup}`);
+        if (expirer === 'refuse') throw new Error(`backup ${backup}: wrong password`);
+        return { namespaces: ['app'], snapshots: ['k1'], notes: [] };
+      },
+      async maintain(namespaces: readonly string[]) {
+        calls.push(`maintain ${namespaces.join(',')}`);
+        return [];
+      },
+    };
+    const io = recordingIo();
+    const opening = { ...deps(store), open: async () => ({ name: 'default', store, layout, volumeData: () => (expirer === 'none' ? undefined : volumeData) }) };
+    expect(await runBackups(['delete', 'nightly-1'], io, opening)).toBe(code);
+    expect(io.out).toMatch(out);
+    if (typeof err === 'string') expect(io.err).toBe(err);
+    else expect(io.err).toMatch(err);
+    expect(store.objects.has(layout.backupKey('nightly-1', 'manifest'))).toBe(expirer === 'ok' ? false : true);
+    expect(calls).toEqual(expirer === 'ok' ? ['delete nightly-1', 'maintain app'] : expirer === 'refuse' ? ['delete nightly-1'] : []);
+  });
 });
 
 describe('ferry backups usage', () => {
