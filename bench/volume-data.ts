@@ -1,7 +1,7 @@
 /**
  * Volume data speed against `tar | gzip`, on the local stack with nodes (`bash scripts/stack/stack.sh up` first):
  *
- *   npx tsx bench/volume-data.ts [--mib 1024] [--mover-cpu 1] [--keep]
+ *   npx tsx bench/volume-data.ts [--mib 1024] [--mover-cpu 1|0] [--keep]
  *
  * Writes a volume of about --mib MiB of mixed files into a claim of the source plane: many small files (half text,
  * half random bytes), a few large compressible text files (log lines), a few large random files and some of 1 MiB.
@@ -25,6 +25,7 @@ import type { Cluster } from '../lib/kube/cluster.js';
 import type { KubeObject } from '../lib/model/object.js';
 import { runRestore } from '../lib/restore/run-restore.js';
 import { parseBackupSpec } from '../lib/spec/backup-spec.js';
+import { DEFAULT_MOVER_RESOURCES } from '../lib/spec/mover-resources.js';
 import { parseRestoreSpec } from '../lib/spec/restore-spec.js';
 import { BucketLayout } from '../lib/store/layout.js';
 import { stackMover } from '../test/support/mover.js';
@@ -36,7 +37,7 @@ const MIB = 1024 * 1024;
 const args = process.argv.slice(2);
 const totalMib = Number(args[args.indexOf('--mib') + 1] ?? 1024) || 1024;
 const keep = args.includes('--keep');
-/** --mover-cpu N: mover pods request N CPUs (see withMoverCpu); by default they request none, as Ferry makes them. */
+/** --mover-cpu N: mover pods request N CPUs (see withMoverCpu) instead of Ferry's default (DEFAULT_MOVER_RESOURCES). */
 const moverCpu = args.includes('--mover-cpu') ? args[args.indexOf('--mover-cpu') + 1] : undefined;
 /** The restore's log lines with the seconds since the bench started (where a restore spends its time). */
 const started = Date.now();
@@ -50,9 +51,9 @@ const app = freshName('bench-vol');
 const into = freshName('bench-vol-restored');
 
 /**
- * The cluster with every Job it creates given a CPU request (--mover-cpu). NOTE: a container without one is
- * BestEffort, and with the local stack's cgroup v1 nodes that means cpu.shares 2 against 1024 for any process
- * outside the pods (tar and gzip here): on a busy machine the mover gets a sliver of a core.
+ * The cluster with every Job it creates given another CPU request (--mover-cpu; "0" for none). NOTE: a container
+ * without one is BestEffort, and with the local stack's cgroup v1 nodes that means cpu.shares 2 against 1024 for any
+ * process outside the pods (tar and gzip here): on a busy machine the mover gets a sliver of a core.
  */
 function withMoverCpu<T extends Cluster>(cluster: T): T {
   if (!moverCpu) return cluster;
@@ -63,7 +64,7 @@ function withMoverCpu<T extends Cluster>(cluster: T): T {
       return (object: KubeObject) => {
         if (object.kind !== 'Job') return target.create(object);
         const job = structuredClone(object) as KubeObject & { spec: { template: { spec: { containers: Record<string, unknown>[] } } } };
-        for (const c of job.spec.template.spec.containers) c.resources = { requests: { cpu: moverCpu } };
+        for (const c of job.spec.template.spec.containers) c.resources = moverCpu === '0' ? {} : { requests: { cpu: moverCpu } };
         return target.create(job);
       };
     },
@@ -188,7 +189,7 @@ async function main(): Promise<void> {
     const oneFile = await ferryBackup();
     const r = (a: number, b: number) => Number((a / b).toFixed(2));
     const result = {
-      moverCpuRequest: moverCpu ?? 'none (Ferry\'s default: BestEffort pods)',
+      moverCpuRequest: moverCpu === '0' ? 'none (BestEffort pods)' : moverCpu ?? `${DEFAULT_MOVER_RESOURCES.requests.cpu} (Ferry's default)`,
       volume: { files: tree.files, bytes: tree.bytes },
       ferry: { backupSeconds: r(ferry.seconds, 1), restoreSeconds: r(restore.seconds, 1), storedBytes: ferry.added },
       tarGzip: { backupSeconds: r(tarBackup.seconds, 1), restoreSeconds: r(tarRestore.seconds, 1), storedBytes: tarBytes },

@@ -84,7 +84,7 @@ class Continuation {
     try {
       log.info(`backup ${this.name}: invocation ${handOff.invocations + 1} continues ${handOff.pending.length} volume move(s)`);
       const moved = await moveVolumeData(this.name, handOff.pending, {
-        cluster: this.deps.cluster, results, log, mover: this.deps.volumeMover,
+        cluster: this.deps.cluster, results, log, mover: this.deps.volumeMover, run: String((isRecord(this.backup.status) ? this.backup.status.startTimestamp : undefined) ?? ''),
         ...(handOffAt ? { shouldStop: () => this.deps.clock().getTime() >= handOffAt.getTime() } : {}),
       });
       const next: BackupHandOff = {

@@ -21,7 +21,7 @@ import { listingTemplate } from './volumes/options.js';
 import { chooseVolumeData, moveVolumeData, volumeDataFiles, withoutClaims, type VolumeDataChoice, type VolumeDataOutcome } from '../volumes/backup-volume-data.js';
 import { serializeHandOff } from './hand-off.js';
 import { DEFAULT_BACKUP_OPTIONS, DEFAULT_BACKUP_TIME_LIMIT_MS, FAILURE_RECORD_MS, type BackupDeps, type BackupLog, type BackupOutcome, type BackupProgress } from './types.js';
-import { buildVeleroBackup, type BackupPhase, type BackupStatusInput } from './velero-backup.js';
+import { buildVeleroBackup, veleroTime, type BackupPhase, type BackupStatusInput } from './velero-backup.js';
 
 /**
  * Takes one backup: claims the name in the bucket, lists the selected resources and streams them into
@@ -174,7 +174,7 @@ class BackupRun {
     this.throwIfExpired();
     const handOffAt = this.deps.handOffAt;
     const moved = await moveVolumeData(this.spec.name, choice.toMove, {
-      cluster: this.deps.cluster, results: this.results, log: this.log,
+      cluster: this.deps.cluster, results: this.results, log: this.log, run: veleroTime(this.startedAt),
       ...(this.deps.volumeMover ? { mover: this.deps.volumeMover } : {}),
       ...(handOffAt ? { shouldStop: () => this.deps.clock().getTime() >= handOffAt.getTime() } : {}),
     });

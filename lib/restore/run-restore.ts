@@ -144,7 +144,7 @@ async function applyPlan(request: RestoreRequest, deps: RestoreDeps, claim: Rest
     groups: plan.groups.map((g) => ({ name: g.name, entries: g.items.length, byStatus: log.byStatus(g.items) })),
   }));
   const filler = await prepareFills({
-    backup, restore: request.name, namespaceMapping: request.spec.namespaceMapping, dryRun: request.dryRun,
+    backup, restore: request.name, namespaceMapping: request.spec.namespaceMapping, dryRun: request.dryRun, run: checkpoint.startedAt,
     ...(request.spec.restorePVs !== undefined ? { restorePVs: request.spec.restorePVs } : {}),
   }, { ...deps, results: plan.results, ...(deps.volumeMover ? { mover: deps.volumeMover } : {}), shouldStop });
   const finishedAll = await applyAll(deps.cluster, plan.groups, {

@@ -10,10 +10,12 @@
  *   moverTimeout: 30m                                 # one volume's move (the Job's activeDeadlineSeconds)
  *   moverRunAsUser: 1000                              # run movers as this user (default: root with only the capabilities a move needs)
  *   moverRoleArn: arn:aws:iam::123456789012:role/ferry-mover  # AWS: movers get STS sessions of this role scoped to their repository
+ *   moverResources: {cpuRequest: 500m, memoryRequest: 512Mi}   # the defaults; cpuLimit and memoryLimit too (mover-resources.ts)
  * ```
  * The password is never echoed in a problem, a log line or a result.
  */
 import { isRecord } from '../model/object.js';
+import { parseMoverResources, type MoverResources } from './mover-resources.js';
 import { joinPath, type ProblemCollector } from './problems.js';
 import { parseGoDuration } from './schedule.js';
 
@@ -30,9 +32,11 @@ export interface VolumeDataSettings {
   moverRunAsUser?: number;
   /** The IAM role movers get short-lived sessions of (AWS), each limited to its repository prefix. */
   moverRoleArn?: string;
+  /** What mover pods request and are limited to, over the defaults (mover-resources.ts); absent: the defaults. */
+  moverResources?: MoverResources;
 }
 
-const FIELDS = ['repositoryPassword', 'moverImage', 'moverEndpoint', 'moverHostNetwork', 'moverTimeout', 'moverRunAsUser', 'moverRoleArn'];
+const FIELDS = ['repositoryPassword', 'moverImage', 'moverEndpoint', 'moverHostNetwork', 'moverTimeout', 'moverRunAsUser', 'moverRoleArn', 'moverResources'];
 
 /** Reads `volumeData` at `path`; problems name the field (and never the password's value). */
 export function parseVolumeDataSettings(raw: unknown, path: string, p: ProblemCollector): VolumeDataSettings | undefined {
@@ -62,9 +66,10 @@ export function parseVolumeDataSettings(raw: unknown, path: string, p: ProblemCo
   if (role !== undefined && (typeof role !== 'string' || !ROLE_ARN.test(role))) {
     p.add(joinPath(path, 'moverRoleArn'), `expected an IAM role ARN (arn:aws:iam::<account>:role/<name>), got ${JSON.stringify(role)}`);
   }
+  const resources = raw.moverResources === undefined ? undefined : parseMoverResources(raw.moverResources, joinPath(path, 'moverResources'), p);
   if (typeof password !== 'string' || password.length < 8 || typeof image !== 'string' || !image) return undefined;
   return {
-    repositoryPassword: password, moverImage: image,
+    repositoryPassword: password, moverImage: image, ...(resources ? { moverResources: resources } : {}),
     ...(typeof endpoint === 'string' ? { moverEndpoint: endpoint } : {}),
     ...(typeof raw.moverHostNetwork === 'boolean' ? { moverHostNetwork: raw.moverHostNetwork } : {}),
     ...(timeoutMs ? { moverTimeoutMs: timeoutMs } : {}),

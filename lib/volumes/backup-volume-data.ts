@@ -21,11 +21,13 @@ export interface VolumeDataDeps {
   cluster: Cluster;
   mover?: VolumeMover;
   results: RunResults;
-  log?: { info(message: string, data?: Record<string, unknown>): void };
   /** Namespaces moved at once (default 2). */
   concurrency?: number;
   /** Asked between polls: true leaves the moves still running for a later invocation (see MoveControl). */
   shouldStop?: () => boolean;
+  /** The backup run's identity (its startTimestamp, the same in every invocation): movers adopt only its own moves. */
+  run?: string;
+  log?: { info(message: string, data?: Record<string, unknown>): void; warn?(message: string, data?: Record<string, unknown>): void };
 }
 
 /** One claim whose data is to be moved, and the node of a running pod that mounts it. */
@@ -86,6 +88,7 @@ export async function moveVolumeData(backup: string, toMove: readonly ClaimToMov
   if (!mover || toMove.length === 0) return outcome;
   const byNamespace = new Map<string, ClaimToMove[]>();
   for (const c of toMove) byNamespace.set(c.namespace, [...(byNamespace.get(c.namespace) ?? []), c]);
+  await sweepLeftovers(mover, deps.log);
   const fail = (namespace: string, claim: string, reason: string) => {
     outcome.failed.push({ namespace, claim, reason });
     addMessage(deps.results.errors, namespace, `PersistentVolumeClaim ${namespace}/${claim}: volume data not backed up: ${reason}`);
@@ -105,7 +108,8 @@ export async function moveVolumeData(backup: string, toMove: readonly ClaimToMov
       }
       try {
         deps.log?.info(`moving the data of PersistentVolumeClaim ${namespace}/${claim} into the bucket`);
-        const moved = await mover.moveOut({ backup, namespace, claim, ...(node ? { node } : {}) }, deps.shouldStop ? { shouldStop: deps.shouldStop } : {});
+        const moved = await mover.moveOut({ backup, namespace, claim, ...(node ? { node } : {}), ...(deps.run ? { run: deps.run } : {}) },
+          deps.shouldStop ? { shouldStop: deps.shouldStop } : {});
         outcome.volumes.push({ namespace, claim, repository: repositoryOf(namespace), ...moved });
         if (moved.liveReason) addMessage(deps.results.warnings, namespace, `PersistentVolumeClaim ${namespace}/${claim}: data read from the live claim, not a point-in-time copy: ${moved.liveReason}`);
         deps.log?.info(`moved PersistentVolumeClaim ${namespace}/${claim}`, { snapshotId: moved.snapshotId, bytes: moved.bytes, files: moved.files, source: moved.source });
@@ -123,6 +127,14 @@ export async function moveVolumeData(backup: string, toMove: readonly ClaimToMov
     }
   });
   return outcome;
+}
+
+/** Has the mover delete what killed runs left in the cluster, and logs what it did (problems never stop the run). */
+export async function sweepLeftovers(mover: VolumeMover, log: VolumeDataDeps['log']): Promise<void> {
+  const report = await mover.sweep?.();
+  if (!report) return;
+  if (report.deleted.length) log?.info(`deleted the objects of ${report.deleted.length} mover(s) left by runs that ended without removing them`, { movers: report.deleted });
+  for (const problem of report.problems) (log?.warn ?? log?.info)?.call(log, `mover clean-up: ${problem}`);
 }
 
 /** ferry-volume-data.json for the manifest, from every snapshot taken and claim failed. */

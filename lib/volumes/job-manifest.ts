@@ -6,11 +6,22 @@
  * modes for a restore (CHOWN, DAC_OVERRIDE, FOWNER, FSETID). `runAsUser` runs it as that user instead (a volume
  * whose files that user can read).
  */
+import { EXCLUDE_FROM_BACKUP_LABEL } from '../backup/never-backed-up.js';
 import type { KubeObject } from '../model/object.js';
+import { DEFAULT_MOVER_RESOURCES, type MoverResources } from '../spec/mover-resources.js';
 import { CLAIMS_ROOT, mountPathOf, SCRATCH } from './kopia-script.js';
 
 /** The label every mover object carries (its value: the Job's name), for finding and cleaning them up. */
 export const MOVER_LABEL = 'ferry.dev/mover';
+
+/**
+ * The labels of every object of mover `name`: `extra` (the backup or restore it belongs to), MOVER_LABEL, and Velero's
+ * exclude-from-backup label, so that a backup of the namespace taken meanwhile (Ferry's or Velero's) leaves out
+ * another backup's Job, pod, Secret (the repository's credentials), clone claim and VolumeSnapshot.
+ */
+export function moverLabels(name: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...extra, [MOVER_LABEL]: name, [EXCLUDE_FROM_BACKUP_LABEL]: 'true' };
+}
 
 /** What one mover Job needs. */
 export interface MoverJobInput {
@@ -34,17 +45,21 @@ export interface MoverJobInput {
   node?: string;
   /** Extra labels (the backup or restore it belongs to). */
   labels?: Record<string, string>;
+  /** Annotations of the Job and its pod (the run it belongs to and when it may be cleaned up: mover-objects.ts). */
+  annotations?: Record<string, string>;
+  /** The container's requests and limits (default: DEFAULT_MOVER_RESOURCES). */
+  resources?: MoverResources;
 }
 
 const CAPABILITIES = { backup: ['DAC_READ_SEARCH'], restore: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID'] } as const;
 
 /** The mover Job: one pod, never retried, with a deadline; it reports through its termination message. */
 export function moverJob(input: MoverJobInput): KubeObject {
-  const labels = { ...input.labels, [MOVER_LABEL]: input.name };
+  const labels = moverLabels(input.name, input.labels);
   const asUser = input.runAsUser !== undefined;
   return {
     apiVersion: 'batch/v1', kind: 'Job',
-    metadata: { name: input.name, namespace: input.namespace, labels },
+    metadata: { name: input.name, namespace: input.namespace, labels, ...(input.annotations ? { annotations: input.annotations } : {}) },
     spec: {
       backoffLimit: 0,
       activeDeadlineSeconds: input.deadlineSeconds,
@@ -66,6 +81,7 @@ export function moverJob(input: MoverJobInput): KubeObject {
             command: ['/bin/sh', '-c', input.script],
             envFrom: [{ secretRef: { name: input.secretName } }],
             env: [{ name: 'HOME', value: SCRATCH }],
+            resources: resourcesOf(input.resources ?? DEFAULT_MOVER_RESOURCES),
             terminationMessagePath: '/dev/termination-log',
             terminationMessagePolicy: 'FallbackToLogsOnError',
             securityContext: {
@@ -92,11 +108,20 @@ export function moverJob(input: MoverJobInput): KubeObject {
   };
 }
 
+/** A container's `resources`, without empty parts. */
+function resourcesOf(resources: MoverResources): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  if (Object.keys(resources.requests).length) out.requests = { ...resources.requests };
+  if (Object.keys(resources.limits).length) out.limits = { ...resources.limits };
+  return out;
+}
+
 /** The mover's Secret: the environment kopia reads its credentials and password from. */
-export function moverSecret(name: string, namespace: string, env: Record<string, string>, labels: Record<string, string> = {}): KubeObject {
+export function moverSecret(name: string, namespace: string, env: Record<string, string>, labels: Record<string, string> = {},
+  annotations?: Record<string, string>): KubeObject {
   return {
     apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
-    metadata: { name, namespace, labels: { ...labels, [MOVER_LABEL]: name } },
+    metadata: { name, namespace, labels: moverLabels(name, labels), ...(annotations ? { annotations } : {}) },
     stringData: env,
   };
 }

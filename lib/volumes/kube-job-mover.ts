@@ -7,12 +7,15 @@ import { createHash } from 'node:crypto';
 import type { Cluster } from '../kube/cluster.js';
 import { AlreadyExists, ClusterError } from '../kube/errors.js';
 import { isRecord, type KubeObject } from '../model/object.js';
+import type { MoverResources } from '../spec/mover-resources.js';
 import type { BucketLayout } from '../store/layout.js';
 import { MovePendingError, MoverError } from './errors.js';
-import { MOVER_LABEL, moverJob, moverSecret } from './job-manifest.js';
+import { moverJob, moverLabels, moverSecret } from './job-manifest.js';
 import { readMoverReport, parseRestoredLine, parseSnapshotJson, type MoverReport } from './kopia-output.js';
 import { moverScript, type MoverOperation, type RepositoryLocation } from './kopia-script.js';
+import { ADOPTION_GRACE_MS, moverMarks, podsOf, replaceLeftovers, runOf, sweepMovers, type SweepReport } from './mover-objects.js';
 import { cloneClaim, existingClone, planRead, type CloneTiming } from './snapshot-clone.js';
+import { SNAPSHOT_API_VERSION } from '../backup/volumes/claims.js';
 import type { MoverCredentials } from './mover-credentials.js';
 import type { FilledVolume, MoveControl, MovedVolume, MoveInRequest, MoveOutRequest, VolumeMover } from './mover.js';
 
@@ -32,12 +35,17 @@ export interface KubeJobMoverSettings {
   /** Mover pods share their node's network (a local stack whose S3 server listens on the node's loopback). */
   hostNetwork?: boolean;
   runAsUser?: number;
+  /** What mover pods request and are limited to (default: DEFAULT_MOVER_RESOURCES). */
+  resources?: MoverResources;
   /** How long one move may take (the Job's activeDeadlineSeconds; default 30 minutes). */
   timeoutMs?: number;
   pollMs?: number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
 }
+
+/** The run a move belongs to: its identity (mover-objects.ts) and the labels its objects carry. */
+type MoveRun = { id: string; labels: Record<string, string> };
 
 /** Where a mover pod runs and what it mounts: the consumer's node (a live ReadWriteOnce claim) or a snapshot clone. */
 type Placement = { node?: string; volumeClaim?: string };
@@ -57,27 +65,31 @@ export class KubeJobMover implements VolumeMover {
   async moveOut(request: MoveOutRequest, control: MoveControl = {}): Promise<MovedVolume> {
     const name = moverJobName('backup', request.backup, request.namespace, request.claim);
     const labels = { 'ferry.dev/backup': request.backup };
+    const run: MoveRun = { id: `backup/${request.backup}/${request.run ?? ''}`, labels };
     const operation: MoverOperation = { kind: 'backup', claim: request.claim, backup: request.backup };
-    const plan = await planRead(this.cluster, request.namespace, request.claim).catch((err: unknown) => {
-      if (err instanceof ClusterError) throw new MoverError(`PersistentVolumeClaim ${request.namespace}/${request.claim}: ${err.message}`, 'failed', { cause: err });
+    const what = `PersistentVolumeClaim ${request.namespace}/${request.claim}`;
+    const asMoverError = (err: unknown): never => {
+      if (err instanceof ClusterError) throw new MoverError(`${what}: ${err.message}`, 'failed', { cause: err });
       throw err;
-    });
+    };
+    const plan = await planRead(this.cluster, request.namespace, request.claim).catch(asMoverError);
     const parse = (report: string): MovedVolume => {
       const moved = parseSnapshotJson(report);
       if ('problem' in moved) throw new MoverError(moved.problem);
       return moved;
     };
+    await this.sweep();
+    // A Job an earlier invocation of this run started is adopted, with the clone it reads; another run's is replaced.
+    const adopted = await this.adoptable(name, request.namespace, run.id, plan.source === 'snapshot').catch(asMoverError);
     if (plan.source === 'live') {
-      const moved = parse(await this.run(name, request.namespace, request.namespace, operation, labels, control, request.node ? { node: request.node } : {}));
+      const moved = parse(await this.run(name, request.namespace, request.namespace, operation, run, adopted, control, request.node ? { node: request.node } : {}));
       return { ...moved, source: 'live', liveReason: plan.reason };
     }
-    // A Job an earlier invocation started reads the clone it made under the same name.
-    const adopted = await this.cluster.read('batch/v1', 'Job', name, request.namespace);
     const clone = adopted ? existingClone(this.cluster, request.namespace, name)
-      : await cloneClaim(this.cluster, plan, name, { ...labels, [MOVER_LABEL]: name }, this.timing());
+      : await cloneClaim(this.cluster, plan, name, moverLabels(name, labels), this.timing(), this.marks(run.id, 2));
     let pending = false;
     try {
-      return { ...parse(await this.run(name, request.namespace, request.namespace, operation, labels, control, { volumeClaim: clone.claim })), source: 'snapshot' };
+      return { ...parse(await this.run(name, request.namespace, request.namespace, operation, run, adopted, control, { volumeClaim: clone.claim })), source: 'snapshot' };
     } catch (err) {
       pending = err instanceof MovePendingError;
       throw err;
@@ -93,17 +105,61 @@ export class KubeJobMover implements VolumeMover {
 
   async moveIn(request: MoveInRequest, control: MoveControl = {}): Promise<FilledVolume> {
     const name = moverJobName('restore', request.backup, request.namespace, request.claim, request.snapshotId);
+    const labels = { 'ferry.dev/backup': request.backup, ...(request.restore ? { 'ferry.dev/restore': request.restore } : {}) };
+    const run: MoveRun = { id: `restore/${request.restore ?? ''}/${request.run ?? ''}`, labels };
+    await this.sweep();
+    const adopted = await this.adoptable(name, request.namespace, run.id, false).catch((err: unknown) => {
+      if (err instanceof ClusterError) throw new MoverError(`mover Job ${request.namespace}/${name}: ${err.message}`, 'failed', { cause: err });
+      throw err;
+    });
     const report = await this.run(name, request.namespace, request.sourceNamespace, { kind: 'restore', claim: request.claim, snapshotId: request.snapshotId },
-      { 'ferry.dev/backup': request.backup }, control);
+      run, adopted, control);
     return parseRestoredLine(report);
+  }
+
+  /**
+   * Deletes, once per mover (that is, per run and cluster), the objects of moves that no run can still be waiting
+   * for (mover-objects.ts), before the first move; the caller may call it first to report what it did.
+   */
+  sweep(): Promise<SweepReport> {
+    this.swept ??= sweepMovers(this.cluster, this.now()).catch((err: unknown) => {
+      if (!(err instanceof ClusterError)) throw err;
+      return { deleted: [], problems: [`mover objects could not be listed: ${err.message}`] };
+    });
+    return this.swept;
+  }
+
+  private swept?: Promise<SweepReport>;
+
+  /**
+   * The Job an earlier invocation of the same run started under `name`, to adopt; undefined when there is none. What
+   * another run left under that name (its Job; a clone without a Job) is deleted first and waited for.
+   */
+  private async adoptable(name: string, namespace: string, run: string, withClone: boolean): Promise<KubeObject | undefined> {
+    const existing = await this.cluster.read('batch/v1', 'Job', name, namespace);
+    if (existing && runOf(existing) === run) return existing;
+    const leftClone = !existing && withClone && (await this.cluster.read('v1', 'PersistentVolumeClaim', name, namespace)
+      ?? await this.cluster.read(SNAPSHOT_API_VERSION, 'VolumeSnapshot', name, namespace));
+    if (existing || leftClone) await replaceLeftovers(this.cluster, namespace, name, this.timing());
+    return undefined;
+  }
+
+  private now(): number {
+    return (this.settings.now ?? Date.now)();
+  }
+
+  /** The run's annotations on an object that lives `moves` move deadlines (a clone: its snapshot's wait and the move). */
+  private marks(run: string, moves = 1): Record<string, string> {
+    return moverMarks(run, this.now() + moves * (this.settings.timeoutMs ?? 30 * 60_000) + ADOPTION_GRACE_MS);
   }
 
   /**
    * Runs the mover Job `name` in `namespace` against the repository of `repositoryNamespace` (adopting it when an
    * earlier invocation started it); returns what it reported as done.
    */
-  private async run(name: string, namespace: string, repositoryNamespace: string, operation: MoverOperation, labels: Record<string, string>,
-    control: MoveControl, placement: Placement = {}): Promise<string> {
+  private async run(name: string, namespace: string, repositoryNamespace: string, operation: MoverOperation, run: MoveRun,
+    adopted: KubeObject | undefined, control: MoveControl, placement: Placement = {}): Promise<string> {
+    const labels = run.labels;
     const s = this.settings;
     const prefix = s.layout.repositoryPrefix(repositoryNamespace);
     const location = repositoryLocation(s, prefix);
@@ -116,10 +172,12 @@ export class KubeJobMover implements VolumeMover {
     const what = `mover Job ${namespace}/${name}`;
     let pending = false;
     try {
-      const job = await this.adoptOrCreate(name, namespace, env, labels, moverJob({
+      const annotations = this.marks(run.id);
+      const job = adopted ?? await this.create(name, namespace, env, labels, annotations, moverJob({
         name, namespace, claim: operation.claim, image: s.image, script: moverScript(location, repositoryNamespace, operation),
-        secretName: name, operation: operation.kind, deadlineSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)), labels,
+        secretName: name, operation: operation.kind, deadlineSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)), labels, annotations,
         ...(s.hostNetwork ? { hostNetwork: true } : {}), ...(s.runAsUser !== undefined ? { runAsUser: s.runAsUser } : {}),
+        ...(s.resources ? { resources: s.resources } : {}),
         ...placement,
       }));
       const report = await this.waitForReport(name, namespace, job, timeoutMs, control);
@@ -136,18 +194,16 @@ export class KubeJobMover implements VolumeMover {
     }
   }
 
-  /**
-   * Creates the Secret and the Job, or adopts the Job an earlier invocation created under the same name (its
-   * Secret with it). Returns the Job.
-   */
-  private async adoptOrCreate(name: string, namespace: string, env: Record<string, string>, labels: Record<string, string>, manifest: KubeObject): Promise<KubeObject> {
-    const existing = await this.cluster.read('batch/v1', 'Job', name, namespace);
-    if (existing) return existing;
+  /** Creates the Secret and the Job; returns the Job. */
+  private async create(name: string, namespace: string, env: Record<string, string>, labels: Record<string, string>, annotations: Record<string, string>,
+    manifest: KubeObject): Promise<KubeObject> {
+    const secret = moverSecret(name, namespace, env, labels, annotations);
     try {
-      await this.cluster.create(moverSecret(name, namespace, env, labels));
+      await this.cluster.create(secret);
     } catch (err) {
-      // Left by an invocation that stopped between the Secret and its Job: it holds the same settings.
+      // Left by an invocation that stopped between the Secret and its Job: given this run's credentials and marks.
       if (!(err instanceof AlreadyExists)) throw err;
+      await this.cluster.patch(secret, { metadata: { labels: secret.metadata.labels, annotations }, stringData: env }, 'merge');
     }
     const job = await this.cluster.create(manifest);
     // The Secret goes with its Job should Ferry itself stop before cleaning up.
@@ -169,14 +225,14 @@ export class KubeJobMover implements VolumeMover {
     // A little beyond the Job's own deadline, so that Kubernetes' verdict (DeadlineExceeded) is seen first.
     const giveUpAt = (Number.isNaN(created) ? now() : Math.min(now(), created)) + timeoutMs + 30_000;
     let pollMs = s.pollMs ?? 500;
+    const uid = typeof job.metadata.uid === 'string' ? job.metadata.uid : undefined;
     for (;;) {
-      const pods = await this.podsOf(name, namespace);
+      const pods = await podsOf(this.cluster, namespace, name, uid);
       for (const pod of pods) {
         const verdict = podVerdict(pod);
         if (verdict) return verdict;
       }
-      const job = await this.cluster.read('batch/v1', 'Job', name, namespace);
-      const failed = jobFailure(job);
+      const failed = jobFailure(await this.cluster.read('batch/v1', 'Job', name, namespace));
       if (failed) return { ok: false, step: failed.timeout ? 'deadline' : 'job', detail: failed.message, kind: failed.timeout ? 'timeout' : 'failed' };
       if (now() > giveUpAt) {
         const pending = pods.map(pendingReason).find(Boolean);
@@ -188,18 +244,11 @@ export class KubeJobMover implements VolumeMover {
     }
   }
 
-  private async podsOf(name: string, namespace: string): Promise<KubeObject[]> {
-    const discovery = await this.cluster.discover();
-    const pods = discovery.resources.find((r) => r.group === '' && r.version === 'v1' && r.resource === 'pods');
-    if (!pods) throw new MoverError('the cluster does not serve v1 pods');
-    return (await this.cluster.listPage(pods, { namespace, labelSelector: `${MOVER_LABEL}=${name}`, limit: 10 })).items;
-  }
-
   /** Deletes the Job, its pods (a Job deleted without propagation leaves them) and the Secret; best effort. */
   private async cleanUp(name: string, namespace: string): Promise<void> {
     const quietly = (p: Promise<unknown>) => p.catch(() => undefined);
     await quietly(this.cluster.delete('batch/v1', 'Job', name, namespace));
-    const pods = await this.podsOf(name, namespace).catch(() => []);
+    const pods = await podsOf(this.cluster, namespace, name).catch(() => []);
     await Promise.all([
       ...pods.map((p) => quietly(this.cluster.delete('v1', 'Pod', p.metadata.name ?? '', namespace))),
       quietly(this.cluster.delete('v1', 'Secret', name, namespace)),

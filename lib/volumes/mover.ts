@@ -8,6 +8,8 @@ export interface MoveOutRequest {
   claim: string;
   /** The node of a running pod that mounts the claim: the mover runs there (a ReadWriteOnce volume is attached there). */
   node?: string;
+  /** The backup run's identity (its startTimestamp): a running move is adopted only by the same run. */
+  run?: string;
 }
 
 /** One claim to fill from a snapshot. */
@@ -19,6 +21,9 @@ export interface MoveInRequest {
   /** The claim to fill, in the target. */
   namespace: string;
   claim: string;
+  /** The restore, and its run's identity (its start): a running fill is adopted only by the same run. */
+  restore?: string;
+  run?: string;
 }
 
 /** How a mover read a claim: `snapshot` (a clone of a fresh VolumeSnapshot) or `live` (the claim itself). */
@@ -61,4 +66,9 @@ export interface MoveControl {
 export interface VolumeMover {
   moveOut(request: MoveOutRequest, control?: MoveControl): Promise<MovedVolume>;
   moveIn(request: MoveInRequest, control?: MoveControl): Promise<FilledVolume>;
+  /**
+   * Deletes what moves of runs that ended without cleaning up left in the cluster (once per mover; the first move
+   * does it otherwise): the moves (`namespace/name`) whose objects were deleted, and what could not be looked at.
+   */
+  sweep?(): Promise<{ deleted: string[]; problems: string[] }>;
 }

@@ -24,6 +24,7 @@ export function openMover(location: StorageLocation, layout: BucketLayout, clust
     ...(settings.moverHostNetwork ? { hostNetwork: true } : {}),
     ...(settings.moverTimeoutMs ? { timeoutMs: settings.moverTimeoutMs } : {}),
     ...(settings.moverRunAsUser !== undefined ? { runAsUser: settings.moverRunAsUser } : {}),
+    ...(settings.moverResources ? { resources: settings.moverResources } : {}),
     credentials: settings.moverRoleArn
       ? stsMoverCredentials(sts ?? new SdkSts(), { roleArn: settings.moverRoleArn, bucket: location.bucket, moveTimeoutMs: settings.moverTimeoutMs ?? 30 * 60_000 })
       // Without a role (the local stack, which has no STS): the credentials Ferry's own S3 client uses.

@@ -16,6 +16,7 @@ import type { BucketLayout } from '../store/layout.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { MovePendingError, MoverError } from './errors.js';
 import type { VolumeMover } from './mover.js';
+import { sweepLeftovers } from './backup-volume-data.js';
 import { parseVolumeData, type VolumeDataEntry } from './volume-data-record.js';
 
 /** The annotation a filled claim carries: the snapshot its data came from. */
@@ -51,8 +52,10 @@ export interface FillDeps {
 export class VolumeFiller {
   private readonly byTarget = new Map<string, VolumeDataEntry>();
 
+  private swept = false;
+
   constructor(private readonly backup: string, private readonly restore: string, volumes: readonly VolumeDataEntry[],
-    namespaceMapping: Record<string, string>, private readonly dryRun: boolean, private readonly deps: FillDeps) {
+    namespaceMapping: Record<string, string>, private readonly dryRun: boolean, private readonly deps: FillDeps, private readonly run?: string) {
     for (const v of volumes) this.byTarget.set(`${namespaceMapping[v.namespace] ?? v.namespace}/${v.claim}`, v);
   }
 
@@ -70,6 +73,10 @@ export class VolumeFiller {
     const wanted = (await objects()).map((o) => ({ claim: o, entry: this.byTarget.get(`${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`) }))
       .filter((w): w is { claim: KubeObject; entry: VolumeDataEntry } => w.entry !== undefined);
     let pending = 0;
+    if (!this.swept && !this.dryRun && this.deps.mover && wanted.length) {
+      this.swept = true;
+      await sweepLeftovers(this.deps.mover, this.deps.log);
+    }
     await runPool(wanted, this.deps.concurrency ?? 2, async ({ claim, entry }) => {
       if (this.deps.shouldStop?.() || !(await this.fill(claim, entry))) pending++;
     });
@@ -110,7 +117,8 @@ export class VolumeFiller {
     }
     try {
       this.deps.log.info(`filling ${what} from kopia snapshot ${entry.snapshotId}`);
-      const filled = await this.deps.mover.moveIn({ backup: this.backup, sourceNamespace: entry.namespace, snapshotId: entry.snapshotId, namespace, claim: name },
+      const filled = await this.deps.mover.moveIn({ backup: this.backup, sourceNamespace: entry.namespace, snapshotId: entry.snapshotId, namespace, claim: name,
+        restore: this.restore, ...(this.run ? { run: this.run } : {}) },
         this.deps.shouldStop ? { shouldStop: this.deps.shouldStop } : {});
       await this.deps.cluster.patch(live, { metadata: { annotations: { [RESTORED_FROM_ANNOTATION]: entry.snapshotId } } }, 'merge');
       this.deps.log.info(`filled ${what}`, { snapshotId: entry.snapshotId, ...filled });
@@ -134,11 +142,13 @@ export interface FillRequest {
   dryRun: boolean;
   /** Velero's restorePVs: false restores claims without their data. */
   restorePVs?: boolean;
+  /** The restore run's identity (its start, the same in every invocation): movers adopt only its own fills. */
+  run?: string;
 }
 
 /** Loads the backup's volume-data record (its problems become warnings) and returns the filler for the apply run. */
 export async function prepareFills(request: FillRequest, deps: FillDeps & { store: ObjectStore; layout: BucketLayout }): Promise<VolumeFiller> {
   const loaded = request.restorePVs === false ? { volumes: [], problems: [] } : await loadVolumeData(request.backup, deps);
   for (const problem of loaded.problems) addMessage(deps.results.warnings, undefined, `${problem}: that volume's data is not restored`);
-  return new VolumeFiller(request.backup, request.restore, loaded.volumes, request.namespaceMapping, request.dryRun, deps);
+  return new VolumeFiller(request.backup, request.restore, loaded.volumes, request.namespaceMapping, request.dryRun, deps, request.run);
 }

@@ -78,22 +78,25 @@ async function snapshotClasses(cluster: Cluster): Promise<KubeObject[] | string>
  * snapshot fails or is not ready in time, after removing what it made.
  */
 export async function cloneClaim(cluster: Cluster, plan: Extract<ReadPlan, { source: 'snapshot' }>, name: string,
-  labels: Record<string, string>, timing: CloneTiming): Promise<SnapshotClone> {
+  labels: Record<string, string>, timing: CloneTiming, annotations: Record<string, string> = {}): Promise<SnapshotClone> {
   const namespace = plan.claim.metadata.namespace ?? '';
   const source = plan.claim.metadata.name ?? '';
   const what = `VolumeSnapshot ${namespace}/${name} of PersistentVolumeClaim ${source}`;
   const clone: SnapshotClone = { claim: name, remove: () => removeClone(cluster, namespace, name) };
   try {
     await cluster.create({
-      apiVersion: SNAPSHOT_API_VERSION, kind: 'VolumeSnapshot', metadata: { name, namespace, labels },
+      apiVersion: SNAPSHOT_API_VERSION, kind: 'VolumeSnapshot', metadata: { name, namespace, labels, annotations },
       spec: { volumeSnapshotClassName: plan.snapshotClass, source: { persistentVolumeClaimName: source } },
     });
     const deadline = timing.now() + timing.timeoutMs;
     const restoreSize = await waitUntilReady(cluster, namespace, name, what, timing, deadline);
+    // The content is cluster-scoped and made by the snapshotter: given the same labels (kept out of backups too).
+    const content = str(rec((await cluster.read(SNAPSHOT_API_VERSION, 'VolumeSnapshot', name, namespace))?.status).boundVolumeSnapshotContentName);
+    if (content) await cluster.patch({ apiVersion: SNAPSHOT_API_VERSION, kind: 'VolumeSnapshotContent', metadata: { name: content } }, { metadata: { labels } }, 'merge');
     const spec = rec(plan.claim.spec);
     const requested = str(rec(rec(spec.resources).requests).storage);
     await cluster.create({
-      apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace, labels },
+      apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace, labels, annotations },
       spec: {
         ...(str(spec.storageClassName) ? { storageClassName: spec.storageClassName } : {}),
         accessModes: Array.isArray(spec.accessModes) ? spec.accessModes : ['ReadWriteOnce'],
@@ -150,7 +153,7 @@ async function waitUntilBound(cluster: Cluster, namespace: string, name: string,
 }
 
 /** Deletes the clone claim and the VolumeSnapshot (its content too: Retain is turned into Delete first); best effort. */
-async function removeClone(cluster: Cluster, namespace: string, name: string): Promise<void> {
+export async function removeClone(cluster: Cluster, namespace: string, name: string): Promise<void> {
   const quietly = (p: Promise<unknown>) => p.catch(() => undefined);
   await quietly(cluster.delete('v1', 'PersistentVolumeClaim', name, namespace));
   const snapshot = await cluster.read(SNAPSHOT_API_VERSION, 'VolumeSnapshot', name, namespace).catch(() => undefined);

@@ -37,7 +37,18 @@ describe('moverJob', () => {
     expect(podSpec(job)).toMatchObject({ restartPolicy: 'Never', automountServiceAccountToken: false });
     expect(podSpec(job).hostNetwork).toBeUndefined();
     expect(podSpec(moverJob({ ...base, hostNetwork: true })).hostNetwork).toBe(true);
-    expect(job.metadata.labels).toEqual({ [MOVER_LABEL]: 'ferry-mover-backup-1' });
+    expect(job.metadata.labels).toEqual({ [MOVER_LABEL]: 'ferry-mover-backup-1', 'velero.io/exclude-from-backup': 'true' });
+  });
+
+  it('keeps the Job, its pod and the Secret out of backups (Ferry\'s and Velero\'s), and carries the run\'s marks', () => {
+    const annotations = { 'ferry.dev/mover-run': 'backup/b/2026-01-01T00:00:00Z' };
+    const job = moverJob({ ...base, labels: { 'ferry.dev/backup': 'b' }, annotations });
+    const template = (job.spec as { template: { metadata: { labels: Record<string, string> } } }).template;
+    for (const labels of [job.metadata.labels, template.metadata.labels, moverSecret('s', 'app', {}, { 'ferry.dev/backup': 'b' }).metadata.labels]) {
+      expect(labels).toMatchObject({ 'ferry.dev/backup': 'b', 'velero.io/exclude-from-backup': 'true' });
+    }
+    expect(job.metadata.annotations).toEqual(annotations);
+    expect(moverSecret('s', 'app', {}, {}, annotations).metadata.annotations).toEqual(annotations);
   });
 
   it('mounts a snapshot clone read-only at the claim\'s own path, so that kopia names the same source', () => {
@@ -49,6 +60,15 @@ describe('moverJob', () => {
   it('runs beside the claim\'s consumer when a node is named, anywhere otherwise', () => {
     expect(podSpec(moverJob({ ...base, node: 'node-a' })).nodeSelector).toEqual({ 'kubernetes.io/hostname': 'node-a' });
     expect(podSpec(moverJob(base)).nodeSelector).toBeUndefined();
+  });
+
+  it.each([
+    ['requests half a core and 512 MiB and sets no limits by default (a BestEffort pod gets a sliver of a busy node\'s CPU)', undefined,
+      { requests: { cpu: '500m', memory: '512Mi' } }],
+    ['takes the requests and limits the settings give', { requests: { cpu: '2', memory: '1Gi' }, limits: { memory: '4Gi' } },
+      { requests: { cpu: '2', memory: '1Gi' }, limits: { memory: '4Gi' } }],
+  ])('%s', (_name, resources, expected) => {
+    expect((podSpec(moverJob({ ...base, ...(resources ? { resources } : {}) })).containers[0] as unknown as { resources: object }).resources).toEqual(expected);
   });
 
   it('takes its environment from the Secret only', () => {
