@@ -53,18 +53,19 @@ export interface SweepReport {
   problems: string[];
 }
 
-const SWEPT_KINDS: [string, string][] = [['batch/v1', 'Job'], ['v1', 'PersistentVolumeClaim'], [SNAPSHOT_API_VERSION, 'VolumeSnapshot']];
+/** The kinds of a move's objects, pods aside (they go with their Job). */
+const MOVER_KINDS: [string, string][] = [['batch/v1', 'Job'], ['v1', 'Secret'], ['v1', 'PersistentVolumeClaim'], [SNAPSHOT_API_VERSION, 'VolumeSnapshot']];
 
 /**
- * Deletes every move's objects, cluster-wide, once all of them have expired (a move whose Job, clone claim or
- * VolumeSnapshot still has time is left whole). NOTE: Secrets are not listed (that would need reading every Secret
- * of the cluster): a move's Secret is owned by its Job and goes with it, and is deleted by name with the rest.
+ * Deletes every move's objects, cluster-wide, once all of them have expired (a move whose Job, Secret, clone claim
+ * or VolumeSnapshot still has time is left whole). Listing Secrets needs no right the functions lack: backup-reader
+ * and restore-writer already list them.
  */
 export async function sweepMovers(cluster: Cluster, now: number): Promise<SweepReport> {
   const report: SweepReport = { deleted: [], problems: [] };
   const resources = (await cluster.discover()).resources;
   const latest = new Map<string, number>();
-  for (const [apiVersion, kind] of SWEPT_KINDS) {
+  for (const [apiVersion, kind] of MOVER_KINDS) {
     const { group, version } = splitApiVersion(apiVersion);
     const resource = resources.find((r) => r.group === group && r.version === version && r.kind === kind);
     if (!resource) continue;
@@ -127,7 +128,7 @@ export async function podsOf(cluster: Cluster, namespace: string, name: string, 
 
 /**
  * Removes what an earlier run left under a move's name (a Job of another run; a clone claim or VolumeSnapshot
- * whose Job was never made) and waits until it is gone, so that the move's own objects can be created under the
+ * whose Job was never made; their Secret) and waits until it is gone, so that the move's own objects can be created under the
  * same name. Throws MoverError when it is still there at the deadline.
  */
 export async function replaceLeftovers(cluster: Cluster, namespace: string, name: string, timing: CloneTiming): Promise<void> {
@@ -136,7 +137,7 @@ export async function replaceLeftovers(cluster: Cluster, namespace: string, name
   let pause = timing.pollMs ?? 250;
   for (;;) {
     const left: string[] = [];
-    for (const [apiVersion, kind] of SWEPT_KINDS) {
+    for (const [apiVersion, kind] of MOVER_KINDS) {
       const object = await cluster.read(apiVersion, kind, name, namespace).catch((err: unknown) => {
         if (err instanceof ClusterError) return undefined;
         throw err;

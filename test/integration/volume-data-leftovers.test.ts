@@ -14,7 +14,7 @@ import type { KubeObject } from '../../lib/model/object.js';
 import { parseBackupSpec } from '../../lib/spec/backup-spec.js';
 import { BucketLayout } from '../../lib/store/layout.js';
 import { MovePendingError } from '../../lib/volumes/errors.js';
-import { MOVER_LABEL } from '../../lib/volumes/job-manifest.js';
+import { MOVER_LABEL, moverSecret } from '../../lib/volumes/job-manifest.js';
 import { moverJobName } from '../../lib/volumes/kube-job-mover.js';
 import { EXPIRES_ANNOTATION, RUN_ANNOTATION } from '../../lib/volumes/mover-objects.js';
 import { parseVolumeData } from '../../lib/volumes/volume-data-record.js';
@@ -91,13 +91,17 @@ describe('mover objects a cut-off move leaves behind, on the real stack', () => 
     expect(await moverObjects(leftover)).toEqual([`Job/${leftover}`, `PersistentVolumeClaim/${leftover}`, `Secret/${leftover}`, `VolumeSnapshot/${leftover}`]);
   });
 
-  it('the next backup with volume data deletes them once they have expired (no run can still adopt them)', async () => {
+  it('the next backup with volume data deletes them once they have expired (no run can still adopt them), a lone Secret too', async () => {
     const past = new Date(Date.now() - 60_000).toISOString();
-    for (const [apiVersion, kind] of [['batch/v1', 'Job'], ['v1', 'PersistentVolumeClaim'], ['snapshot.storage.k8s.io/v1', 'VolumeSnapshot']] as const) {
+    for (const [apiVersion, kind] of [['batch/v1', 'Job'], ['v1', 'Secret'], ['v1', 'PersistentVolumeClaim'], ['snapshot.storage.k8s.io/v1', 'VolumeSnapshot']] as const) {
       await source.patch({ apiVersion, kind, metadata: { name: leftover, namespace: app } }, { metadata: { annotations: { [EXPIRES_ANNOTATION]: past } } }, 'merge');
     }
+    // What a process killed between a move's Secret and its Job leaves.
+    const lone = 'ferry-mover-backup-0123456789abcdef';
+    await source.create(moverSecret(lone, app, { KOPIA_PASSWORD: 'x' }, { 'ferry.dev/backup': 'gone' }, { [RUN_ANNOTATION]: 'backup/gone/t', [EXPIRES_ANNOTATION]: past }));
     await backUp(freshName('vl-next'));
     expect(await moverObjects(leftover)).toEqual([]);
+    expect(await moverObjects(lone)).toEqual([]);
   });
 
   it('a backup name used again (another run) replaces the older run\'s Job under the same name instead of adopting it', async () => {

@@ -26,15 +26,22 @@ describe('sweepMovers', () => {
   it.each([
     ['deletes a move whose Job, Secret, clone claim and VolumeSnapshot have all expired', [NOW - 1, NOW - 1, NOW - 1], ['app/m']],
     ['leaves a move whole while one of its objects still has time (its clone outlives its Job)', [NOW - 1, NOW + 60_000, NOW - 1], []],
-  ])('%s', async (_name, [job, claim, snapshot], deleted) => {
+    ['leaves a move whole while its Secret still has time', [NOW - 1, NOW - 1, NOW - 1, NOW + 1], []],
+  ])('%s', async (_name, [job, claim, snapshot, secret], deleted) => {
     const cluster = new FakeCluster([...RESOURCES, ...extra]).seed(
-      moverObject('batch/v1', 'Job', 'm', job), moverObject('v1', 'Secret', 'm', job),
+      moverObject('batch/v1', 'Job', 'm', job), moverObject('v1', 'Secret', 'm', secret ?? job),
       moverObject('v1', 'PersistentVolumeClaim', 'm', claim), moverObject('snapshot.storage.k8s.io/v1', 'VolumeSnapshot', 'm', snapshot),
       obj('v1', 'PersistentVolumeClaim', 'data', 'app'),
     );
     expect(await sweepMovers(cluster, NOW)).toEqual({ deleted, problems: [] });
     expect(left(cluster)).toEqual(deleted.length ? ['PersistentVolumeClaim/data']
       : ['Job/m', 'PersistentVolumeClaim/data', 'PersistentVolumeClaim/m', 'Secret/m', 'VolumeSnapshot/m']);
+  });
+
+  it('deletes a lone Secret a process killed before its Job left', async () => {
+    const cluster = new FakeCluster([...RESOURCES, ...extra]).seed(moverObject('v1', 'Secret', 'lone', NOW - 1), obj('v1', 'Secret', 'app-secret', 'app'));
+    expect((await sweepMovers(cluster, NOW)).deleted).toEqual(['app/lone']);
+    expect(left(cluster)).toEqual(['Secret/app-secret']);
   });
 
   it('gives objects made before the marks a day from their creation', async () => {
