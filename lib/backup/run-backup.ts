@@ -1,4 +1,6 @@
-import { gzipSync } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip, gzipSync } from 'node:zlib';
 import type { Discovery } from '../kube/cluster.js';
 import { ClusterError } from '../kube/errors.js';
 import { addMessage, countMessages, emptyResults, type RunResults } from '../model/results.js';
@@ -47,6 +49,18 @@ function failureReason(err: unknown): string | undefined {
     return `the bucket failed: ${err.message}`;
   }
   return undefined;
+}
+
+/** The resource list's keys the volume passes read: claims, and the pods that mount them. */
+const VOLUME_LIST_KEYS: ReadonlySet<string> = new Set(['v1/PersistentVolumeClaim', 'v1/Pod']);
+
+/** The gzip of the text `chunks` make, compressed a chunk at a time (never the whole text at once). */
+async function gzipText(chunks: Iterable<string>): Promise<Buffer> {
+  const out: Buffer[] = [];
+  await pipeline(Readable.from(chunks), createGzip(), async (compressed: AsyncIterable<Buffer>) => {
+    for await (const chunk of compressed) out.push(chunk);
+  });
+  return Buffer.concat(out);
 }
 
 /** How long a handed-over backup waits for the invocation that continues it before it counts as abandoned. */
@@ -171,11 +185,11 @@ class BackupRun {
     this.throwIfExpired();
     this.files[this.fileName('tarball')] = await writer.finish();
     // Claims whose data is moved into the bucket are chosen first; the CSI snapshot pass sees only the others.
-    const choice = await chooseVolumeData({ spec: this.spec, resourceList: this.contents.resourceList() }, {
+    const choice = await chooseVolumeData({ spec: this.spec, resourceList: this.contents.resourceList(VOLUME_LIST_KEYS) }, {
       cluster: this.deps.cluster, results: this.results, ...(this.deps.volumeMover ? { mover: this.deps.volumeMover } : {}),
     });
     this.throwIfExpired();
-    const volumeFiles = await backupSelectedVolumes({ spec: this.spec, resourceList: withoutClaims(this.contents.resourceList(), choice.claims) }, {
+    const volumeFiles = await backupSelectedVolumes({ spec: this.spec, resourceList: withoutClaims(this.contents.resourceList(VOLUME_LIST_KEYS), choice.claims) }, {
       cluster: this.deps.cluster, clock: this.deps.clock, results: this.results,
       ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}), log: this.log,
     });
@@ -195,10 +209,11 @@ class BackupRun {
     this.throwIfExpired();
     this.logFile.record('info', `backup ${this.spec.name} ${phase}: ${this.contents.itemCount} items`);
     this.claimed.stopRenewing();
+    const resourceList = await gzipText(this.contents.resourceListJson());
     // allSettled: a failure is recorded in velero-backup.json only once no other write of it is in flight.
     await settleAll([
       ...[...volumeFiles, ...movedFiles].map(([file, body]) => this.putFile(file, body, file === 'volumeData' ? 'application/json' : 'application/gzip')),
-      this.putFile('resourceList', gzipSync(JSON.stringify(this.contents.resourceList())), 'application/gzip'),
+      this.putFile('resourceList', resourceList, 'application/gzip'),
       this.putFile('results', gzipSync(JSON.stringify({ errors: this.results.errors, warnings: this.results.warnings })), 'application/gzip'),
       this.putFile('logs', this.logFile.gzip(), 'application/gzip'),
       this.putFile('backup', this.veleroBackupJson(phase, completedAt), 'application/json'),
@@ -221,7 +236,7 @@ class BackupRun {
     this.log.info(`backup ${this.spec.name}: ${moved.pending.length} volume move(s) still running: a fresh invocation continues the backup`);
     await settleAll([
       ...volumeFiles.map(([file, body]) => this.putFile(file, body, 'application/gzip')),
-      this.putFile('resourceList', gzipSync(JSON.stringify(contents.resourceList())), 'application/gzip'),
+      this.putFile('resourceList', await gzipText(contents.resourceListJson()), 'application/gzip'),
     ]);
     const handOff = serializeHandOff({
       backup: this.spec.name, invocations: 1, itemsBackedUp: contents.itemCount, byResource: contents.countsByResource(),
