@@ -1,11 +1,11 @@
 /**
  * Backup throughput against its limit, on the local stack (`bash scripts/stack/stack.sh up` first):
  *
- *   npx tsx bench/backup.ts [--sizes 1000,10000] [--runs 3] [--payload random|text] [--keep] [--source-run PREFIX]
+ *   npx tsx bench/backup.ts [--sizes 1000,10000] [--runs 3] [--payload random|text] [--keep] [--reuse-run ID] [--source-run PREFIX]
  *
  * For each size N it creates N objects of about 2 KB (ConfigMaps, Secrets and Deployments, in equal parts) across
  * 20 namespaces of the source control plane, then, alternating, in fresh child processes (this script bundled by
- * esbuild, as the functions are deployed):
+ * esbuild, as the functions are deployed; the Ferry child with the backup function's NODE_OPTIONS from serverless.yml):
  *   ferry  a Ferry backup of those namespaces and kinds (runBackup with the default client limits and options)
  *   limit  the same paged LISTs (same page size and concurrency), raw response bytes streamed into one upload,
  *          with no parsing, no gzip and no other processing
@@ -16,6 +16,7 @@
  * --source-run PREFIX backs up, for each size, the objects bench/restore.ts left in the source plane (its run id
  * PREFIX<size>: namespaces PREFIX<size>-src-0 to -19, about 2 KB of base-36 text each) instead of seeding its own,
  * and deletes nothing afterwards: seeding 100,000 objects takes longer than the runs on a busy machine.
+ * --reuse-run ID backs up the objects an earlier run left with --keep (its run id ID), seeding and deleting nothing.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -27,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { parse } from 'yaml';
 import { runBackup } from '../lib/backup/run-backup.js';
 import { DEFAULT_BACKUP_OPTIONS, type BackupOptions } from '../lib/backup/types.js';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -135,8 +137,10 @@ async function childFerry(size: number, tag: string, options: Partial<BackupOpti
   const cluster = new KubeCluster(loadKubeConfig(kubeconfigPath('source')));
   const spec = parseBackupSpec({ apiVersion: 'ferry.dev/v1', kind: 'ApplicationBackup', metadata: { name: `bench-${size}-${tag}` },
     spec: { includedNamespaces: namespacesOf(size), includedResources: [...KINDS] } }, 'bench');
-  // FERRY_BENCH_MEMORY=1 samples where the memory goes (heap, buffers) and prints each field's peak.
+  // FERRY_BENCH_MEMORY=1 samples where the memory goes (heap, buffers) and prints each field's peak, and the peak
+  // RSS by each tenth of the items backed up (whether it grows with the items, or levels off).
   const peaks: Record<string, number> = {};
+  const rssByTenth: string[] = [];
   const sampler = process.env.FERRY_BENCH_MEMORY ? setInterval(() => {
     for (const [k, v] of Object.entries(process.memoryUsage())) peaks[k] = Math.max(peaks[k] ?? 0, Math.round(v / 1048576));
   }, 20) : undefined;
@@ -162,13 +166,17 @@ async function childFerry(size: number, tag: string, options: Partial<BackupOpti
     trace(store, ['put', 'upload']);
     trace(cluster, ['discover', 'listPageBytes']);
   }
-  const outcome = await runBackup(spec, { store, layout: new BucketLayout(`${PREFIX}/${tag}`), cluster, clock: () => new Date(), options });
+  const onProgress = process.env.FERRY_BENCH_MEMORY ? (p: { itemsBackedUp: number }) => {
+    const tenth = Math.min(10, Math.floor((p.itemsBackedUp * 10) / size));
+    while (rssByTenth.length < tenth) rssByTenth.push(`${peaks.rss}/${peaks.heapTotal}/${peaks.external}`);
+  } : undefined;
+  const outcome = await runBackup(spec, { store, layout: new BucketLayout(`${PREFIX}/${tag}`), cluster, clock: () => new Date(), options, ...(onProgress ? { onProgress } : {}) });
   if (process.env.FERRY_BENCH_TRACE) console.error(`[trace] done ${(performance.now() - started).toFixed(0)} ms`);
   const seconds = (performance.now() - started) / 1000;
   const cpuSeconds = cpuSecondsSince(cpu);
   clearInterval(sampler);
   cluster.close();
-  if (process.env.FERRY_BENCH_MEMORY) console.error(JSON.stringify({ peaks }));
+  if (process.env.FERRY_BENCH_MEMORY) console.error(JSON.stringify({ peaks, rssByTenth }));
   const tarball = Object.entries(outcome.files).find(([f]) => f.endsWith('.tar.gz'))?.[1]?.size ?? 0;
   const objects = KINDS.reduce((n, k) => n + (outcome.byResource[k === 'deployments' ? 'deployments.apps' : k] ?? 0), 0);
   return { mode: 'ferry', objects, seconds, cpuSeconds, bytes: tarball, maxRssMiB: process.resourceUsage().maxRSS / 1024, phase: outcome.phase,
@@ -262,10 +270,18 @@ async function bundle(): Promise<string> {
   return outfile;
 }
 
+/** The backup function's NODE_OPTIONS as serverless.yml deploys them: the Ferry child runs with them. */
+function deployedNodeOptions(): string {
+  const doc = parse(readFileSync(fileURLToPath(new URL('../serverless.yml', import.meta.url)), 'utf8')) as
+    { provider?: { environment?: Record<string, string> }; functions?: { backup?: { environment?: Record<string, string> } } };
+  return doc.functions?.backup?.environment?.NODE_OPTIONS ?? doc.provider?.environment?.NODE_OPTIONS ?? '';
+}
+
 function runChild(script: string, mode: 'ferry' | 'limit', size: number, tag: string): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, '--child', mode, '--size', String(size), '--tag', tag],
-      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...credentialsEnv(), FERRY_STACK_DIR: stackDir(), FERRY_BENCH_RUN: runId, ...(sourceRun ? { FERRY_BENCH_SOURCE: sourceRun } : {}) } });
+      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...credentialsEnv(), FERRY_STACK_DIR: stackDir(), FERRY_BENCH_RUN: runId, ...(sourceRun ? { FERRY_BENCH_SOURCE: sourceRun } : {}),
+        ...(mode === 'ferry' ? { NODE_OPTIONS: deployedNodeOptions() } : {}) } });
     let out = '';
     child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as ChildResult) : reject(new Error(`${mode} child exited ${code}`))));
@@ -311,13 +327,14 @@ async function main(argv: string[]): Promise<void> {
     for (const size of sizes) await cleanup(size);
     return;
   }
-  runId = Date.now().toString(36);
-  const tag = `run-${runId}`;
+  const reuse = arg('reuse-run');
+  runId = reuse ?? Date.now().toString(36);
+  const tag = `run-${Date.now().toString(36)}`;
   if (argv.includes('--keep')) console.error(`[bench] run ${runId}: remove what it keeps with --cleanup-run ${runId} --sizes ${sizes.join(',')}`);
   const rows: string[] = [];
   const script = await bundle();
   for (const size of sizes) {
-    if (!sourceRun) await seed(size);
+    if (!sourceRun && !reuse) await seed(size);
     const results: ChildResult[] = [];
     for (let r = 0; r < runs; r++) {
       // Alternate the order so that neither side always runs on a warmer server.
@@ -338,7 +355,7 @@ async function main(argv: string[]): Promise<void> {
     const limitRate = median(of('limit').map((x) => x.objects / x.seconds));
     const cpu = (mode: string) => `${median(of(mode).map((x) => x.cpuSeconds)).toFixed(2)} + ${median(of(mode).map((x) => x.serverCpuSeconds ?? 0)).toFixed(2)}`;
     rows.push(`| ${size.toLocaleString('en')} | ${ferryRate.toFixed(0)} | ${limitRate.toFixed(0)} | ${(ferryRate / limitRate).toFixed(2)} | ${Math.max(...of('ferry').map((x) => x.maxRssMiB)).toFixed(0)} MiB | ${Math.max(...of('limit').map((x) => x.maxRssMiB)).toFixed(0)} MiB | ${cpu('ferry')} | ${cpu('limit')} |`);
-    if (!argv.includes('--keep') && !sourceRun) await cleanup(size);
+    if (!argv.includes('--keep') && !sourceRun && !reuse) await cleanup(size);
   }
   await deletePrefix(`${PREFIX}/${tag}`);
   console.log(`| objects | Ferry objects/s | limit objects/s | ratio | Ferry peak RSS | limit peak RSS | Ferry CPU-s (own + servers) | limit CPU-s (own + servers) |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n${rows.join('\n')}`);

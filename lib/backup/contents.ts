@@ -40,6 +40,11 @@ interface TypeItems {
   preferredFolder: string;
 }
 
+/** A namespace's names in the order Array.prototype.sort gives (UTF-16 code units), as the resource list has them. */
+function sortedNames(names: Set<string>): string[] {
+  return [...names].sort();
+}
+
 /**
  * What a backup holds so far: it writes each item once, in both archive path forms, and keeps what the other
  * files need (the resource list, counts by type) and what the related pass needs (PVs of PVCs, custom types).
@@ -179,16 +184,60 @@ export class BackupContents {
     return Object.fromEntries(counts.sort(([a], [b]) => compareStrings(a, b)));
   }
 
-  /** Velero's resource list: `{"apps/v1/Deployment": ["ns/name"], "v1/PersistentVolume": ["name"]}`, sorted. */
-  resourceList(): Record<string, string[]> {
-    const lists = new Map<string, string[]>();
-    for (const items of this.types.values()) {
-      if (items.names.size === 0) continue;
-      const list = lists.get(items.listKey) ?? [];
-      for (const [namespace, names] of items.names) for (const name of names) list.push(namespace ? `${namespace}/${name}` : name);
-      lists.set(items.listKey, list);
+  /**
+   * Velero's resource list: `{"apps/v1/Deployment": ["ns/name"], "v1/PersistentVolume": ["name"]}`, sorted; only
+   * the keys in `only` when given (the volume passes read claims and pods: the whole list would be built for them).
+   */
+  resourceList(only?: ReadonlySet<string>): Record<string, string[]> {
+    const lists: Record<string, string[]> = {};
+    for (const [key, groups] of this.listGroups()) {
+      if (only && !only.has(key)) continue;
+      lists[key] = groups.flatMap(([namespace, names]) => (namespace ? sortedNames(names).map((n) => `${namespace}/${n}`) : sortedNames(names)));
     }
-    return Object.fromEntries([...lists].sort(([a], [b]) => compareStrings(a, b)).map(([k, names]) => [k, names.sort()]));
+    return lists;
+  }
+
+  /**
+   * The resource list's JSON (`JSON.stringify(resourceList())`, the same text) a namespace's names at a time: a
+   * backup of 100,000 items never holds the list's strings and its JSON whole.
+   */
+  *resourceListJson(): Generator<string> {
+    let first = true;
+    yield '{';
+    for (const [key, groups] of this.listGroups()) {
+      yield `${first ? '' : ','}${JSON.stringify(key)}:[`;
+      first = false;
+      let firstName = true;
+      for (const [namespace, names] of groups) {
+        const prefix = namespace ? `${namespace}/` : '';
+        const json = sortedNames(names).map((n) => JSON.stringify(prefix + n)).join(',');
+        yield `${firstName ? '' : ','}${json}`;
+        firstName = false;
+      }
+      yield ']';
+    }
+    yield '}';
+  }
+
+  /**
+   * The list's keys, sorted, each with its namespaces in the order their `<namespace>/<name>` strings sort (by
+   * `<namespace>/`: no namespace holds a slash, so that order and then each name's is the order of the whole
+   * strings). Types of one key (a kind served under two groups) are merged.
+   */
+  private listGroups(): [string, [string, Set<string>][]][] {
+    const byKey = new Map<string, [string, Set<string>][]>();
+    for (const items of this.types.values()) {
+      for (const [namespace, names] of items.names) {
+        if (names.size === 0) continue;
+        const groups = byKey.get(items.listKey) ?? byKey.set(items.listKey, []).get(items.listKey)!;
+        const same = groups.find(([ns]) => ns === namespace);
+        if (same) same[1] = new Set([...same[1], ...names]);
+        else groups.push([namespace, names]);
+      }
+    }
+    const order = (ns: string) => (ns ? `${ns}/` : '');
+    return [...byKey].sort(([a], [b]) => compareStrings(a, b))
+      .map(([key, groups]) => [key, groups.sort(([a], [b]) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0))]);
   }
 
   /** PersistentVolume names that backed-up PVCs are bound to. */

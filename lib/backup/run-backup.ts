@@ -1,4 +1,6 @@
-import { gzipSync } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip, gzipSync } from 'node:zlib';
 import type { Discovery } from '../kube/cluster.js';
 import { ClusterError } from '../kube/errors.js';
 import { addMessage, countMessages, emptyResults, type RunResults } from '../model/results.js';
@@ -10,6 +12,7 @@ import { ARCHIVE_FORMAT_VERSION, VERSION_ENTRY } from '../store/archive-paths.js
 import { NotFoundError, PreconditionFailedError, StoreError } from '../store/errors.js';
 import { backupFileName, type BackupFile } from '../store/layout.js';
 import { buildManifest, manifestEntry, type ManifestEntry } from '../store/manifest.js';
+import { BACKUP_LEASE_MS, BackupClaim } from './backup-claim.js';
 import { BackupLogFile } from './backup-log.js';
 import { BackupContents } from './contents.js';
 import { BackupExistsError, BackupFailedError } from './errors.js';
@@ -48,6 +51,18 @@ function failureReason(err: unknown): string | undefined {
   return undefined;
 }
 
+/** The resource list's keys the volume passes read: claims, and the pods that mount them. */
+const VOLUME_LIST_KEYS: ReadonlySet<string> = new Set(['v1/PersistentVolumeClaim', 'v1/Pod']);
+
+/** The gzip of the text `chunks` make, compressed a chunk at a time (never the whole text at once). */
+async function gzipText(chunks: Iterable<string>): Promise<Buffer> {
+  const out: Buffer[] = [];
+  await pipeline(Readable.from(chunks), createGzip(), async (compressed: AsyncIterable<Buffer>) => {
+    for await (const chunk of compressed) out.push(chunk);
+  });
+  return Buffer.concat(out);
+}
+
 /** How long a handed-over backup waits for the invocation that continues it before it counts as abandoned. */
 export const HAND_OFF_PICKUP_MS = 5 * 60_000;
 
@@ -64,7 +79,8 @@ class BackupRun {
   private readonly results: RunResults = emptyResults();
   private readonly files: Record<string, ManifestEntry> = {};
   private readonly storageLocation: string;
-  private claimEtag?: string;
+  private readonly claimed: BackupClaim;
+  private readonly leaseMs: number;
   /** When the run must have ended; see BackupDeps.deadline. */
   private readonly deadline: Date;
   /** Rejects when the run must stop: its deadline passed, or its signal aborted. */
@@ -92,6 +108,8 @@ class BackupRun {
     this.stopped.catch(() => undefined);
     this.logFile = new BackupLogFile(spec.name, deps.clock);
     this.log = this.logFile.wrap(deps.log);
+    this.leaseMs = deps.leaseMs ?? BACKUP_LEASE_MS;
+    this.claimed = new BackupClaim({ store: deps.store, key: this.key('backup'), name: spec.name, log: this.log });
   }
 
   async run(): Promise<BackupOutcome> {
@@ -118,6 +136,8 @@ class BackupRun {
         if (!stoppedBy || err !== stoppedBy || !signal?.aborted || !(await claiming.then(() => true, () => false))) throw err;
         return await this.fail(stoppedBy.message, err);
       }
+      // The lease moves on while the run lives; a reader that took it over (it lapsed) stops the run.
+      this.claimed.startRenewing(() => this.veleroBackupJson('InProgress'), this.leaseMs / 3, (lost) => this.stop(lost));
       // The work left behind at the deadline fails on its own once the archive is aborted: nobody waits for it.
       const writing = this.write(discovering);
       writing.catch(() => undefined);
@@ -125,7 +145,8 @@ class BackupRun {
         return await Promise.race([writing, this.stopped]);
       } catch (err) {
         if (this.writer) await this.writer.abort(err as Error);
-        const reason = failureReason(err);
+        // A write of velero-backup.json refused because a reader took the lapsed claim over: say that, not "the bucket failed".
+        const reason = this.claimed.lost && err instanceof PreconditionFailedError ? this.claimed.lost.message : failureReason(err);
         if (reason === undefined) {
           // A bug, not the cluster or the bucket: the backup is still marked Failed, and the error goes up as it is.
           await this.fail(`internal error: ${String(err)}`, err);
@@ -134,6 +155,7 @@ class BackupRun {
         return await this.fail(reason, err);
       }
     } finally {
+      this.claimed.stopRenewing();
       clearTimeout(timer);
       signal?.removeEventListener('abort', interrupt);
     }
@@ -163,11 +185,11 @@ class BackupRun {
     this.throwIfExpired();
     this.files[this.fileName('tarball')] = await writer.finish();
     // Claims whose data is moved into the bucket are chosen first; the CSI snapshot pass sees only the others.
-    const choice = await chooseVolumeData({ spec: this.spec, resourceList: this.contents.resourceList() }, {
+    const choice = await chooseVolumeData({ spec: this.spec, resourceList: this.contents.resourceList(VOLUME_LIST_KEYS) }, {
       cluster: this.deps.cluster, results: this.results, ...(this.deps.volumeMover ? { mover: this.deps.volumeMover } : {}),
     });
     this.throwIfExpired();
-    const volumeFiles = await backupSelectedVolumes({ spec: this.spec, resourceList: withoutClaims(this.contents.resourceList(), choice.claims) }, {
+    const volumeFiles = await backupSelectedVolumes({ spec: this.spec, resourceList: withoutClaims(this.contents.resourceList(VOLUME_LIST_KEYS), choice.claims) }, {
       cluster: this.deps.cluster, clock: this.deps.clock, results: this.results,
       ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}), log: this.log,
     });
@@ -186,13 +208,15 @@ class BackupRun {
     const completedAt = this.deps.clock();
     this.throwIfExpired();
     this.logFile.record('info', `backup ${this.spec.name} ${phase}: ${this.contents.itemCount} items`);
+    this.claimed.stopRenewing();
+    const resourceList = await gzipText(this.contents.resourceListJson());
     // allSettled: a failure is recorded in velero-backup.json only once no other write of it is in flight.
     await settleAll([
       ...[...volumeFiles, ...movedFiles].map(([file, body]) => this.putFile(file, body, file === 'volumeData' ? 'application/json' : 'application/gzip')),
-      this.putFile('resourceList', gzipSync(JSON.stringify(this.contents.resourceList())), 'application/gzip'),
+      this.putFile('resourceList', resourceList, 'application/gzip'),
       this.putFile('results', gzipSync(JSON.stringify({ errors: this.results.errors, warnings: this.results.warnings })), 'application/gzip'),
       this.putFile('logs', this.logFile.gzip(), 'application/gzip'),
-      this.putFile('backup', this.veleroBackupJson(phase, completedAt), 'application/json', this.claimEtag),
+      this.putFile('backup', this.veleroBackupJson(phase, completedAt), 'application/json'),
     ]);
     // Past the deadline the run has recorded Failed (or is doing so): no manifest may commit it after that.
     this.throwIfExpired();
@@ -212,7 +236,7 @@ class BackupRun {
     this.log.info(`backup ${this.spec.name}: ${moved.pending.length} volume move(s) still running: a fresh invocation continues the backup`);
     await settleAll([
       ...volumeFiles.map(([file, body]) => this.putFile(file, body, 'application/gzip')),
-      this.putFile('resourceList', gzipSync(JSON.stringify(contents.resourceList())), 'application/gzip'),
+      this.putFile('resourceList', await gzipText(contents.resourceListJson()), 'application/gzip'),
     ]);
     const handOff = serializeHandOff({
       backup: this.spec.name, invocations: 1, itemsBackedUp: contents.itemCount, byResource: contents.countsByResource(),
@@ -220,27 +244,33 @@ class BackupRun {
       files: { ...this.files }, results: this.results, log: this.logFile.recorded(),
     });
     await this.deps.store.put(this.key('handOff'), handOff, { contentType: 'application/json' });
+    this.claimed.stopRenewing();
     this.handOffDeadline = new Date(this.deps.clock().getTime() + HAND_OFF_PICKUP_MS);
     this.throwIfExpired();
-    await this.putFile('backup', this.veleroBackupJson('WaitingForPluginOperations'), 'application/json', this.claimEtag);
+    await this.putFile('backup', this.veleroBackupJson('WaitingForPluginOperations'), 'application/json');
     return this.outcome('WaitingForPluginOperations', this.deps.clock(), { pendingVolumes: moved.pending.length });
   }
 
   /** Ends the run at its deadline: every wait on the run rejects with the reason. */
   private expire(): void {
     if (this.expired) return;
-    this.expired = new BackupFailedError(`the backup ran out of time: its deadline ${this.deadline.toISOString()} passed with `
-      + `${this.contents?.itemCount ?? 0} items and ${this.bytesWritten} compressed bytes written; the tarball upload was aborted`);
-    this.rejectStopped(this.expired);
+    this.stop(new BackupFailedError(`the backup ran out of time: its deadline ${this.deadline.toISOString()} passed with `
+      + `${this.contents?.itemCount ?? 0} items and ${this.bytesWritten} compressed bytes written; the tarball upload was aborted`));
+  }
+
+  /** Ends the run with `reason`: every wait on the run rejects with it (the first reason stands). */
+  private stop(reason: BackupFailedError): void {
+    if (this.expired) return;
+    this.expired = reason;
+    this.rejectStopped(reason);
   }
 
   /** Ends the run when its signal aborts: as at the deadline, with the signal's reason. */
   private interrupt(reason: unknown): void {
     if (this.expired) return;
     const why = reason instanceof Error ? reason.message : reason === undefined ? 'stopped' : String(reason);
-    this.expired = new BackupFailedError(`the backup was stopped (${why}) with ${this.contents?.itemCount ?? 0} items and `
-      + `${this.bytesWritten} compressed bytes written; the tarball upload was aborted`, { cause: reason });
-    this.rejectStopped(this.expired);
+    this.stop(new BackupFailedError(`the backup was stopped (${why}) with ${this.contents?.itemCount ?? 0} items and `
+      + `${this.bytesWritten} compressed bytes written; the tarball upload was aborted`, { cause: reason }));
   }
 
   private throwIfExpired(): void {
@@ -257,13 +287,7 @@ class BackupRun {
         .catch(() => undefined);
       throw new BackupExistsError(this.spec.name, existing.key, settled ? { failed: settled.reason } : {});
     }
-    try {
-      const { etag } = await this.deps.store.put(this.key('backup'), this.veleroBackupJson('InProgress'), { contentType: 'application/json', ifNoneMatch: '*' });
-      this.claimEtag = etag || undefined;
-    } catch (err) {
-      if (err instanceof PreconditionFailedError) throw new BackupExistsError(this.spec.name, this.key('backup'), { cause: err });
-      throw err;
-    }
+    await this.claimed.create(this.veleroBackupJson('InProgress'));
   }
 
   private noteUnsupported(): void {
@@ -273,10 +297,11 @@ class BackupRun {
     }
   }
 
-  private async putFile(file: BackupFile, body: Uint8Array | string, contentType: string, ifMatch?: string): Promise<void> {
+  /** Writes one file of the backup and notes it for the manifest; velero-backup.json through the claim. */
+  private async putFile(file: BackupFile, body: Uint8Array | string, contentType: string): Promise<void> {
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-    const { etag } = await this.deps.store.put(this.key(file), bytes, { contentType, ...(ifMatch ? { ifMatch } : {}) });
-    if (file === 'backup') this.claimEtag = etag || undefined;
+    if (file === 'backup') await this.claimed.write(bytes);
+    else await this.deps.store.put(this.key(file), bytes, { contentType });
     this.files[this.fileName(file)] = manifestEntry(bytes);
   }
 
@@ -288,9 +313,19 @@ class BackupRun {
       ...(completedAt ? { completedAt } : {}), ...(failureReason ? { failureReason } : {}),
     };
     return JSON.stringify(buildVeleroBackup(this.spec, status, {
-      storageLocation: this.storageLocation, deadline: this.handOffDeadline ?? this.deadline, ...(this.discovery ? { serverVersion: this.discovery.serverVersion } : {}),
+      storageLocation: this.storageLocation, deadline: this.recordedDeadline(phase), ...(this.discovery ? { serverVersion: this.discovery.serverVersion } : {}),
       ...(this.deps.sourceCluster ? { sourceCluster: this.deps.sourceCluster } : {}),
     }), null, 2);
+  }
+
+  /**
+   * The deadline velero-backup.json records: while InProgress, a lease (renewed while the run lives, never past the
+   * run's deadline); once handed over, the pickup deadline; else the run's deadline.
+   */
+  private recordedDeadline(phase: BackupPhase): Date {
+    if (this.handOffDeadline) return this.handOffDeadline;
+    if (phase !== 'InProgress') return this.deadline;
+    return new Date(Math.min(this.deadline.getTime(), this.deps.clock().getTime() + this.leaseMs));
   }
 
   /** Records the failure in velero-backup.json (best effort: the bucket may be what failed) and writes no manifest. */
@@ -299,53 +334,19 @@ class BackupRun {
     const completedAt = this.deps.clock();
     // The original error goes to the log with its stack and causes; the reason alone goes to the bucket.
     this.log.warn(`backup ${this.spec.name} Failed: ${reason}`, { error: cause });
-    await this.recordFailure(reason, completedAt);
+    this.claimed.stopRenewing();
+    // A claim lost to a reader (its lease lapsed) is recorded Failed by that reader: its record stands.
+    if (this.claimed.lost) this.log.warn(`velero-backup.json keeps what another writer or reader recorded: ${this.claimed.lost.message}`);
+    else {
+      await this.claimed.recordFailed(this.veleroBackupJson('Failed', completedAt, reason), {
+        clock: this.deps.clock, log: this.log, failureRecordMs: this.deps.failureRecordMs ?? FAILURE_RECORD_MS,
+        ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}),
+      });
+    }
     await this.deps.store.put(this.key('logs'), this.logFile.gzip(), { contentType: 'application/gzip' })
       .catch((err: Error) => this.deps.log?.warn(`could not write the backup's log: ${err.message}`));
     for (const file of Object.keys(this.files)) delete this.files[file];
     return this.outcome('Failed', completedAt, { failureReason: reason, failure: cause });
-  }
-
-  /**
-   * Writes Failed into velero-backup.json, trying again with a growing pause while the bucket does not take it (it
-   * may be what failed), for failureRecordMs at most: a writer that lives on records its phase once the bucket
-   * answers again, rather than leaving InProgress until its deadline. A conditional write that no longer matches
-   * means a reader recorded it first (lib/catalog/abandoned.ts): theirs stands.
-   */
-  private async recordFailure(reason: string, completedAt: Date): Promise<void> {
-    const giveUpAt = this.deps.clock().getTime() + (this.deps.failureRecordMs ?? FAILURE_RECORD_MS);
-    const sleep = this.deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-    const body = this.veleroBackupJson('Failed', completedAt, reason);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.deps.store.put(this.key('backup'), body, { contentType: 'application/json', ...(this.claimEtag ? { ifMatch: this.claimEtag } : {}) });
-        if (attempt > 1) this.log.warn(`recorded the failure in velero-backup.json at attempt ${attempt}`);
-        return;
-      } catch (err) {
-        // An attempt that timed out may still have landed (a frozen bucket works through its queue once it thaws).
-        if (err instanceof PreconditionFailedError && attempt > 1 && await this.recordedPhase() === 'Failed') {
-          this.log.warn('velero-backup.json records Failed (an earlier attempt landed after its timeout, or a reader recorded it)');
-          return;
-        }
-        const pause = Math.min(1000 * 2 ** (attempt - 1), 30_000);
-        if (err instanceof PreconditionFailedError || this.deps.clock().getTime() + pause > giveUpAt) {
-          this.log.warn(`could not record the failure in velero-backup.json: ${(err as Error).message}`, { attempts: attempt });
-          return;
-        }
-        this.log.warn(`could not record the failure in velero-backup.json (attempt ${attempt}): ${(err as Error).message}; trying again in ${pause / 1000} s`);
-        await sleep(pause);
-      }
-    }
-  }
-
-  /** The phase velero-backup.json records now, or undefined when it cannot be read. */
-  private async recordedPhase(): Promise<string | undefined> {
-    try {
-      const { bytes } = await this.deps.store.getBytes(this.key('backup'));
-      return (JSON.parse(Buffer.from(bytes).toString('utf8')) as { status?: { phase?: string } }).status?.phase;
-    } catch {
-      return undefined;
-    }
   }
 
   private outcome(phase: BackupOutcome['phase'], completedAt: Date, extra: Partial<BackupOutcome>): BackupOutcome {

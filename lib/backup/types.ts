@@ -86,6 +86,12 @@ export interface BackupDeps {
    * process lives on and can wait longer. Past it, the index, expiry or the next run record it after the deadline.
    */
   failureRecordMs?: number;
+  /**
+   * How long the run's claim in velero-backup.json lasts without renewal while it is InProgress (renewed every third
+   * of it): a writer killed outright is recorded Failed by a reader this long (plus ABANDON_GRACE_MS) after its last
+   * renewal. Default BACKUP_LEASE_MS (lib/backup/backup-claim.ts).
+   */
+  leaseMs?: number;
 }
 
 /** How long a failed run keeps trying to record its failure by default: within a function's 30 s reserve. */

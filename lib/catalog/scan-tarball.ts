@@ -23,7 +23,8 @@ export type TarballScan =
 
 /**
  * Scans a tarball stream; throws only for errors of the stream itself (so the run can be retried). An entry path
- * that comes twice is corrupt; more items than `limits.maxItems` (what a restore holds) is invalid.
+ * that comes twice is corrupt; more items than `limits.maxItems` (what a restore holds), or more decompressed bytes
+ * than `limits.maxTotalBytes` (what a restore spills), is invalid.
  */
 export async function scanTarball(source: Readable, limits: ArchiveLimits & { maxItems?: number }): Promise<TarballScan> {
   const counts = emptyCounts();
@@ -57,6 +58,10 @@ export async function scanTarball(source: Readable, limits: ArchiveLimits & { ma
       }
     }
   } catch (err) {
+    if (err instanceof ArchiveError && err.limit === 'maxTotalBytes') {
+      // Well-formed, perhaps, but more than a restore may hold: refused as the item count is.
+      return invalid(`the tarball inflates to more than ${limits.maxTotalBytes} bytes, more than a restore may spill to its ephemeral storage (lib/restore/limits.ts)`);
+    }
     if (err instanceof ArchiveError) return corrupt(err.message);
     throw err;
   }

@@ -179,17 +179,16 @@ function print(result: TransformResult, inputErrors: string[], notes: string[], 
     apiVersion: s.item.original.apiVersion, kind: s.item.original.kind, namespace: s.item.backupNamespace,
     name: s.item.original.metadata.name ?? '', reason: `${s.stage}: ${s.reason}`,
   }));
+  // Written object by object: the output of a large backup is never one string (V8 caps a string near 512 MiB).
   if (options.output === 'json') {
-    io.stdout(`${JSON.stringify({
-      items: result.items.map((i) => i.object),
+    writeJson(io, result.items.map((i) => i.object), {
       warnings: [...notes.map(runProblem), ...warnings.map(problem)],
       errors: [...inputErrors.map(runProblem), ...errors.map(problem)],
       skipped,
-    }, null, 2)}\n`);
+    });
     return;
   }
-  if (options.diff) io.stdout(result.items.map(diffOf).join(''));
-  else io.stdout(result.items.map((i) => `---\n${toYaml(i.object)}`).join(''));
+  for (const item of result.items) io.stdout(options.diff ? diffOf(item) : `---\n${toYaml(item.object)}`);
   const where = (p: { kind: string; namespace: string; name: string }) => `${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name}`;
   const lines = [
     ...notes.map((n) => `note: ${n}`),
@@ -199,6 +198,21 @@ function print(result: TransformResult, inputErrors: string[], notes: string[], 
     ...errors.map((p) => `error: ${where(p)}: ${p.stage}: ${p.message}`),
   ];
   if (lines.length > 0) io.stderr(`${lines.join('\n')}\n`);
+}
+
+/**
+ * Writes `JSON.stringify({ items, ...rest }, null, 2)` and a newline, the same bytes, one item at a time: each item
+ * is stringified alone and indented to its depth (JSON text holds no raw newline inside a string).
+ */
+export function writeJson(io: Pick<TransformIo, 'stdout'>, items: readonly unknown[], rest: Record<string, unknown>): void {
+  const [head, tail] = JSON.stringify({ items: null, ...rest }, null, 2).split(/(?<=^\{\n {2}"items": )null/);
+  io.stdout(head!);
+  if (items.length === 0) io.stdout('[]');
+  else {
+    items.forEach((item, i) => io.stdout(`${i === 0 ? '[\n' : ',\n'}    ${JSON.stringify(item, null, 2).replaceAll('\n', '\n    ')}`));
+    io.stdout('\n  ]');
+  }
+  io.stdout(`${tail!}\n`);
 }
 
 /** A problem of the run rather than of one object, in the same shape (the object fields empty). */

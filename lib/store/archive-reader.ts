@@ -40,8 +40,11 @@ export type ArchiveProblem = 'format' | 'unsafe' | 'limit';
 /** The archive cannot be read safely; `entry` names the entry concerned, when there is one. */
 export class ArchiveError extends Error {
   override name = 'ArchiveError';
-  constructor(readonly problem: ArchiveProblem, message: string, readonly entry?: string, options?: { cause?: unknown }) {
+  /** Which limit was exceeded, when problem is `limit`. */
+  readonly limit?: keyof ArchiveLimits;
+  constructor(readonly problem: ArchiveProblem, message: string, readonly entry?: string, options?: { cause?: unknown; limit?: keyof ArchiveLimits }) {
     super(message, options);
+    if (options?.limit) this.limit = options.limit;
   }
 }
 
@@ -81,10 +84,10 @@ export async function* readArchive(source: Readable, limits: ArchiveLimits = DEF
     transform(chunk: Buffer, _enc, cb: TransformCallback) {
       decompressed += chunk.length;
       if (decompressed > limits.maxTotalBytes) {
-        return cb(new ArchiveError('limit', `decompressed size exceeds the limit of ${limits.maxTotalBytes} bytes`));
+        return cb(new ArchiveError('limit', `decompressed size exceeds the limit of ${limits.maxTotalBytes} bytes`, undefined, { limit: 'maxTotalBytes' }));
       }
       if (decompressed >= limits.ratioCheckAfterBytes && decompressed / Math.max(compressed, 1) > limits.maxCompressionRatio) {
-        return cb(new ArchiveError('limit', `compression ratio exceeds ${limits.maxCompressionRatio}:1 (${decompressed} bytes from ${compressed}): a gzip bomb`));
+        return cb(new ArchiveError('limit', `compression ratio exceeds ${limits.maxCompressionRatio}:1 (${decompressed} bytes from ${compressed}): a gzip bomb`, undefined, { limit: 'maxCompressionRatio' }));
       }
       cb(null, chunk);
     },
@@ -106,14 +109,14 @@ export async function* readArchive(source: Readable, limits: ArchiveLimits = DEF
     for await (const entry of extract) {
       const { name: path, type, size = 0 } = entry.header;
       current = path;
-      if (++entries > limits.maxEntries) throw new ArchiveError('limit', `more than ${limits.maxEntries} entries`, path);
+      if (++entries > limits.maxEntries) throw new ArchiveError('limit', `more than ${limits.maxEntries} entries`, path, { limit: 'maxEntries' });
       if (!isSafeArchivePath(path)) throw new ArchiveError('unsafe', `unsafe entry path "${path}"`, path);
       if (type !== 'directory' && !FILE_TYPES.has(type)) {
         const target = entry.header.linkname ? ` -> "${entry.header.linkname}"` : '';
         throw new ArchiveError('unsafe', `entry "${path}" is a ${type}${target}, not a regular file`, path);
       }
       if (size > limits.maxEntryBytes) {
-        throw new ArchiveError('limit', `entry "${path}" is ${size} bytes, over the limit of ${limits.maxEntryBytes}`, path);
+        throw new ArchiveError('limit', `entry "${path}" is ${size} bytes, over the limit of ${limits.maxEntryBytes}`, path, { limit: 'maxEntryBytes' });
       }
       let consumed = false;
       const body = (async function* () {

@@ -3,7 +3,7 @@
 // time to pass.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
@@ -14,7 +14,7 @@ import { ABANDON_GRACE_MS } from '../../lib/catalog/abandoned.js';
 import { readCatalogEntry } from '../../lib/catalog/catalog-entry.js';
 import { expireBackups } from '../../lib/catalog/expire.js';
 import { indexBackup } from '../../lib/catalog/index-backup.js';
-import { DEFAULT_BACKUP_TIME_LIMIT_MS } from '../../lib/backup/types.js';
+import { BACKUP_LEASE_MS } from '../../lib/backup/backup-claim.js';
 import { parseBackupSpec } from '../../lib/spec/backup-spec.js';
 import { BucketLayout } from '../../lib/store/layout.js';
 import type { ObjectStore } from '../../lib/store/object-store.js';
@@ -44,7 +44,7 @@ async function openUploads(key: string): Promise<string[]> {
 }
 
 const phaseIn = async (layout: BucketLayout, name: string) =>
-  JSON.parse(Buffer.from((await store.getBytes(layout.backupKey(name, 'backup'))).bytes).toString()) as { status: { phase: string; failureReason?: string } };
+  JSON.parse(Buffer.from((await store.getBytes(layout.backupKey(name, 'backup'))).bytes).toString()) as { metadata: { annotations: Record<string, string> }; status: { phase: string; failureReason?: string } };
 
 beforeAll(async () => {
   // About 12 MB of incompressible data: the tarball needs more than one 5 MiB part, so it is a multipart upload.
@@ -95,33 +95,47 @@ describe('backup leftovers on the real stack', () => {
     expect((await readCatalogEntry(store, layout, name)).entry).toMatchObject({ phase: 'Failed' });
   });
 
-  it('a `ferry backup` killed with SIGKILL mid-upload is recorded Failed by the index after its deadline, its upload aborted', async () => {
-    const name = freshName('killed');
-    const layout = new BucketLayout('');
+  it('a `ferry backup` killed with SIGKILL mid-upload is recorded Failed by expiry once its lease lapses (minutes, not six hours), its upload aborted', async () => {
+    const name = 'killed';
+    // A prefix of its own, so that expiry judges this backup alone in the shared bucket.
+    const prefix = freshName('it-killed');
+    const layout = new BucketLayout(prefix);
     const tarKey = layout.backupKey(name, 'tarball');
     const dir = mkdtempSync(join(tmpdir(), 'ferry-killed-'));
+    writeFileSync(join(dir, 'ferry.yaml'), `${readFileSync(join(stackDir(), 'ferry.yaml'), 'utf8').trimEnd()}\n    prefix: ${prefix}\n`);
     writeFileSync(join(dir, 'backup.yaml'), JSON.stringify({ apiVersion: 'ferry.dev/v1', kind: 'ApplicationBackup', metadata: { name },
       spec: { includedNamespaces: [big], includedResources: ['configmaps'] } }));
     const child = spawn(process.execPath, ['bin/ferry.js', 'backup', '-f', join(dir, 'backup.yaml')], {
-      env: { ...process.env, ...stackEnv(), FERRY_CONFIG: join(stackDir(), 'ferry.yaml') }, stdio: 'ignore',
+      env: { ...process.env, ...stackEnv(), FERRY_CONFIG: join(dir, 'ferry.yaml') }, stdio: 'ignore',
     });
     const exited = new Promise((resolve) => child.once('exit', resolve));
+    let killedAt: number;
     try {
       await until('the killed writer\'s multipart upload', async () => (await openUploads(tarKey)).length > 0);
     } finally {
       child.kill('SIGKILL');
+      killedAt = Date.now();
       await exited;
     }
-    expect((await phaseIn(layout, name)).status.phase).toBe('InProgress');
-    const deps = (at: number) => ({ store, layout, now: () => new Date(at), log: quietLog });
-    // Before its deadline (a CLI run gets six hours) the writer may be alive: nothing is touched.
-    await indexBackup(name, deps(Date.now()));
+    const claim = await phaseIn(layout, name);
+    expect(claim.status.phase).toBe('InProgress');
+    // The claim is a lease of a few minutes (renewed while the writer lived), not the CLI run's six hours.
+    const lease = Date.parse(claim.metadata.annotations['ferry.dev/deadline']!);
+    expect(lease).toBeLessThanOrEqual(killedAt + BACKUP_LEASE_MS);
+    const deps = (now: number) => ({ store, layout, now: () => new Date(now), log: quietLog });
+    // Within the lease and its grace the writer may be alive: the index and expiry touch nothing.
+    expect((await expireBackups(deps(lease + ABANDON_GRACE_MS - 1_000))).settled).toEqual([]);
+    await indexBackup(name, deps(lease));
     expect((await phaseIn(layout, name)).status.phase).toBe('InProgress');
     expect(await openUploads(tarKey)).toHaveLength(1);
-    const afterDeadline = Date.now() + DEFAULT_BACKUP_TIME_LIMIT_MS + ABANDON_GRACE_MS;
-    expect(await indexBackup(name, deps(afterDeadline))).toMatchObject({ phase: 'Failed' });
+    // Once it lapsed, expiry (hourly) records it Failed and aborts its upload; a run wanting the name would do the same.
+    const lapsed = lease + ABANDON_GRACE_MS + 1_000;
+    expect((await expireBackups(deps(lapsed))).settled).toEqual([
+      { backup: name, reason: expect.stringMatching(/writer stopped before it finished: still InProgress after its deadline/) as string, abortedUploads: [tarKey] },
+    ]);
     expect((await phaseIn(layout, name)).status).toMatchObject({ phase: 'Failed', failureReason: expect.stringMatching(/writer stopped before it finished/) as string });
     expect(await openUploads(tarKey)).toEqual([]);
+    expect(await indexBackup(name, deps(lapsed))).toMatchObject({ phase: 'Failed' });
   });
 
   it('expiry aborts multipart uploads older than a day under the backups prefix, and not younger ones', async () => {

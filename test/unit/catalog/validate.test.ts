@@ -94,10 +94,10 @@ const cases: Case[] = [
     phase: 'Corrupt', problem: /compression ratio exceeds 100:1 .*a gzip bomb/,
   },
   {
-    name: 'a tarball over the decompressed total is Corrupt',
+    name: 'a tarball over the decompressed total is Invalid, saying a restore could not hold it',
     build: async () => buildBackup(NAME, { tarball: await buildTarball(bombEntries(10, 100_000)) }),
     limits: { maxTotalBytes: 500_000 },
-    phase: 'Corrupt', problem: /decompressed size exceeds the limit of 500000 bytes/,
+    phase: 'Invalid', problem: /^the tarball inflates to more than 500000 bytes, more than a restore may spill/,
   },
   {
     name: 'a tarball with more entries than allowed is Corrupt',
@@ -123,7 +123,7 @@ const cases: Case[] = [
       ...Array.from({ length: 400 }, (_, i) => item(`resources/configmaps/namespaces/default/big-${i}.json`,
         { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `big-${i}`, namespace: 'default' }, data: { x: 'z'.repeat(7 * 1024) } }))], 9) }),
     limits: { maxTotalBytes: 2 * 1024 * 1024 },
-    phase: 'Corrupt', problem: /^decompressed size exceeds the limit of 2097152 bytes$/,
+    phase: 'Invalid', problem: /^the tarball inflates to more than 2097152 bytes, more than a restore may spill to its ephemeral storage/,
   },
   {
     name: 'a tarball with a non-JSON item is Corrupt',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { runTransform, type TransformIo } from '../../../lib/cli/transform.js';
+import { runTransform, writeJson, type TransformIo } from '../../../lib/cli/transform.js';
 import { buildTarball, fixtureItemPath } from '../../support/backup-fixture.js';
 
 const CM = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'default', uid: 'u1' }, data: { a: '1' } };
@@ -152,5 +152,21 @@ describe('ferry transform', () => {
     const f = fakeIo({});
     expect(await runTransform(['--help'], f.io)).toBe(0);
     expect(f.stdout()).toMatch(/^usage: ferry transform/);
+  });
+});
+
+describe('ferry transform -o json, written object by object', () => {
+  const rest = { warnings: [{ message: 'a\nb' }], errors: [], skipped: [{ reason: 'x', nested: { empty: {}, list: [] } }] };
+  it.each<[string, unknown[]]>([
+    ['no objects at all', []],
+    ['one object', [CM]],
+    ['objects holding newlines, quotes, empty objects and arrays, unicode and numbers', [
+      DEPLOY, { ...CM, data: { text: 'line 1\nline 2\t"quoted"\\', empty: '' }, spec: { a: [], b: {}, c: [[], [{}]], n: -1.5e-7, u: 'ünï \u2028 😀' } },
+    ]],
+  ])('writes the same bytes as JSON.stringify of the whole document for %s', async (_name, items) => {
+    const chunks: string[] = [];
+    writeJson({ stdout: (s) => { chunks.push(s); } }, items, rest);
+    expect(chunks.join('')).toBe(`${JSON.stringify({ items, ...rest }, null, 2)}\n`);
+    expect(chunks.length).toBeGreaterThanOrEqual(items.length + 2);
   });
 });
