@@ -4,18 +4,18 @@
  * still running and starts those not started, then either hands it over again or commits it as runBackup would:
  * ferry-volume-data.json, the results, the log and velero-backup.json, and ferry-manifest.json last.
  */
-import { gzipSync } from 'node:zlib';
 import { ClusterError } from '../kube/errors.js';
 import { isRecord, type KubeObject } from '../model/object.js';
 import { countMessages, type RunResults } from '../model/results.js';
 import { readJsonObject } from '../store/bounded-read.js';
 import { BucketDataError, NotFoundError, PreconditionFailedError, StoreError } from '../store/errors.js';
 import { backupFileName, type BackupFile } from '../store/layout.js';
-import { buildManifest, manifestEntry } from '../store/manifest.js';
+import { manifestEntry } from '../store/manifest.js';
+import { commitManifest, finalPhase, resultsFile } from './commit.js';
 import { moveVolumeData } from '../volumes/backup-volume-data.js';
 import { serializeVolumeData } from '../volumes/volume-data-record.js';
 import { BackupLogFile } from './backup-log.js';
-import { HandOffError, parseHandOff, serializeHandOff, type BackupHandOff } from './hand-off.js';
+import { HandOffError, parseHandOff, serializeHandOff, stopAtHandOff, type BackupHandOff } from './hand-off.js';
 import { HAND_OFF_PICKUP_MS, settleAll } from './run-backup.js';
 import type { BackupDeps, BackupOutcome } from './types.js';
 import { withStatus } from './velero-backup.js';
@@ -79,13 +79,12 @@ class Continuation {
     const logFile = new BackupLogFile(this.name, this.deps.clock, handOff.log);
     const log = logFile.wrap(this.deps.log);
     const results: RunResults = handOff.results;
-    const handOffAt = this.deps.handOffAt;
     if (!this.deps.volumeMover) return this.fail('no volume mover is configured for its storage location (storageLocations.<name>.volumeData)', handOff);
     try {
       log.info(`backup ${this.name}: invocation ${handOff.invocations + 1} continues ${handOff.pending.length} volume move(s)`);
       const moved = await moveVolumeData(this.name, handOff.pending, {
         cluster: this.deps.cluster, results, log, mover: this.deps.volumeMover, run: String((isRecord(this.backup.status) ? this.backup.status.startTimestamp : undefined) ?? ''),
-        ...(handOffAt ? { shouldStop: () => this.deps.clock().getTime() >= handOffAt.getTime() } : {}),
+        ...stopAtHandOff(this.deps.clock, this.deps.handOffAt),
       });
       const next: BackupHandOff = {
         ...handOff, invocations: handOff.invocations + 1, pending: moved.pending,
@@ -123,13 +122,13 @@ class Continuation {
     const put = async (file: BackupFile, body: Uint8Array, contentType: string) => {
       await this.deps.store.put(this.key(file), hashed(file, body), { contentType });
     };
-    const phase = countMessages(done.results.errors) > 0 ? 'PartiallyFailed' : 'Completed';
+    const phase = finalPhase(done.results);
     const completedAt = this.deps.clock();
     logFile.record('info', `backup ${this.name} ${phase}: ${done.itemsBackedUp} items`);
     const volumeData = Buffer.from(serializeVolumeData(done.volumes, done.failed), 'utf8');
     await settleAll([
       put('volumeData', volumeData, 'application/json'),
-      put('results', gzipSync(JSON.stringify({ errors: done.results.errors, warnings: done.results.warnings })), 'application/gzip'),
+      put('results', resultsFile(done.results), 'application/gzip'),
       put('logs', logFile.gzip(), 'application/gzip'),
     ]);
     const final = withStatus(this.backup, {
@@ -137,8 +136,7 @@ class Continuation {
       warnings: countMessages(done.results.warnings), errors: countMessages(done.results.errors),
     });
     hashed('backup', await this.putBackup(final));
-    const manifestKey = this.key('manifest');
-    await this.deps.store.put(manifestKey, JSON.stringify(buildManifest(this.name, files, this.deps.clock()), null, 2), { contentType: 'application/json', ifNoneMatch: '*' });
+    const manifestKey = await commitManifest(this.deps.store, this.deps.layout, this.name, files, this.deps.clock());
     await this.deps.store.delete(this.key('handOff')).catch((err: Error) => this.deps.log?.warn(`could not delete the backup's hand-over record: ${err.message}`));
     this.deps.log?.info(`backup ${this.name} ${phase}`, { items: done.itemsBackedUp, invocations: done.invocations });
     return { ...this.outcome(done, phase, { manifestKey }), files };

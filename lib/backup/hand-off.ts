@@ -102,3 +102,8 @@ function countsOf(v: unknown): Record<string, number> | undefined {
   if (!isRecord(v)) return undefined;
   return Object.values(v).every(isCount) ? v as Record<string, number> : undefined;
 }
+
+/** A volume move's stop condition: none without a hand-off time, else "the clock has reached it". */
+export function stopAtHandOff(clock: () => Date, handOffAt: Date | undefined): { shouldStop?: () => boolean } {
+  return handOffAt ? { shouldStop: () => clock().getTime() >= handOffAt.getTime() } : {};
+}

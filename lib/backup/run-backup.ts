@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip, gzipSync } from 'node:zlib';
+import { createGzip } from 'node:zlib';
 import type { Discovery } from '../kube/cluster.js';
 import { ClusterError } from '../kube/errors.js';
 import { addMessage, countMessages, emptyResults, type RunResults } from '../model/results.js';
@@ -11,7 +11,8 @@ import { ArchiveWriteError, ArchiveWriter } from '../store/archive-writer.js';
 import { ARCHIVE_FORMAT_VERSION, VERSION_ENTRY } from '../store/archive-paths.js';
 import { NotFoundError, PreconditionFailedError, StoreError } from '../store/errors.js';
 import { backupFileName, type BackupFile } from '../store/layout.js';
-import { buildManifest, manifestEntry, type ManifestEntry } from '../store/manifest.js';
+import { manifestEntry, type ManifestEntry } from '../store/manifest.js';
+import { commitManifest, finalPhase, resultsFile } from './commit.js';
 import { BACKUP_LEASE_MS, BackupClaim } from './backup-claim.js';
 import { BackupLogFile } from './backup-log.js';
 import { BackupContents } from './contents.js';
@@ -22,7 +23,7 @@ import { backupSelectedVolumes, volumeSpecWarnings } from './volumes/backup-volu
 import { SnapshotError } from './volumes/snapshot.js';
 import { listingTemplate } from './volumes/options.js';
 import { chooseVolumeData, moveVolumeData, volumeDataFiles, withoutClaims, type VolumeDataChoice, type VolumeDataOutcome } from '../volumes/backup-volume-data.js';
-import { serializeHandOff } from './hand-off.js';
+import { serializeHandOff, stopAtHandOff } from './hand-off.js';
 import { DEFAULT_BACKUP_OPTIONS, DEFAULT_BACKUP_TIME_LIMIT_MS, FAILURE_RECORD_MS, type BackupDeps, type BackupLog, type BackupOutcome, type BackupProgress } from './types.js';
 import { buildVeleroBackup, veleroTime, type BackupPhase, type BackupStatusInput } from './velero-backup.js';
 
@@ -194,17 +195,16 @@ class BackupRun {
       ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}), log: this.log,
     });
     this.throwIfExpired();
-    const handOffAt = this.deps.handOffAt;
     const moved = await moveVolumeData(this.spec.name, choice.toMove, {
       cluster: this.deps.cluster, results: this.results, log: this.log, run: veleroTime(this.startedAt),
       ...(this.deps.volumeMover ? { mover: this.deps.volumeMover } : {}),
-      ...(handOffAt ? { shouldStop: () => this.deps.clock().getTime() >= handOffAt.getTime() } : {}),
+      ...stopAtHandOff(this.deps.clock, this.deps.handOffAt),
     });
     this.throwIfExpired();
     if (moved.pending.length > 0) return await this.handOff(choice, moved, volumeFiles);
     const movedFiles = volumeDataFiles(moved.volumes, moved.failed, choice.claims);
     // The results are final here: the status and the other files go up at once; only the manifest waits for them.
-    const phase: BackupPhase = countMessages(this.results.errors) > 0 ? 'PartiallyFailed' : 'Completed';
+    const phase: BackupPhase = finalPhase(this.results);
     const completedAt = this.deps.clock();
     this.throwIfExpired();
     this.logFile.record('info', `backup ${this.spec.name} ${phase}: ${this.contents.itemCount} items`);
@@ -214,16 +214,15 @@ class BackupRun {
     await settleAll([
       ...[...volumeFiles, ...movedFiles].map(([file, body]) => this.putFile(file, body, file === 'volumeData' ? 'application/json' : 'application/gzip')),
       this.putFile('resourceList', resourceList, 'application/gzip'),
-      this.putFile('results', gzipSync(JSON.stringify({ errors: this.results.errors, warnings: this.results.warnings })), 'application/gzip'),
+      this.putFile('results', resultsFile(this.results), 'application/gzip'),
       this.putFile('logs', this.logFile.gzip(), 'application/gzip'),
       this.putFile('backup', this.veleroBackupJson(phase, completedAt), 'application/json'),
     ]);
     // Past the deadline the run has recorded Failed (or is doing so): no manifest may commit it after that.
     this.throwIfExpired();
-    const manifest = buildManifest(this.spec.name, this.files, this.deps.clock());
-    await this.deps.store.put(this.key('manifest'), JSON.stringify(manifest, null, 2), { contentType: 'application/json', ifNoneMatch: '*' });
+    const manifestKey = await commitManifest(this.deps.store, this.deps.layout, this.spec.name, this.files, this.deps.clock());
     this.log.info(`backup ${this.spec.name} ${phase}`, { items: this.contents.itemCount, bytes: this.files[this.fileName('tarball')]?.size });
-    return this.outcome(phase, completedAt, { manifestKey: this.key('manifest') });
+    return this.outcome(phase, completedAt, { manifestKey });
   }
 
   /**
