@@ -100,6 +100,9 @@ describe('Velero interop', () => {
     writeFileSync(config, stringify(stackConfig));
     setup = await installVelero(binaries, 'target', freshName('velero'), prefix);
     server = startVeleroServer(setup, { metrics: 18085 + Math.floor(Math.random() * 1000), profiler: 16060 + Math.floor(Math.random() * 1000) });
+    // Another clone's velero server may hold the machine's lock (it binds :8080) for a while: the waits below count
+    // from when this one started.
+    await server.started;
     expect(await locationPhase(new Date(0))).toBe('Available');
   }, 2 * HOUR);
 

@@ -72,6 +72,8 @@ export async function installVelero(binaries: VeleroBinaries, plane: 'source' | 
 export interface VeleroServer {
   process: ChildProcess;
   log: () => string;
+  /** Settles once the server has the lock and speaks (its first log line), or fails when it exits before. */
+  started: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -91,9 +93,16 @@ export function startVeleroServer(setup: VeleroSetup, ports: { metrics: number; 
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   const closed = new Promise<void>((done) => child.on('close', () => done()));
+  const started = new Promise<void>((ok, fail) => {
+    child.stderr!.once('data', () => ok());
+    child.stdout!.once('data', () => ok());
+    void closed.then(() => fail(new Error(`velero server exited (${child.exitCode}) before it started: ${log.slice(-2000)}`)));
+  });
+  started.catch(() => undefined);
   return {
     process: child,
     log: () => log,
+    started,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await closed;
