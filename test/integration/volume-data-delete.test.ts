@@ -10,12 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExpireHandler, type DeleteResponse } from '../../functions/expire.js';
 import { createRuntime } from '../../functions/compose.js';
-import { runBackup } from '../../lib/backup/run-backup.js';
-import { parseBackupSpec } from '../../lib/spec/backup-spec.js';
 import { BucketLayout } from '../../lib/store/layout.js';
-import { parseVolumeData } from '../../lib/volumes/volume-data-record.js';
 import { ferry } from '../support/ferry-cli.js';
-import { stackMover, stackMoverImage } from '../support/mover.js';
+import { backUpOneVolume, stackMoverImage } from '../support/mover.js';
 import { createAll } from '../support/seed.js';
 import { freshName, stackCluster, stackEnv, stackStore } from '../support/stack.js';
 import { repositorySnapshotIds } from '../support/volume-expiry.js';
@@ -41,16 +38,8 @@ function location(password: string): Record<string, unknown> {
   };
 }
 
-async function backUp(name: string): Promise<string> {
-  const spec = parseBackupSpec({
-    apiVersion: 'ferry.dev/v1', kind: 'ApplicationBackup', metadata: { name },
-    spec: { backupType: 'AppAndPvBackup', includedNamespaces: [app] },
-  }, 'backup.yaml');
-  const outcome = await runBackup(spec, { store, layout, cluster: source, clock: () => new Date(), volumeMover: stackMover(source, layout) });
-  expect(outcome.phase, JSON.stringify(outcome.results.errors)).toBe('Completed');
-  const record = parseVolumeData(Buffer.from((await store.getBytes(layout.backupKey(name, 'volumeData'))).bytes).toString('utf8'));
-  expect(record.volumes).toHaveLength(1);
-  return record.volumes[0]!.snapshotId;
+function backUp(name: string): Promise<string> {
+  return backUpOneVolume({ store, layout, cluster: source }, app, name);
 }
 
 describe('deleting a backup with volume data on the real stack', () => {

@@ -7,16 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBackup } from '../../lib/backup/run-backup.js';
 import { expireBackups } from '../../lib/catalog/expire.js';
 import { silentLog } from '../../lib/catalog/types.js';
 import { runRestore } from '../../lib/restore/run-restore.js';
-import { parseBackupSpec } from '../../lib/spec/backup-spec.js';
 import { parseRestoreSpec } from '../../lib/spec/restore-spec.js';
 import { BucketLayout } from '../../lib/store/layout.js';
-import { parseVolumeData } from '../../lib/volumes/volume-data-record.js';
 import { describeTree } from '../support/file-tree.js';
-import { stackMover } from '../support/mover.js';
+import { backUpOneVolume, stackMover } from '../support/mover.js';
 import { createAll } from '../support/seed.js';
 import { freshName, stackCluster, stackStore } from '../support/stack.js';
 import { repositorySnapshotIds, stackExpiry } from '../support/volume-expiry.js';
@@ -40,16 +37,8 @@ async function repositoryBytes(): Promise<number> {
   return total;
 }
 
-async function backUp(name: string, ttl: string): Promise<string> {
-  const spec = parseBackupSpec({
-    apiVersion: 'ferry.dev/v1', kind: 'ApplicationBackup', metadata: { name },
-    spec: { backupType: 'AppAndPvBackup', includedNamespaces: [app], ttl },
-  }, 'backup.yaml');
-  const outcome = await runBackup(spec, { store, layout, cluster: source, clock: () => new Date(), volumeMover: stackMover(source, layout) });
-  expect(outcome.phase, JSON.stringify(outcome.results.errors)).toBe('Completed');
-  const record = parseVolumeData(Buffer.from((await store.getBytes(layout.backupKey(name, 'volumeData'))).bytes).toString('utf8'));
-  expect(record.volumes).toHaveLength(1);
-  return record.volumes[0]!.snapshotId;
+function backUp(name: string, ttl: string): Promise<string> {
+  return backUpOneVolume({ store, layout, cluster: source }, app, name, ttl);
 }
 
 describe('volume data expiry: a backup sharing its repository with another expires', () => {
