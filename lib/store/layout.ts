@@ -10,7 +10,7 @@ export type BackupFile = 'backup' | 'tarball' | 'resourceList' | 'results' | 'lo
 
 /** Every backup file role, in the order they are written (the manifest last). */
 export const BACKUP_FILES: readonly BackupFile[] = ['tarball', 'resourceList', 'results', 'logs', 'volumeSnapshots',
-  'csiVolumeSnapshots', 'csiVolumeSnapshotContents', 'csiVolumeSnapshotClasses', 'volumeData', 'backup', 'manifest'];
+  'csiVolumeSnapshots', 'csiVolumeSnapshotContents', 'csiVolumeSnapshotClasses', 'volumeData', 'podVolumeBackups', 'backup', 'manifest'];
 
 const fileNames: Record<BackupFile, (name: string) => string> = {
   backup: () => 'velero-backup.json',
@@ -26,7 +26,7 @@ const fileNames: Record<BackupFile, (name: string) => string> = {
   volumeData: () => 'ferry-volume-data.json',
   /** Not committed by the manifest: an unfinished backup's hand-off between invocations (lib/backup/hand-off.ts). */
   handOff: () => 'ferry-backup-progress.json',
-  /** Velero's file-system backup records (its PodVolumeBackups); read by restores of Velero backups (lib/volumes/velero-pod-volumes.ts). */
+  /** Velero's file-system backup records (PodVolumeBackups): Velero's, read by Ferry's restores; Ferry's, for `velero restore` (lib/volumes/velero-pod-volume*.ts). */
   podVolumeBackups: (n) => `${n}-podvolumebackups.json.gz`,
 };
 
