@@ -34,7 +34,6 @@ export function podVolumeBackupsOf(input: PodVolumeRecordsInput): KubeObject[] {
   const records: KubeObject[] = [];
   for (const pod of input.pods) {
     const namespace = pod.metadata.namespace ?? '';
-    const name = pod.metadata.name ?? '';
     const spec = isRecord(pod.spec) ? pod.spec : {};
     for (const volume of Array.isArray(spec.volumes) ? spec.volumes : []) {
       if (!isRecord(volume) || typeof volume.name !== 'string' || !isRecord(volume.persistentVolumeClaim)) continue;
