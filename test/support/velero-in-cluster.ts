@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import type { Cluster } from '../../lib/kube/cluster.js';
 import { stackCluster, stackDir, stackEnv } from './stack.js';
 import { velero, type VeleroBinaries, type VeleroSetup } from './velero.js';
-import { deleteNamespaces, listOf, waitFor } from './workloads.js';
+import { listOf, waitFor } from './workloads.js';
 
 const root = resolve(import.meta.dirname, '../..');
 /** The comment on every iptables rule this file adds, so that they can be found and removed. */
@@ -128,13 +128,18 @@ async function waitForVelero(cluster: Cluster, namespace: string): Promise<void>
 }
 
 /**
- * Deletes a Velero install's namespace. Its Restores carry a finalizer only its server removes, and the server goes
- * with the namespace: the finalizers are dropped first, or the namespace would never go.
+ * Deletes a Velero install's namespace. Its Restores carry a finalizer that only its server removes (and puts back
+ * while it runs), and the server goes with the namespace: once the deletion started, the finalizers left are dropped.
  */
 export async function uninstallVelero(cluster: Cluster, namespace: string): Promise<void> {
   await cluster.discover({ refresh: true });
-  for (const restore of await listOf(cluster, 'restores', namespace).catch(() => [])) {
-    if (restore.apiVersion === 'velero.io/v1') await cluster.patch(restore, { metadata: { finalizers: null } }, 'merge');
-  }
-  await deleteNamespaces(cluster, [namespace]);
+  await cluster.delete('v1', 'Namespace', namespace);
+  await waitFor(`namespace ${namespace} gone`, async () => {
+    for (const restore of await listOf(cluster, 'restores', namespace).catch(() => [])) {
+      if (restore.apiVersion === 'velero.io/v1' && Array.isArray(restore.metadata.finalizers) && restore.metadata.finalizers.length > 0) {
+        await cluster.patch(restore, { metadata: { finalizers: null } }, 'merge').catch(() => undefined);
+      }
+    }
+    return (await cluster.read('v1', 'Namespace', namespace)) ? undefined : true;
+  }, 180);
 }
