@@ -13,6 +13,7 @@ import { backupFileName, type BackupFile } from '../store/layout.js';
 import { manifestEntry } from '../store/manifest.js';
 import { commitManifest, finalPhase, resultsFile } from './commit.js';
 import { moveVolumeData } from '../volumes/backup-volume-data.js';
+import { backedUpPodKeys, podVolumeBackupFiles } from '../volumes/velero-pod-volume-records.js';
 import { serializeVolumeData } from '../volumes/volume-data-record.js';
 import { BackupLogFile } from './backup-log.js';
 import { HandOffError, parseHandOff, serializeHandOff, stopAtHandOff, type BackupHandOff } from './hand-off.js';
@@ -126,8 +127,12 @@ class Continuation {
     const completedAt = this.deps.clock();
     logFile.record('info', `backup ${this.name} ${phase}: ${done.itemsBackedUp} items`);
     const volumeData = Buffer.from(serializeVolumeData(done.volumes, done.failed), 'utf8');
+    const location = String((this.backup.spec as { storageLocation?: unknown } | undefined)?.storageLocation ?? 'default');
+    const podKeys = done.volumes.length > 0 ? await backedUpPodKeys(this.name, this.deps) : [];
+    const podRecords = await podVolumeBackupFiles({ backup: this.name, location, volumes: done.volumes, podKeys }, this.deps.cluster);
     await settleAll([
       put('volumeData', volumeData, 'application/json'),
+      ...podRecords.map(([file, body]) => put(file, body, 'application/gzip')),
       put('results', resultsFile(done.results), 'application/gzip'),
       put('logs', logFile.gzip(), 'application/gzip'),
     ]);

@@ -23,6 +23,7 @@ import { backupSelectedVolumes, volumeSpecWarnings } from './volumes/backup-volu
 import { SnapshotError } from './volumes/snapshot.js';
 import { listingTemplate } from './volumes/options.js';
 import { chooseVolumeData, moveVolumeData, volumeDataFiles, withoutClaims, type VolumeDataChoice, type VolumeDataOutcome } from '../volumes/backup-volume-data.js';
+import { podVolumeBackupFiles } from '../volumes/velero-pod-volume-records.js';
 import { serializeHandOff, stopAtHandOff } from './hand-off.js';
 import { DEFAULT_BACKUP_OPTIONS, DEFAULT_BACKUP_TIME_LIMIT_MS, FAILURE_RECORD_MS, type BackupDeps, type BackupLog, type BackupOutcome, type BackupProgress } from './types.js';
 import { buildVeleroBackup, veleroTime, type BackupPhase, type BackupStatusInput } from './velero-backup.js';
@@ -202,7 +203,9 @@ class BackupRun {
     });
     this.throwIfExpired();
     if (moved.pending.length > 0) return await this.handOff(choice, moved, volumeFiles);
-    const movedFiles = volumeDataFiles(moved.volumes, moved.failed, choice.claims);
+    const movedFiles = [...volumeDataFiles(moved.volumes, moved.failed, choice.claims), ...await podVolumeBackupFiles({
+      backup: this.spec.name, location: this.storageLocation, volumes: moved.volumes, podKeys: this.contents.resourceList()['v1/Pod'] ?? [],
+    }, this.deps.cluster)];
     // The results are final here: the status and the other files go up at once; only the manifest waits for them.
     const phase: BackupPhase = finalPhase(this.results);
     const completedAt = this.deps.clock();

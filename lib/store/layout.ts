@@ -6,11 +6,11 @@
 
 /** The files of one backup, by role. */
 export type BackupFile = 'backup' | 'tarball' | 'resourceList' | 'results' | 'logs' | 'manifest' | 'volumeSnapshots'
-  | 'csiVolumeSnapshots' | 'csiVolumeSnapshotContents' | 'csiVolumeSnapshotClasses' | 'volumeData' | 'handOff';
+  | 'csiVolumeSnapshots' | 'csiVolumeSnapshotContents' | 'csiVolumeSnapshotClasses' | 'volumeData' | 'handOff' | 'podVolumeBackups';
 
 /** Every backup file role, in the order they are written (the manifest last). */
 export const BACKUP_FILES: readonly BackupFile[] = ['tarball', 'resourceList', 'results', 'logs', 'volumeSnapshots',
-  'csiVolumeSnapshots', 'csiVolumeSnapshotContents', 'csiVolumeSnapshotClasses', 'volumeData', 'backup', 'manifest'];
+  'csiVolumeSnapshots', 'csiVolumeSnapshotContents', 'csiVolumeSnapshotClasses', 'volumeData', 'podVolumeBackups', 'backup', 'manifest'];
 
 const fileNames: Record<BackupFile, (name: string) => string> = {
   backup: () => 'velero-backup.json',
@@ -26,6 +26,8 @@ const fileNames: Record<BackupFile, (name: string) => string> = {
   volumeData: () => 'ferry-volume-data.json',
   /** Not committed by the manifest: an unfinished backup's hand-off between invocations (lib/backup/hand-off.ts). */
   handOff: () => 'ferry-backup-progress.json',
+  /** Velero's file-system backup records (PodVolumeBackups): Velero's, read by Ferry's restores; Ferry's, for `velero restore` (lib/volumes/velero-pod-volume*.ts). */
+  podVolumeBackups: (n) => `${n}-podvolumebackups.json.gz`,
 };
 
 /** A backup file's name inside the backup's folder (`<name>.tar.gz`, `velero-backup.json`, ...), as the manifest lists it. */

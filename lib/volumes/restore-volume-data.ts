@@ -17,6 +17,7 @@ import type { ObjectStore } from '../store/object-store.js';
 import { MovePendingError, MoverError } from './errors.js';
 import type { VolumeMover } from './mover.js';
 import { sweepLeftovers } from './backup-volume-data.js';
+import { loadVeleroPodVolumes } from './velero-pod-volumes.js';
 import { parseVolumeData, type VolumeDataEntry } from './volume-data-record.js';
 
 /** The annotation a filled claim carries: the snapshot its data came from. */
@@ -25,15 +26,19 @@ export const RESTORED_FROM_ANNOTATION = 'ferry.dev/volume-data-restored-from';
 /** The claims' group name in apply order. */
 const CLAIMS_GROUP = 'persistentvolumeclaims';
 
-/** Reads a backup's volume-data record; an absent file is no entries, a bad one problems (the restore goes on). */
-export async function loadVolumeData(backup: string, deps: { store: ObjectStore; layout: BucketLayout }): Promise<{ volumes: VolumeDataEntry[]; problems: string[] }> {
+/**
+ * Reads a backup's volume-data record: Ferry's ferry-volume-data.json, else (a Velero backup) Velero's PodVolumeBackups
+ * of its kopia fs-backup. No file is no entries; a bad one problems (the restore goes on); `notes` name Velero's
+ * records that have nothing to fill.
+ */
+export async function loadVolumeData(backup: string, deps: { store: ObjectStore; layout: BucketLayout }): Promise<{ volumes: VolumeDataEntry[]; problems: string[]; notes?: string[] }> {
   try {
     const { bytes } = await deps.store.getBytes(deps.layout.backupKey(backup, 'volumeData'));
     return parseVolumeData(Buffer.from(bytes).toString('utf8'));
   } catch (err) {
-    if (err instanceof NotFoundError) return { volumes: [], problems: [] };
-    throw err;
+    if (!(err instanceof NotFoundError)) throw err;
   }
+  return loadVeleroPodVolumes(backup, deps);
 }
 
 /** What the fills need. */
@@ -150,5 +155,6 @@ export interface FillRequest {
 export async function prepareFills(request: FillRequest, deps: FillDeps & { store: ObjectStore; layout: BucketLayout }): Promise<VolumeFiller> {
   const loaded = request.restorePVs === false ? { volumes: [], problems: [] } : await loadVolumeData(request.backup, deps);
   for (const problem of loaded.problems) addMessage(deps.results.warnings, undefined, `${problem}: that volume's data is not restored`);
+  for (const note of loaded.notes ?? []) addMessage(deps.results.warnings, undefined, note);
   return new VolumeFiller(request.backup, request.restore, loaded.volumes, request.namespaceMapping, request.dryRun, deps, request.run);
 }

@@ -26,7 +26,7 @@ need_go() {
 # interop tests need it) has its own lock, so that its first build does not hold every stack's start; Go's module and
 # build caches are safe for concurrent go commands.
 lock="$cache/build.lock"
-[[ "${1:-}" == velero ]] && lock="$cache/build-velero.lock"
+[[ "${1:-}" == velero* ]] && lock="$cache/build-velero.lock"
 exec 9> "$lock"
 if ! flock -n 9; then step "another build is running in $cache ($(basename "$lock")): waiting for it"; flock 9; fi
 
@@ -326,7 +326,38 @@ GO
   echo "$out $plugins"
 }
 
+# build_velero_image: Velero's own image for its node-agent, the fs-backup and restore pods it starts (`velero
+# pod-volume backup|restore`) and the restore-wait init container (`/velero-restore-helper`), as an OCI archive for
+# `ctr images import`: the static velero binary and the restore helper built in build_velero's wrapper module.
+# Prints "<archive> <image name>" on stdout, for Velero's image and then its AWS plugin's. Only the fs-backup interop test needs it (Velero's images cannot be pulled here).
+build_velero_image() {
+  local out="$bin/velero-image-$VELERO_VERSION.tar" helper="$bin/velero-restore-helper-$VELERO_VERSION"
+  local dir="$cache/src/velero-$VELERO_VERSION-aws-$VELERO_AWS_VERSION" velero name="docker.io/velero/velero:$VELERO_VERSION"
+  velero="$(build_velero | cut -d' ' -f1)"
+  if [[ ! -x "$helper" ]]; then
+    need_go
+    step "velero-restore-helper $VELERO_VERSION: building"
+    (cd "$dir" && go build -trimpath -ldflags '-s -w' -o "$helper.tmp" github.com/vmware-tanzu/velero/cmd/velero-restore-helper \
+      && mv "$helper.tmp" "$helper")
+  fi
+  if [[ ! -f "$out" || "$out" -ot "$velero" || "$out" -ot "$helper" ]]; then
+    python3 "$here/node/image.py" --out "$out.tmp" --file "$velero=velero" --file "$helper=velero-restore-helper" \
+      --dir tmp --dir scratch --entrypoint '["/velero"]' --name "$name" && mv "$out.tmp" "$out"
+  fi
+  # The AWS plugin's image: its init container copies the plugin into the server pod's /plugins, as upstream's does.
+  local plugin_out="$bin/velero-plugin-image-$VELERO_AWS_VERSION.tar" plugin plugin_name="docker.io/velero/velero-plugin-for-aws:$VELERO_AWS_VERSION"
+  plugin="$(build_velero | cut -d' ' -f2)/velero-plugin-for-aws"
+  if [[ ! -f "$plugin_out" || "$plugin_out" -ot "$plugin" ]]; then
+    python3 "$here/node/image.py" --out "$plugin_out.tmp" --file /bin/busybox=bin/busybox --link busybox=bin/cp \
+      --file "$plugin=plugins/velero-plugin-for-aws" --entrypoint '["/bin/cp","/plugins/velero-plugin-for-aws","/target/."]' \
+      --name "$plugin_name" && mv "$plugin_out.tmp" "$plugin_out"
+  fi
+  echo "$out $name"
+  echo "$plugin_out $plugin_name"
+}
+
 if [[ "${1:-}" == velero ]]; then build_velero; exit 0; fi
+if [[ "${1:-}" == velero-image ]]; then build_velero_image; exit 0; fi
 
 build_etcd
 build_versitygw

@@ -68,7 +68,7 @@ describe('a backup whose volume moves outlast invocations', () => {
     const record = parseVolumeData(Buffer.from((await h.store.getBytes('ferry/backups/nightly/ferry-volume-data.json')).bytes).toString('utf8'));
     expect(record.volumes.map((v) => v.claim)).toEqual(['data', 'logs']);
     const manifest = JSON.parse(Buffer.from((await h.store.getBytes('ferry/backups/nightly/ferry-manifest.json')).bytes).toString('utf8'));
-    expect(Object.keys(manifest.files).sort()).toEqual(['ferry-volume-data.json', 'nightly-logs.gz', 'nightly-resource-list.json.gz', 'nightly-results.gz', 'nightly.tar.gz', 'velero-backup.json']);
+    expect(Object.keys(manifest.files).sort()).toEqual(['ferry-volume-data.json', 'nightly-logs.gz', 'nightly-podvolumebackups.json.gz', 'nightly-resource-list.json.gz', 'nightly-results.gz', 'nightly.tar.gz', 'velero-backup.json']);
     expect(await h.store.head('ferry/backups/nightly/ferry-backup-progress.json')).toBeUndefined();
   });
 
