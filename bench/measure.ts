@@ -95,3 +95,18 @@ export function createdBySummary(summary: string): number {
   if (!match) throw new Error(`no "objects: N (M created, ...)" line in ferry restore's summary:\n${summary.slice(0, 500)}`);
   return Number(match[1]);
 }
+
+/** The items a `ferry backup` wrote, from the summary it prints ("  items:    2020 (1.2 MiB compressed)"). */
+export function itemsBySummary(summary: string): number {
+  const match = /^\s*items:\s+(\d+)/m.exec(summary);
+  if (!match) throw new Error(`no "items: N" line in ferry backup's summary:\n${summary.slice(0, 500)}`);
+  return Number(match[1]);
+}
+
+/** Phase and item count of a Velero Backup or Restore, from `velero backup|restore get NAME -o json`. */
+export function veleroProgress(json: string): { phase: string; items: number } {
+  const o = JSON.parse(json) as { kind?: string; status?: { phase?: string; progress?: { itemsBackedUp?: number; itemsRestored?: number } } };
+  const phase = o.status?.phase;
+  if (!phase) throw new Error(`no status.phase in Velero's ${o.kind ?? 'object'}: ${json.slice(0, 300)}`);
+  return { phase, items: o.status?.progress?.itemsBackedUp ?? o.status?.progress?.itemsRestored ?? 0 };
+}
