@@ -38,6 +38,8 @@ const run = reuse || `rc${Date.now().toString(36)}`;
 const dir = mkdtempSync(join(tmpdir(), 'ferry-bench-restore-cli-'));
 const namespaces = (prefix: string) => Array.from({ length: NAMESPACES }, (_, n) => `${prefix}-${n}`);
 const backup = `${run}-backup`;
+// Names on the target side carry this invocation's tag, so that a run over reused source objects starts fresh.
+const tag = Date.now().toString(36);
 const log = (line: string) => process.stderr.write(`[bench] ${line} (load average ${loadAverage()})\n`);
 
 /** Bundles bench/bare-create.ts as the `ferry` command is bundled: ESM for node, everything inlined. */
@@ -60,8 +62,8 @@ async function measured(what: () => Promise<{ seconds: number; cpuSeconds: numbe
 }
 
 async function ferryRun(round: number): Promise<RunTiming> {
-  const target = `${run}-f${round}`;
-  const name = `${run}-restore-${round}`;
+  const target = `${run}-${tag}-f${round}`;
+  const name = `${run}-${tag}-restore-${round}`;
   const file = join(dir, `${name}.yaml`);
   const mapping = Object.fromEntries(namespaces(`${run}-src`).map((ns, n) => [ns, `${target}-${n}`]));
   writeFileSync(file, stringify({ apiVersion: 'velero.io/v1', kind: 'Restore', metadata: { name }, spec: { backupName: backup, namespaceMapping: mapping } }));
@@ -77,7 +79,7 @@ async function ferryRun(round: number): Promise<RunTiming> {
 async function bareRun(round: number, bundle: string): Promise<RunTiming> {
   const { command } = ferryCommand();
   return measured(async () => {
-    const result = await timedCommand(command, [bundle, '--kubeconfig', kubeconfigPath('target'), '--count', String(count), '--prefix', `${run}-b${round}`,
+    const result = await timedCommand(command, [bundle, '--kubeconfig', kubeconfigPath('target'), '--count', String(count), '--prefix', `${run}-${tag}-b${round}`,
       '--concurrency', String(CLI_CONCURRENCY)]);
     if (result.code !== 0) throw new Error(`the bare loop exited ${result.code}:\n${result.err.slice(-3000)}`);
     return result;
@@ -104,7 +106,7 @@ async function main(): Promise<void> {
       runs[side].push(timing);
       log(`round ${round + 1} ${side}: ${timing.seconds.toFixed(1)} s, ${rate(count, timing.seconds).toFixed(0)} objects/s, CPU ${fixed(timing.cpuSeconds, 2)} s own + ${fixed(timing.serverCpuSeconds, 2)} s servers`);
     }
-    if (!process.argv.includes('--keep')) await emptyNamespaces('target', [...namespaces(`${run}-f${round}`), ...namespaces(`${run}-b${round}`)]);
+    if (!process.argv.includes('--keep')) await emptyNamespaces('target', [...namespaces(`${run}-${tag}-f${round}`), ...namespaces(`${run}-${tag}-b${round}`)]);
   }
   const f = medianTiming(runs.ferry);
   const b = medianTiming(runs.bare);
