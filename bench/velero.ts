@@ -133,6 +133,8 @@ async function main(): Promise<void> {
   const setup = await installVelero(binaries, 'source', `velero-${tag}`, `bench-velero-${tag}`);
   const server = startVeleroServer(setup, { metrics: await freePort(), profiler: await freePort() });
   try {
+    // Another clone's velero server may hold the machine's lock (see startVeleroServer) for a while.
+    await server.started;
     await locationAvailable(setup);
     const runs: Runs = { backup: { ferry: [], velero: [] }, restore: { ferry: [], velero: [] } };
     for (let round = 0; round < rounds; round++) {
