@@ -10,6 +10,13 @@ import { withRetry } from './retry.js';
 
 export { DEFAULT_LIMITS, limitsWithRates, type HttpLimits } from './limits.js';
 
+/**
+ * How long the TLS and auth options of a kubeconfig are reused between requests. Tokens that expire are renewed
+ * well before they do (an EKS token a minute before; client-go rereads a token file every minute), so reusing them
+ * for seconds sends none that has expired.
+ */
+export const AUTH_OPTIONS_TTL_MS = 10_000;
+
 /** One request to the API server. */
 export interface KubeRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -67,7 +74,10 @@ export class KubeHttp {
   private readonly limiter: RateLimiter;
   readonly stats: HttpStats = { requests: 0, retries: 0, throttled: 0 };
 
-  constructor(private readonly kc: KubeConfig, private readonly limits: HttpLimits = DEFAULT_LIMITS) {
+  /** The TLS and auth options of applyToHTTPSOptions, and until when (this.now) they are reused. */
+  private auth?: { until: number; options: Promise<https.RequestOptions> };
+
+  constructor(private readonly kc: KubeConfig, private readonly limits: HttpLimits = DEFAULT_LIMITS, private readonly now: () => number = Date.now) {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new ClusterError('the kubeconfig has no current cluster', 0);
     this.server = new URL(cluster.server);
@@ -110,6 +120,28 @@ export class KubeHttp {
     });
   }
 
+  /**
+   * What applyToHTTPSOptions adds to a request (CA, client certificate, token), reused for AUTH_OPTIONS_TTL_MS: it
+   * reads the kubeconfig's certificate files and builds an Agent each time, about a tenth of a millisecond of CPU,
+   * which a restore paid for every object.
+   */
+  private authOptions(): Promise<https.RequestOptions> {
+    const now = this.now();
+    if (this.auth && now < this.auth.until) return this.auth.options;
+    const options: https.RequestOptions = { headers: {} };
+    const applied = this.kc.applyToHTTPSOptions(options).then(() => {
+      // NOTE: applyToHTTPSOptions puts a new Agent in the options every time; ours is set per request instead,
+      // without which no connection is ever reused (a TLS handshake per request) and maxSockets limits nothing.
+      delete options.agent;
+      return options;
+    });
+    const auth = { until: now + AUTH_OPTIONS_TTL_MS, options: applied };
+    this.auth = auth;
+    // A failure is not kept: the next request tries again.
+    applied.catch(() => { if (this.auth === auth) this.auth = undefined; });
+    return applied;
+  }
+
   /** Closes idle connections. */
   close(): void {
     this.agent.destroy();
@@ -118,15 +150,12 @@ export class KubeHttp {
   private async send(req: KubeRequest, what: string): Promise<Answer> {
     const url = new URL(this.server.pathname.replace(/\/$/, '') + req.path, this.server);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+    const auth = await this.authOptions();
     const opts: https.RequestOptions = {
-      method: req.method, protocol: url.protocol, hostname: url.hostname, port: url.port,
+      ...auth, method: req.method, protocol: url.protocol, hostname: url.hostname, port: url.port,
       path: url.pathname + url.search, agent: this.agent, timeout: this.limits.timeoutMs,
-      headers: { Accept: req.accept ?? 'application/json' },
+      headers: { ...auth.headers, Accept: req.accept ?? 'application/json' },
     };
-    await this.kc.applyToHTTPSOptions(opts);
-    // NOTE: applyToHTTPSOptions replaces opts.agent with a new Agent on every call; without ours back, no
-    // connection is ever reused (a TLS handshake per request) and maxSockets limits nothing.
-    opts.agent = this.agent;
     const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
     if (payload) {
       opts.headers = { ...opts.headers, 'Content-Type': req.contentType ?? 'application/json', 'Content-Length': payload.length };

@@ -3,6 +3,7 @@
  * extracts a backup to disk) and read back one at a time when their priority group is applied, so that memory
  * holds a few bytes per object rather than the object.
  */
+import { readSync } from 'node:fs';
 import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,13 +68,19 @@ export class SpillFile {
     this.written += chunk.length;
   }
 
-  /** Reads one spilled object back. */
+  /**
+   * Reads one spilled object back. With a blocking pread: the few KB of one object, in a file this process has just
+   * written (the page cache holds it), take microseconds that way, while the promise form costs a round trip through
+   * libuv's thread pool for each object (a wake-up of a pool thread and of the event loop): with a restore reading
+   * every object once to apply it and once for its result, that was the largest part of `ferry restore`'s own time
+   * on a loaded machine (bench/restore-cli.ts, --cpu-prof).
+   */
   async read(ref: SpillRef): Promise<Buffer> {
     if (ref.offset + ref.length > this.written) await this.flush();
     const buffer = Buffer.allocUnsafe(ref.length);
     let done = 0;
     while (done < ref.length) {
-      const { bytesRead } = await this.file.read(buffer, done, ref.length - done, ref.offset + done);
+      const bytesRead = readSync(this.file.fd, buffer, done, ref.length - done, ref.offset + done);
       if (bytesRead === 0) throw new Error(`spill ended at ${ref.offset + done}, before ${ref.offset + ref.length}`);
       done += bytesRead;
     }

@@ -61,6 +61,13 @@ export interface ArchiveEntry {
 
 const FILE_TYPES = new Set(['file', 'contiguous-file']);
 
+/**
+ * Bytes gunzip takes in and gives out at a time. Each batch is a job on libuv's thread pool and a wake-up of the
+ * event loop when it is done, and on a loaded machine each such hand-off between threads waits to be scheduled: with
+ * zlib's default of 16 KiB, a 10,000-object backup (13 MB compressed, 20 MB of tar) took about 1,300 of them.
+ */
+const GUNZIP_CHUNK_BYTES = 256 * 1024;
+
 /** True when a path may come out of an archive: relative, no `..` or `.` segment, no backslash or NUL. */
 export function isSafeArchivePath(path: string): boolean {
   if (path === '' || path.startsWith('/') || /^[A-Za-z]:/.test(path) || path.includes('\\') || path.includes('\0')) return false;
@@ -74,10 +81,22 @@ export function isSafeArchivePath(path: string): boolean {
 export async function* readArchive(source: Readable, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): AsyncGenerator<ArchiveEntry> {
   let compressed = 0;
   let decompressed = 0;
+  // The compressed bytes go to gunzip in batches of about GUNZIP_CHUNK_BYTES: see there.
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
   const countIn = new Transform({
     transform(chunk: Buffer, _enc, cb: TransformCallback) {
       compressed += chunk.length;
-      cb(null, chunk);
+      batch.push(chunk);
+      batchBytes += chunk.length;
+      if (batchBytes < GUNZIP_CHUNK_BYTES) return cb();
+      const out = Buffer.concat(batch, batchBytes);
+      batch = [];
+      batchBytes = 0;
+      cb(null, out);
+    },
+    flush(cb: TransformCallback) {
+      cb(null, batchBytes > 0 ? Buffer.concat(batch, batchBytes) : undefined);
     },
   });
   const countOut = new Transform({
@@ -92,7 +111,7 @@ export async function* readArchive(source: Readable, limits: ArchiveLimits = DEF
       cb(null, chunk);
     },
   });
-  const gunzip = createGunzip();
+  const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
   const extract = tarExtract();
   const stageErrors = new Map<unknown, 'format' | 'source'>();
   // The pipeline forwards one stage's error to every other stage: the first stage to report an error owns it.

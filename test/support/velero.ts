@@ -35,7 +35,7 @@ export interface VeleroSetup {
 }
 
 /** The environment Velero and its plugin run with: the stack's S3 credentials, checksums only when required. */
-function veleroEnv(setup: VeleroSetup): NodeJS.ProcessEnv {
+export function veleroEnv(setup: VeleroSetup): NodeJS.ProcessEnv {
   // NOTE: versitygw does not take the SDK's default request checksums; the plugin sends them only when required.
   return {
     ...process.env, AWS_SHARED_CREDENTIALS_FILE: setup.credentialsFile, AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required',
