@@ -17,6 +17,9 @@ export const NODE_TARGET = 'node24';
 export const ESM_BUNDLE = {
   bundle: true, platform: 'node', target: NODE_TARGET, format: 'esm',
   minify: true, keepNames: true, legalComments: 'none', metafile: true, logLevel: 'warning',
+  // tr46 and whatwg-url (through client-node) require Node's `punycode`, deprecated since Node 21 (DEP0040, a
+  // warning on every run): the npm package of the same code takes its place.
+  alias: { punycode: 'punycode/' },
   // Some dependencies are CommonJS and call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __ferryRequire } from 'node:module'; const require = __ferryRequire(import.meta.url);" },
 } as const satisfies BuildOptions;
