@@ -27,8 +27,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { parse } from 'yaml';
+import { bundleBench, deployedNodeOptions } from './deployed.js';
 import { runBackup } from '../lib/backup/run-backup.js';
 import { DEFAULT_BACKUP_OPTIONS, type BackupOptions } from '../lib/backup/types.js';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -263,25 +262,15 @@ async function get(kc: KubeConfig, server: URL, agent: http.Agent, path: string)
  */
 async function bundle(): Promise<string> {
   const outfile = join(mkdtempSync(join(tmpdir(), 'ferry-bench-')), 'backup.mjs');
-  await build({
-    entryPoints: [fileURLToPath(import.meta.url)], bundle: true, platform: 'node', format: 'esm', target: 'node24', outfile, logLevel: 'warning',
-    banner: { js: "import { createRequire as __ferryRequire } from 'node:module'; const require = __ferryRequire(import.meta.url);" },
-  });
+  await bundleBench(fileURLToPath(import.meta.url), outfile);
   return outfile;
-}
-
-/** The backup function's NODE_OPTIONS as serverless.yml deploys them: the Ferry child runs with them. */
-function deployedNodeOptions(): string {
-  const doc = parse(readFileSync(fileURLToPath(new URL('../serverless.yml', import.meta.url)), 'utf8')) as
-    { provider?: { environment?: Record<string, string> }; functions?: { backup?: { environment?: Record<string, string> } } };
-  return doc.functions?.backup?.environment?.NODE_OPTIONS ?? doc.provider?.environment?.NODE_OPTIONS ?? '';
 }
 
 function runChild(script: string, mode: 'ferry' | 'limit', size: number, tag: string): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, '--child', mode, '--size', String(size), '--tag', tag],
       { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...credentialsEnv(), FERRY_STACK_DIR: stackDir(), FERRY_BENCH_RUN: runId, ...(sourceRun ? { FERRY_BENCH_SOURCE: sourceRun } : {}),
-        ...(mode === 'ferry' ? { NODE_OPTIONS: deployedNodeOptions() } : {}) } });
+        ...(mode === 'ferry' ? { NODE_OPTIONS: deployedNodeOptions('backup') } : {}) } });
     let out = '';
     child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as ChildResult) : reject(new Error(`${mode} child exited ${code}`))));

@@ -12,7 +12,7 @@
 // as benchObjects(count, `PREFIX<count>-src`) makes them) instead of creating them again: creating is not measured.
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { build } from 'esbuild';
+import { bundleBench, deployedNodeOptions } from './deployed.js';
 import { runBackup } from '../lib/backup/run-backup.js';
 import { indexBackup } from '../lib/catalog/index-backup.js';
 import { KubeCluster, loadKubeConfig } from '../lib/kube/kube-cluster.js';
@@ -76,17 +76,14 @@ const BUNDLE = resolve(import.meta.dirname, '../dist/bench/restore.mjs');
 
 /** Bundles this file as scripts/build/functions.ts bundles a function, for the children to run under plain node. */
 async function bundle(): Promise<void> {
-  await build({
-    entryPoints: [resolve(import.meta.dirname, 'restore.ts')], outfile: BUNDLE, bundle: true, platform: 'node', target: 'node24', format: 'esm',
-    minify: true, keepNames: true, legalComments: 'none', logLevel: 'warning', external: ['esbuild'],
-    banner: { js: "import { createRequire as __ferryRequire } from 'node:module'; const require = __ferryRequire(import.meta.url);" },
-  });
+  await bundleBench(resolve(import.meta.dirname, 'restore.ts'), BUNDLE);
 }
 
+/** Runs a child; Ferry's with the restore function's NODE_OPTIONS as deployed. */
 function child(args: string[]): { seconds: number; objects: number; rssMb: number } {
   const out = execFileSync(process.execPath, [BUNDLE, ...args], {
     encoding: 'utf8', maxBuffer: 1 << 24,
-    env: { ...process.env, FERRY_STACK_DIR: stackDir() },
+    env: { ...process.env, FERRY_STACK_DIR: stackDir(), ...(args[1] === 'ferry' ? { NODE_OPTIONS: deployedNodeOptions('restore') } : {}) },
   });
   return JSON.parse(out.trim().split('\n').at(-1)!);
 }
