@@ -44,3 +44,14 @@ export function benchObjects(count: number, prefix: string, namespaces = 20): Ku
 export function peakRssMb(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
 }
+
+/** A bench option: the value after `--<name>` on the command line, else `fallback`. */
+export function benchArg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] ?? fallback : fallback;
+}
+
+/** The namespaces benchObjects spreads its objects over, for a prefix: `<prefix>-0` to `<prefix>-19`. */
+export function benchNamespaces(prefix: string, namespaces = 20): string[] {
+  return Array.from({ length: namespaces }, (_, n) => `${prefix}-${n}`);
+}

@@ -19,24 +19,21 @@ import { build } from 'esbuild';
 import { stringify } from 'yaml';
 import { kubeconfigPath } from '../test/support/stack.js';
 import { createdBySummary, fixed, markdownTable, median, medianTiming, rate, ratio, roundOrder, type RunTiming } from './measure.js';
-import { benchObjects } from './objects.js';
+import { benchArg, benchNamespaces, benchObjects } from './objects.js';
 import { cpuOf, emptyNamespaces, ferryCommand, loadAverage, seedObjects, stackServerPids, timedCommand, timedFerry } from './processes.js';
 
 /** `ferry restore`'s default --concurrency (lib/cli/restore.ts), which the bare loop runs at too. */
 const CLI_CONCURRENCY = 16;
 const NAMESPACES = 20;
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] ?? fallback : fallback;
-}
+const arg = benchArg;
 
 const count = Number(arg('count', '10000'));
 const rounds = Number(arg('rounds', '3'));
 const reuse = arg('source-run', '');
 const run = reuse || `rc${Date.now().toString(36)}`;
 const dir = mkdtempSync(join(tmpdir(), 'ferry-bench-restore-cli-'));
-const namespaces = (prefix: string) => Array.from({ length: NAMESPACES }, (_, n) => `${prefix}-${n}`);
+const namespaces = (prefix: string) => benchNamespaces(prefix, NAMESPACES);
 const backup = `${run}-backup`;
 // Names on the target side carry this invocation's tag, so that a run over reused source objects starts fresh.
 const tag = Date.now().toString(36);

@@ -22,7 +22,7 @@ import { runRestore } from '../lib/restore/run-restore.js';
 import { parseRestoreSpec } from '../lib/spec/restore-spec.js';
 import { parseBackupSpec } from '../lib/spec/backup-spec.js';
 import { BucketLayout } from '../lib/store/layout.js';
-import { benchObjects, peakRssMb } from './objects.js';
+import { benchArg, benchObjects, peakRssMb } from './objects.js';
 import { kubeconfigPath, stackDir, stackStore } from '../test/support/stack.js';
 import { runPool } from '../lib/pool.js';
 
@@ -31,10 +31,7 @@ const LIMITS = DEFAULT_LIMITS;
 const layout = new BucketLayout('bench');
 const quiet = { info: () => undefined, warn: () => undefined };
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1]! : fallback;
-}
+const arg = benchArg;
 
 const cluster = (plane: string) => new KubeCluster(loadKubeConfig(kubeconfigPath(plane as 'source' | 'target')), LIMITS);
 

@@ -22,17 +22,14 @@ import { freePort } from '../test/support/ports.js';
 import { kubeconfigPath, stackDir } from '../test/support/stack.js';
 import { installVelero, startVeleroServer, velero, veleroBinaries, veleroEnv, type VeleroServer, type VeleroSetup } from '../test/support/velero.js';
 import { createdBySummary, fixed, itemsBySummary, markdownTable, medianTiming, rate, ratio, roundOrder, veleroProgress, type RunTiming } from './measure.js';
-import { benchObjects } from './objects.js';
+import { benchArg, benchNamespaces, benchObjects } from './objects.js';
 import { cpuOf, emptyNamespaces, loadAverage, pidCpuSeconds, seedObjects, stackServerPids, timedCommand, timedFerry } from './processes.js';
 
 const NAMESPACES = 20;
 type Tool = 'ferry' | 'velero';
 type Step = 'backup' | 'restore';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] ?? fallback : fallback;
-}
+const arg = benchArg;
 
 const count = Number(arg('count', '10000'));
 const rounds = Number(arg('rounds', '3'));
@@ -40,7 +37,7 @@ const reuse = arg('source-run', '');
 const run = reuse || `vb${Date.now().toString(36)}`;
 const tag = Date.now().toString(36);
 const dir = mkdtempSync(join(tmpdir(), 'ferry-bench-velero-'));
-const namespaces = (prefix: string) => Array.from({ length: NAMESPACES }, (_, n) => `${prefix}-${n}`);
+const namespaces = (prefix: string) => benchNamespaces(prefix, NAMESPACES);
 const sources = namespaces(`${run}-src`);
 const log = (line: string) => process.stderr.write(`[bench] ${line} (load average ${loadAverage()})\n`);
 
