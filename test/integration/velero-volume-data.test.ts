@@ -168,7 +168,10 @@ describe('volume data between Velero and Ferry', { timeout: 20 * MINUTE }, () =>
     const restored = await finished(veleroTarget, 'restore', restore);
     expect(phaseOf(restored)).toBe('Completed');
     const details = (await velero(veleroTarget, ['restore', 'describe', restore, '--details'])).out;
-    expect(details).toMatch(new RegExp(`kopia Restores:\\s+Completed:\\s+${ns.bTarget}/web: html`));
+    const filled = new RegExp(`kopia Restores:\\s+Completed:\\s+${ns.bTarget}/web: html`);
+    // On a miss, Velero's own log of the restore says why (its server runs in the cluster, its log goes away with it).
+    const why = filled.test(details) ? '' : (await velero(veleroTarget, ['restore', 'logs', restore]).catch((e: unknown) => ({ out: String(e) }))).out;
+    expect(details, `velero restore logs ${restore}:\n${why.split('\n').filter((l) => !l.includes('level=debug')).slice(-60).join('\n')}`).toMatch(filled);
     expect(treeWithoutVeleroMarker(folders.target)).toEqual(tree);
     await waitForRunning(target, ns.bTarget, ['web']);
   });

@@ -1,6 +1,7 @@
 import type { KubeObject } from '../../model/object.js';
 import type { Cluster } from '../../kube/cluster.js';
 import { AlreadyExists, ClusterError, NotFound } from '../../kube/errors.js';
+import { RESTORE_NAME_LABEL } from '../stages/restore-labels.js';
 import { firstDifference, updatePatch } from './compare.js';
 import { dryRunCreate } from './dry-run.js';
 import { outcomeFor, type ItemOutcome } from './outcome.js';
@@ -47,6 +48,7 @@ export async function applyItem(cluster: Cluster, obj: KubeObject, options: Appl
   try {
     const live = await cluster.read(obj.apiVersion, obj.kind, obj.metadata.name ?? '', ns);
     if (!live) return failed(obj, new NotFound('the object existed a moment ago and is gone now', 404));
+    if (writtenByThisRestore(obj, live)) return outcomeFor(obj, 'created', WRITTEN_EARLIER);
     const diff = firstDifference(obj, live);
     if (diff === undefined) return outcomeFor(obj, 'unchanged');
     if (options.policy === 'none') {
@@ -57,6 +59,18 @@ export async function applyItem(cluster: Cluster, obj: KubeObject, options: Appl
   } catch (err) {
     return failed(obj, err);
   }
+}
+
+const WRITTEN_EARLIER = 'created by an earlier attempt of this restore (a create the server wrote but answered with a 5xx, '
+  + 'then retried; or an invocation that stopped before it recorded the object)';
+
+/**
+ * Whether the live object carries this restore's own name label: restore names are claimed once, so only this
+ * restore wrote it. Without this, a create retried after a 5xx whose write had landed would be "skipped".
+ */
+function writtenByThisRestore(obj: KubeObject, live: KubeObject): boolean {
+  const mine = obj.metadata.labels?.[RESTORE_NAME_LABEL];
+  return mine !== undefined && live.metadata.labels?.[RESTORE_NAME_LABEL] === mine;
 }
 
 /** The API server's refusal of the object as its `failed` outcome; anything else is a bug and is rethrown as it is. */

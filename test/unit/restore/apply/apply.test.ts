@@ -28,13 +28,18 @@ function options(overrides: Partial<ApplyAllOptions> = {}): ApplyAllOptions {
   };
 }
 
+/** An object an earlier restore (r0) created. */
+const earlier = (obj: KubeObject): KubeObject => ({ ...obj, metadata: { ...obj.metadata, labels: { 'velero.io/restore-name': 'r0' } } });
+
 describe('applyItem', () => {
   it.each([
     ['a new object is created', [], 'none', 'created', undefined],
-    ['an identical existing object is unchanged under policy none', [cm('a', { k: 'v' })], 'none', 'unchanged', undefined],
-    ['an identical existing object is unchanged under policy update, with no patch', [cm('a', { k: 'v' })], 'update', 'unchanged', undefined],
-    ['a different existing object is skipped with a warning under policy none', [cm('a', { k: 'old' })], 'none', 'skipped', /differs from the backup at data.k/],
-    ['a different existing object is patched under policy update', [cm('a', { k: 'old' })], 'update', 'updated', /differed at data.k/],
+    ['an identical existing object is unchanged under policy none', [earlier(cm('a', { k: 'v' }))], 'none', 'unchanged', undefined],
+    ['an identical existing object is unchanged under policy update, with no patch', [earlier(cm('a', { k: 'v' }))], 'update', 'unchanged', undefined],
+    ['a different existing object is skipped with a warning under policy none', [earlier(cm('a', { k: 'old' }))], 'none', 'skipped', /differs from the backup at data.k/],
+    ['a different existing object is patched under policy update', [earlier(cm('a', { k: 'old' }))], 'update', 'updated', /differed at data.k/],
+    ['an existing object this restore wrote (a retried create whose first try landed) counts as created, not skipped',
+      [cm('a', { k: 'defaulted by the server' })], 'none', 'created', /earlier attempt of this restore/],
   ] as const)('%s', async (_name, existing, policy, status, message) => {
     const cluster = new FakeCluster().seed(ns('app'), ...existing);
     const outcome = await applyItem(cluster, cm('a', { k: 'v' }), { policy, dryRun: false });
@@ -45,9 +50,7 @@ describe('applyItem', () => {
   });
 
   it('an object from an earlier restore differs only by the restore label and counts as unchanged', async () => {
-    const earlier = cm('a', { k: 'v' });
-    earlier.metadata.labels = { 'velero.io/restore-name': 'r0' };
-    const cluster = new FakeCluster().seed(ns('app'), earlier);
+    const cluster = new FakeCluster().seed(ns('app'), earlier(cm('a', { k: 'v' })));
     expect((await applyItem(cluster, cm('a', { k: 'v' }), { policy: 'none', dryRun: false })).status).toBe('unchanged');
   });
 
