@@ -85,15 +85,18 @@ export async function startOffline(options: OfflineOptions = {}): Promise<Offlin
     }
   }
   const stops: (() => Promise<void> | void)[] = [];
+  // The bucket's events stop first: an event the bridge took while the functions stopped would be a refused invoke.
+  const detach: (() => Promise<void> | void)[] = [];
   const stop = async () => {
-    for (const s of stops.reverse()) await Promise.resolve(s()).catch((err: unknown) => log(`stopping: ${(err as Error).message}`));
+    for (const s of [...detach.reverse(), ...stops.reverse()]) await Promise.resolve(s()).catch((err: unknown) => log(`stopping: ${(err as Error).message}`));
     stops.length = 0;
+    detach.length = 0;
   };
   try {
     const bridge = await startBridge({ port: options.bridgePort ?? 0, lambdaEndpoint, functionName: functionName('index'), log: (l) => log(`bridge: ${l}`) });
-    stops.push(() => bridge.close());
+    detach.push(() => bridge.close());
     stackScript(['webhook', bridge.url]);
-    stops.push(() => stackScript(['webhook', 'off']));
+    detach.push(() => stackScript(['webhook', 'off']));
 
     const logFile = join(stackDir, 'logs', 'offline.log');
     const child = spawnOffline(stage, lambdaPort, {
