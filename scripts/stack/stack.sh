@@ -45,15 +45,6 @@ start() { # start NAME CMD...: runs CMD in the background with its own log, reco
   echo $! > "$state/$name.pid"
 }
 
-# favour NAME: etcd and the API servers get the CPU first (nice -5) when the stack runs as root.
-# NOTE: on 2 loaded cores a starved etcd misses its request deadline; the API server then answers a create 500 with
-# Retry-After, client-go sends the POST again, and the object the first one wrote comes back "already exists"
-# (Velero then reports that pod as failed and never restores its volumes). Test workers keep the default priority.
-favour() {
-  (( EUID == 0 )) || return 0
-  renice -n -5 -p "$(cat "$state/$1.pid")" >/dev/null 2>&1 || true
-}
-
 wait_for() { # wait_for NAME SECONDS CMD...: polls CMD until it succeeds.
   local name="$1" secs="$2"; shift 2
   local i
@@ -130,7 +121,6 @@ start_apiserver() { # start_apiserver NAME [EXTRA FLAGS...]: later flags overrid
     --max-requests-inflight="${FERRY_MAX_INFLIGHT:-400}" --max-mutating-requests-inflight="${FERRY_MAX_MUTATING_INFLIGHT:-200}" \
     --enable-priority-and-fairness="${FERRY_APF:-true}" \
     --endpoint-reconciler-type=none --profiling=false --v=1 "$@"
-  favour "$name"
 }
 
 # start_versitygw WEBHOOK: starts versitygw (unless it runs) posting bucket events to WEBHOOK ("" for none).
@@ -180,7 +170,6 @@ cmd_up() {
     --listen-peer-urls "http://127.0.0.1:$peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
     --initial-cluster "ferry=http://127.0.0.1:$peer_port" --quota-backend-bytes=8589934592 \
     --unsafe-no-fsync=true --log-level=warn
-  favour etcd
   wait_for etcd 60 curl -fsS "http://127.0.0.1:$etcd_port/health"
 
   local s3_port access secret

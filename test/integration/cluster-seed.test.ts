@@ -13,7 +13,7 @@ import { parseRestoreSpec } from '../../lib/spec/restore-spec.js';
 import { BucketLayout } from '../../lib/store/layout.js';
 import { createAll, inNamespace, seedDocuments, seedModifierConfigMap } from '../support/seed.js';
 import { freshName, stackCluster, stackStore } from '../support/stack.js';
-import { deleteNamespaces, fetchFromPod, volumeFolderOf, waitForAffinityVerdict, waitForRunning } from '../support/workloads.js';
+import { POD_TEST_TIMEOUT_MS, deleteNamespaces, fetchFromPod, volumeFolderOf, waitForAffinityVerdict, waitForRunning } from '../support/workloads.js';
 
 const SEED_IMAGE = 'anolis-registry.cn-zhangjiakou.cr.aliyuncs.com/openanolis/nginx:1.14.1-8.6';
 const MAPPED_IMAGE = 'registry.cn-beijing.aliyuncs.com/ferry-demo/nginx:1.14.1-8.6';
@@ -35,7 +35,7 @@ function seedRestoreSpec(name: string, into: string, withModifiers: boolean) {
   return parseRestoreSpec({ ...doc, metadata: { ...doc.metadata, name, namespace: csdr }, spec }, 'restore.yaml');
 }
 
-describe('the seed migration on clusters that run it', () => {
+describe('the seed migration on clusters that run it', { timeout: POD_TEST_TIMEOUT_MS }, () => {
   beforeAll(async () => {
     await createAll(source, inNamespace(seedDocuments('app.yaml'), app));
     await createAll(target, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: csdr } }, seedModifierConfigMap(csdr, app)]);

@@ -13,7 +13,7 @@ import { parseRestoreSpec } from '../../lib/spec/restore-spec.js';
 import { BucketLayout } from '../../lib/store/layout.js';
 import { createAll } from '../support/seed.js';
 import { freshName, stackCluster, stackDir, stackStore } from '../support/stack.js';
-import { deleteNamespaces, describePods, listOf, podsOf, waitFor, type PodView } from '../support/workloads.js';
+import { POD_TEST_TIMEOUT_MS, deleteNamespaces, describePods, listOf, podsOf, type PodView, waitFor } from '../support/workloads.js';
 
 const layout = new BucketLayout('it-cluster-workloads');
 const store = stackStore();
@@ -43,7 +43,7 @@ async function settledPods(cluster: typeof target, namespace: string, count: num
   }, 240, () => describePods(last));
 }
 
-describe('restores into a cluster whose controllers run', () => {
+describe('restores into a cluster whose controllers run', { timeout: POD_TEST_TIMEOUT_MS }, () => {
   afterAll(async () => {
     await Promise.all([deleteNamespaces(source, [from]), deleteNamespaces(target, [into])]);
   });

@@ -18,7 +18,7 @@ import { parseVolumeData } from '../../lib/volumes/volume-data-record.js';
 import { stackMover } from '../support/mover.js';
 import { createAll, inNamespace, seedDocuments, seedModifierConfigMap } from '../support/seed.js';
 import { freshName, stackCluster, stackStore } from '../support/stack.js';
-import { deleteNamespaces, fetchFromPod, listOf, volumeFolderOf, waitFor, waitForRunning } from '../support/workloads.js';
+import { POD_TEST_TIMEOUT_MS, deleteNamespaces, fetchFromPod, listOf, volumeFolderOf, waitFor, waitForRunning } from '../support/workloads.js';
 
 const layout = new BucketLayout('it-volume-data');
 const store = stackStore();
@@ -41,7 +41,7 @@ async function moverLeftovers(cluster: typeof source, namespace: string): Promis
   return found;
 }
 
-describe('the seed migration with its volume data', () => {
+describe('the seed migration with its volume data', { timeout: POD_TEST_TIMEOUT_MS }, () => {
   beforeAll(async () => {
     await createAll(source, inNamespace(seedDocuments('app.yaml'), app));
     await createAll(target, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: csdr } }, seedModifierConfigMap(csdr, app)]);

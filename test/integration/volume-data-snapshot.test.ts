@@ -19,7 +19,7 @@ import { stackMover } from '../support/mover.js';
 import { applyFile, kubeconfigWithToken, requestToken } from '../support/role-token.js';
 import { createAll } from '../support/seed.js';
 import { freshName, stackCluster, stackDir, stackStore } from '../support/stack.js';
-import { deleteNamespaces, listOf, volumeFolderOf, waitFor } from '../support/workloads.js';
+import { POD_TEST_TIMEOUT_MS, deleteNamespaces, listOf, volumeFolderOf, waitFor } from '../support/workloads.js';
 
 const layout = new BucketLayout('it-volume-snapshot');
 const store = stackStore();
@@ -88,7 +88,7 @@ async function snapshotLeftovers(): Promise<string[]> {
   return found;
 }
 
-describe('point-in-time copies of volumes a driver can snapshot', () => {
+describe('point-in-time copies of volumes a driver can snapshot', { timeout: POD_TEST_TIMEOUT_MS }, () => {
   beforeAll(async () => {
     mkdirSync(staticFolder, { recursive: true });
     await createAll(source, [

@@ -114,8 +114,18 @@ export async function installVeleroInCluster(binaries: VeleroBinaries, plane: 's
   return setup;
 }
 
-/** Waits for the server's and the node-agent's pods (their latest templates) to run and the default location to be Available. */
+/**
+ * Waits for the server's and the node-agent's pods (their latest templates) to run and the default location to be
+ * Available, with no pod of an earlier template left.
+ * NOTE: the patches above roll both out again, and the Deployment's counts leave out a terminating pod, which still
+ * runs Velero's controllers until the kubelet stops it: a restore created then was processed by both servers at once,
+ * one creating the namespace's objects and the other reporting them "already exist" (so never filling the volume).
+ */
 async function waitForVelero(cluster: Cluster, namespace: string): Promise<void> {
+  const only = async (selector: Record<string, string>) => {
+    const pods = await listOf(cluster, 'pods', namespace, Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(','));
+    return pods.length === 1 && !pods[0]!.metadata.deletionTimestamp;
+  };
   await waitFor(`Velero in ${namespace} Available`, async () => {
     const [deployment, agent, location] = await Promise.all([
       cluster.read('apps/v1', 'Deployment', 'velero', namespace), cluster.read('apps/v1', 'DaemonSet', 'node-agent', namespace),
@@ -123,7 +133,9 @@ async function waitForVelero(cluster: Cluster, namespace: string): Promise<void>
     const d = deployment?.status as { updatedReplicas?: number; availableReplicas?: number; replicas?: number } | undefined;
     const a = agent?.status as { numberAvailable?: number; updatedNumberScheduled?: number } | undefined;
     const ready = d?.updatedReplicas === 1 && d.availableReplicas === 1 && d.replicas === 1 && a?.numberAvailable === 1 && a.updatedNumberScheduled === 1;
-    return ready && (location?.status as { phase?: string } | undefined)?.phase === 'Available' ? true : undefined;
+    if (!ready || (location?.status as { phase?: string } | undefined)?.phase !== 'Available') return undefined;
+    const selectorOf = (o: typeof deployment) => (o?.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels;
+    return (await only(selectorOf(deployment))) && (await only(selectorOf(agent))) ? true : undefined;
   }, 300);
 }
 

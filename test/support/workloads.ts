@@ -19,6 +19,12 @@ export interface PodView {
   ready: boolean;
 }
 
+/**
+ * The vitest timeout of a test that waits for pods: longer than a few of the waits below (240 s each), so that a slow
+ * start on a loaded machine ends in a wait's own message (with the pods' and the stack's state), not vitest's bare one.
+ */
+export const POD_TEST_TIMEOUT_MS = 10 * 60_000;
+
 /** Polls `probe` once a second until it returns a value, or fails after `seconds` saying what it waited for and what it saw last. */
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, seconds = 240,
   describeLast: () => string = () => ''): Promise<T> {
