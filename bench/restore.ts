@@ -5,7 +5,7 @@
 // this file bundled by esbuild as the functions are (plain node, not tsx, whose loader holds ~200 MB),
 //   ferry: runRestore of the backup into fresh namespaces of the target plane (the whole pipeline), and
 //   limit: the same objects created by a bare loop at the same concurrency, with no processing.
-// Both use the same client limits (QPS raised so the server, not the client, is the ceiling). The API server
+// Both use the same client limits, the ones a user gets (DEFAULT_LIMITS: 1000 requests/s). The API server
 // gets slower as it fills, so the runs go ferry, bare, bare, ferry (each into fresh namespaces) and each side's
 // time is the mean of its two runs; --passes 1 runs ferry, bare once each (for sizes too slow to run twice).
 // --source-run PREFIX reuses the source objects an earlier run left for each count (run id PREFIX<count>, objects
