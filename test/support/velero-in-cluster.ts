@@ -15,6 +15,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Cluster } from '../../lib/kube/cluster.js';
+import type { KubeObject } from '../../lib/model/object.js';
+import { formatLabelSelector, type LabelSelector } from '../../lib/spec/label-selector.js';
 import { stackCluster, stackDir, stackEnv } from './stack.js';
 import { velero, type VeleroBinaries, type VeleroSetup } from './velero.js';
 import { listOf, waitFor } from './workloads.js';
@@ -122,8 +124,8 @@ export async function installVeleroInCluster(binaries: VeleroBinaries, plane: 's
  * one creating the namespace's objects and the other reporting them "already exist" (so never filling the volume).
  */
 async function waitForVelero(cluster: Cluster, namespace: string): Promise<void> {
-  const only = async (selector: Record<string, string>) => {
-    const pods = await listOf(cluster, 'pods', namespace, Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(','));
+  const only = async (owner: KubeObject | undefined) => {
+    const pods = await listOf(cluster, 'pods', namespace, formatLabelSelector((owner?.spec as { selector: LabelSelector }).selector));
     return pods.length === 1 && !pods[0]!.metadata.deletionTimestamp;
   };
   await waitFor(`Velero in ${namespace} Available`, async () => {
@@ -134,8 +136,7 @@ async function waitForVelero(cluster: Cluster, namespace: string): Promise<void>
     const a = agent?.status as { numberAvailable?: number; updatedNumberScheduled?: number } | undefined;
     const ready = d?.updatedReplicas === 1 && d.availableReplicas === 1 && d.replicas === 1 && a?.numberAvailable === 1 && a.updatedNumberScheduled === 1;
     if (!ready || (location?.status as { phase?: string } | undefined)?.phase !== 'Available') return undefined;
-    const selectorOf = (o: typeof deployment) => (o?.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels;
-    return (await only(selectorOf(deployment))) && (await only(selectorOf(agent))) ? true : undefined;
+    return (await only(deployment)) && (await only(agent)) ? true : undefined;
   }, 300);
 }
 
